@@ -1,0 +1,29 @@
+"""REST adapter (flask-smorest): schemas in, services called, schemas out; no business rules."""
+
+from flask import Flask, send_from_directory
+from flask_smorest import Api
+from swagger_ui_bundle import swagger_ui_path
+
+from core.extensions import csrf
+
+
+class TraceApi(Api):
+    """flask-smorest's Api; errors are answered by core.errors in the one JSON shape."""
+
+    def _register_error_handlers(self):
+        """Leave error handling to the app's own handlers (core.errors)."""
+
+
+def register_api(app: Flask) -> None:
+    """Mount every API blueprint under /api/v1 and serve the docs UI from local files."""
+    from api import auth, registry
+
+    api = TraceApi(app)
+    for module in (auth, registry):
+        csrf.exempt(module.blp)
+        api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.blp.url_prefix or ''}")
+
+    @app.get("/api/v1/docs/static/<path:filename>")
+    def swagger_ui_static(filename):
+        """Swagger UI's files, shipped by the swagger-ui-bundle package (no CDN)."""
+        return send_from_directory(swagger_ui_path, filename)

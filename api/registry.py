@@ -1,0 +1,145 @@
+"""Registry API: administrative units, organizations, member households, users."""
+
+from flask.views import MethodView
+
+from api.common import Blueprint, caller, commits, load_bearer_user, paginate
+from registry.schemas import (
+    AdminUnitQueryArgsSchema,
+    AdminUnitSchema,
+    MemberInputSchema,
+    MemberLeaveSchema,
+    MemberQueryArgsSchema,
+    MemberSchema,
+    OrganizationInputSchema,
+    OrganizationQueryArgsSchema,
+    OrganizationSchema,
+    UserInputSchema,
+    UserSchema,
+)
+from registry.services import accounts, members, organizations, units
+
+blp = Blueprint(
+    "registry_api", __name__, description="Registry: units, organizations, members, users"
+)
+blp.before_request(load_bearer_user)
+
+
+@blp.route("/admin-units")
+class AdminUnits(MethodView):
+    """Administrative units (current, or legacy with ?legacy=true)."""
+
+    @blp.arguments(AdminUnitQueryArgsSchema, location="query")
+    @blp.response(200, AdminUnitSchema(many=True))
+    @blp.paginate()
+    def get(self, args, pagination_parameters):
+        """List administrative units"""
+        caller()
+        stmt = units.list_units(
+            args.get("province") or units.default_province_code(),
+            args.get("level"),
+            args.get("q"),
+            args["legacy"],
+        )
+        return paginate(stmt, pagination_parameters)
+
+
+@blp.route("/organizations")
+class Organizations(MethodView):
+    """Organizations in the registry, scoped to the caller."""
+
+    @blp.arguments(OrganizationQueryArgsSchema, location="query")
+    @blp.response(200, OrganizationSchema(many=True))
+    @blp.paginate()
+    def get(self, args, pagination_parameters):
+        """List organizations"""
+        return paginate(organizations.organizations_query(caller(), **args), pagination_parameters)
+
+    @commits
+    @blp.arguments(OrganizationInputSchema)
+    @blp.response(201, OrganizationSchema)
+    def post(self, values):
+        """Register an organization (department)"""
+        return organizations.create_organization(caller(), values)
+
+
+@blp.route("/organizations/<int:org_id>")
+class OrganizationById(MethodView):
+    """One organization."""
+
+    @blp.response(200, OrganizationSchema)
+    def get(self, org_id):
+        """Get an organization"""
+        return organizations.get_organization(caller(), org_id)
+
+    @commits
+    @blp.arguments(OrganizationInputSchema)
+    @blp.response(200, OrganizationSchema)
+    def put(self, values, org_id):
+        """Edit an organization (department)"""
+        return organizations.update_organization(caller(), org_id, values)
+
+
+@blp.route("/organizations/<int:org_id>/members")
+class Members(MethodView):
+    """Member households of a cooperative or group."""
+
+    @blp.arguments(MemberQueryArgsSchema, location="query")
+    @blp.response(200, MemberSchema(many=True))
+    @blp.paginate()
+    def get(self, args, org_id, pagination_parameters):
+        """List member households"""
+        return paginate(members.members_query(caller(), org_id, **args), pagination_parameters)
+
+    @commits
+    @blp.arguments(MemberInputSchema)
+    @blp.response(201, MemberSchema)
+    def post(self, values, org_id):
+        """Add a member household"""
+        return members.add_member(caller(), org_id, values)
+
+
+@blp.route("/members/<int:member_id>")
+class MemberById(MethodView):
+    """One member household."""
+
+    @blp.response(200, MemberSchema)
+    def get(self, member_id):
+        """Get a member household"""
+        return members.get_member(caller(), member_id)
+
+    @commits
+    @blp.arguments(MemberInputSchema)
+    @blp.response(200, MemberSchema)
+    def put(self, values, member_id):
+        """Edit a member household"""
+        return members.update_member(caller(), member_id, values)
+
+
+@blp.route("/members/<int:member_id>/leave")
+class MemberLeave(MethodView):
+    """A household leaving its cooperative."""
+
+    @commits
+    @blp.arguments(MemberLeaveSchema)
+    @blp.response(200, MemberSchema)
+    def post(self, values, member_id):
+        """Record that a household left"""
+        return members.leave_member(caller(), member_id, values["left_on"])
+
+
+@blp.route("/users")
+class Users(MethodView):
+    """User accounts (department)."""
+
+    @blp.response(200, UserSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """List users (department)"""
+        return paginate(accounts.users_query(caller()), pagination_parameters)
+
+    @commits
+    @blp.arguments(UserInputSchema)
+    @blp.response(201, UserSchema)
+    def post(self, values):
+        """Create a user (department)"""
+        return accounts.create_user(caller(), values)

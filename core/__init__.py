@@ -1,0 +1,1 @@
+"""Infrastructure shared by every feature: factory, config, extensions, db base, errors."""

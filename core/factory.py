@@ -1,0 +1,63 @@
+"""The application factory: the composition root that wires every feature together."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from core.config import Config, config_for_environment
+from core.errors import register_error_handlers
+from core.extensions import babel, csrf, db, limiter, login_manager, migrate
+from core.i18n import select_locale, template_helpers
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: type[Config] | dict | None = None) -> Flask:
+    """Build the app; ``config`` is a Config class, a mapping of overrides, or None."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_DIR / "templates"),
+        static_folder=str(PROJECT_DIR / "static"),
+        instance_path=str(PROJECT_DIR / "instance"),
+    )
+    _load_config(app, config)
+    Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
+    _register_extensions(app)
+    _register_features(app)
+    register_error_handlers(app)
+    return app
+
+
+def _load_config(app: Flask, config) -> None:
+    if config is None:
+        app.config.from_object(config_for_environment())
+    elif isinstance(config, dict):
+        app.config.from_object(Config)
+        app.config.update(config)
+    else:
+        app.config.from_object(config)
+
+
+def _register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True, compare_type=True
+    )
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    app.context_processor(template_helpers)
+
+
+def _register_features(app: Flask) -> None:
+    # Imported here, not at module top: the factory is the one core module allowed to
+    # know the features, and importing them registers their models with the metadata.
+    import core.idempotency  # noqa: F401
+    from api import register_api
+    from registry import cli as registry_cli
+    from registry import views as registry_views
+
+    registry_views.register(app)
+    registry_cli.register(app)
+    register_api(app)

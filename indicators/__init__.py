@@ -1,0 +1,1 @@
+"""Indicators: the traceability and linkage rates, dashboard and reports."""

@@ -1,0 +1,1 @@
+"""Linkage: contracts between enterprises and cooperatives, deliveries, support claims."""

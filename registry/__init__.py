@@ -1,0 +1,1 @@
+"""Registry: administrative units, organizations, member households, users and API tokens."""

@@ -1,0 +1,176 @@
+"""Administrative units: look-ups and loading the shipped reference data."""
+
+import csv
+from collections.abc import Callable, Iterable
+from datetime import date
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+
+from core.errors import ValidationFailed
+from core.extensions import db
+from core.text import fold
+from registry.models import AdminUnit, AdminUnitMapping, UnitLevel
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+REFORM_DATE = date(2025, 7, 1)
+LEGACY_FROM = date(1900, 1, 1)
+COMMUNE_LEVELS = (UnitLevel.COMMUNE, UnitLevel.WARD, UnitLevel.SPECIAL_ZONE)
+
+
+def default_province_code() -> str:
+    """The province this deployment serves (Gia Lai, 52, unless configured)."""
+    return current_app.config["PROVINCE_CODE"]
+
+
+def current_unit(code: str, field: str = "admin_unit") -> AdminUnit:
+    """The current (post-2025) unit with this code, or a 422 naming ``field``."""
+    unit = db.session.scalar(
+        select(AdminUnit).where(AdminUnit.code == code, AdminUnit.valid_to.is_(None))
+    )
+    if unit is None:
+        raise ValidationFailed.on_field(
+            field, _("Unknown administrative unit: %(code)s.", code=code)
+        )
+    return unit
+
+
+def current_commune(code: str, field: str = "admin_unit") -> AdminUnit:
+    """A current commune, ward or special zone with this code, or a 422 naming ``field``."""
+    unit = current_unit(code, field)
+    if unit.level not in COMMUNE_LEVELS:
+        raise ValidationFailed.on_field(
+            field, _("%(name)s is not a commune or ward.", name=unit.full_name)
+        )
+    return unit
+
+
+def communes_of(province_code: str | None = None, q: str | None = None) -> list[AdminUnit]:
+    """The current communes and wards of a province, by name."""
+    province = province_code or default_province_code()
+    parent = (
+        select(AdminUnit.id)
+        .where(AdminUnit.code == province, AdminUnit.valid_to.is_(None))
+        .scalar_subquery()
+    )
+    stmt = select(AdminUnit).where(AdminUnit.parent_id == parent).order_by(AdminUnit.name)
+    if q:
+        stmt = stmt.where(_name_matches(q))
+    return list(db.session.scalars(stmt))
+
+
+def list_units(province: str | None, level: str | None, q: str | None, legacy: bool):
+    """A select() of units for the API list, narrowed by the filters."""
+    stmt = select(AdminUnit).order_by(AdminUnit.code)
+    stmt = stmt.where(AdminUnit.valid_to.is_not(None) if legacy else AdminUnit.valid_to.is_(None))
+    if province:
+        province_ids = select(AdminUnit.id).where(AdminUnit.code == province)
+        # Legacy communes hang under a district, so look two levels down.
+        district_ids = select(AdminUnit.id).where(AdminUnit.parent_id.in_(province_ids))
+        stmt = stmt.where(
+            or_(
+                AdminUnit.id.in_(province_ids),
+                AdminUnit.parent_id.in_(province_ids),
+                AdminUnit.parent_id.in_(district_ids),
+            )
+        )
+    if level:
+        stmt = stmt.where(AdminUnit.level == UnitLevel(level))
+    if q:
+        stmt = stmt.where(_name_matches(q))
+    return stmt
+
+
+def _name_matches(q: str):
+    return AdminUnit.search_name.like(f"%{fold(q)}%")
+
+
+def units_loaded() -> bool:
+    """True once the national units are in the database."""
+    return db.session.scalar(select(func.count()).select_from(AdminUnit)) > 0
+
+
+def _read_csv(name: str) -> list[dict[str, str]]:
+    with open(DATA_DIR / name, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def load_units(progress: Callable[[Iterable], Iterable] = lambda rows: rows) -> dict[str, int]:
+    """Load (or refresh) current units, legacy Gia Lai units and the old→new mapping.
+
+    Idempotent: running it twice changes nothing. ``progress`` wraps each row
+    iterable (a CLI progress bar). Returns counts per table.
+    """
+    current = _upsert_units(_read_csv("vn_admin_units_2025.csv"), REFORM_DATE, None, progress)
+    legacy = _upsert_units(
+        _read_csv("gia_lai_legacy_units_2024.csv"), LEGACY_FROM, REFORM_DATE, progress
+    )
+    mapping = _load_mapping(_read_csv("gia_lai_commune_mapping_2025.csv"), progress)
+    db.session.flush()
+    return {"current_units": current, "legacy_units": legacy, "mappings": mapping}
+
+
+def _upsert_units(rows, valid_from: date, valid_to: date | None, progress) -> int:
+    existing = {
+        unit.code: unit
+        for unit in db.session.scalars(select(AdminUnit).where(AdminUnit.valid_from == valid_from))
+    }
+    for row in progress(rows):
+        unit = existing.get(row["code"])
+        if unit is None:
+            unit = AdminUnit(code=row["code"], valid_from=valid_from)
+            db.session.add(unit)
+            existing[row["code"]] = unit
+        unit.level = UnitLevel(row["level"])
+        unit.name = row["name"]
+        unit.full_name = row["full_name"]
+        unit.name_en = row.get("name_en") or None
+        unit.search_name = fold(row["full_name"])
+        unit.valid_to = valid_to
+    db.session.flush()
+    for row in rows:
+        parent = existing.get(row["parent_code"]) if row["parent_code"] else None
+        existing[row["code"]].parent_id = parent.id if parent else None
+    return len(rows)
+
+
+def _current_ids_by_unique_name() -> dict[str, int]:
+    rows = db.session.execute(
+        select(AdminUnit.full_name, func.min(AdminUnit.id))
+        .where(AdminUnit.valid_to.is_(None))
+        .group_by(AdminUnit.full_name)
+        .having(func.count() == 1)
+    ).all()
+    return dict(rows)
+
+
+def _load_mapping(rows, progress) -> int:
+    new_ids = dict(
+        db.session.execute(
+            select(AdminUnit.code, AdminUnit.id).where(AdminUnit.valid_to.is_(None))
+        ).all()
+    )
+    old_ids = dict(
+        db.session.execute(
+            select(AdminUnit.code, AdminUnit.id).where(AdminUnit.valid_to.is_not(None))
+        ).all()
+    )
+    # The mapping file names one commune by a code the 2025 list does not use
+    # (Xã Ia Mơ: 23737 there, 23938 in the list); fall back to its unique name.
+    new_by_name = _current_ids_by_unique_name()
+    db.session.execute(AdminUnitMapping.__table__.delete())
+    for row in progress(rows):
+        new_id = new_ids.get(row["new_code"]) or new_by_name[row["new_name"]]
+        db.session.add(
+            AdminUnitMapping(
+                new_unit_id=new_id,
+                old_unit_id=old_ids.get(row["old_code"]) if row["old_province"] == "64" else None,
+                old_code=row["old_code"],
+                old_name=row["old_name"],
+                old_province_code=row["old_province"],
+                coverage=row["coverage"],
+            )
+        )
+    return len(rows)

@@ -1,0 +1,141 @@
+"""Web login, logout, password change, language switch and the user's own API tokens."""
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+
+from core.errors import ServiceError
+from core.extensions import db, limiter, login_manager
+from core.i18n import LOCALE_SESSION_KEY
+from core.validation import load_or_errors
+from registry.models import User
+from registry.schemas import PasswordChangeSchema
+from registry.services import accounts
+
+bp = Blueprint("auth", __name__)
+
+
+def register_login_manager() -> None:
+    """Tell Flask-Login how to load users and where the login page is."""
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(_load_user)
+
+
+def _load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: an open redirect after login is a phishing aid.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login():
+    """Log in with e-mail and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    error = None
+    if request.method == "POST":
+        user = accounts.authenticate(
+            request.form.get("email", ""), request.form.get("password", "")
+        )
+        if user is None:
+            error = _("Wrong e-mail or password.")
+        else:
+            db.session.commit()
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+    status = 200 if error is None else 401
+    return render_template(
+        "auth/login.html", error=error, email=request.form.get("email", "")
+    ), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Log out."""
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password."""
+    errors = {}
+    if request.method == "POST":
+        values, errors = load_or_errors(PasswordChangeSchema(), request.form)
+        if values:
+            try:
+                accounts.change_password(
+                    current_user, values["current_password"], values["new_password"]
+                )
+                db.session.commit()
+                flash(_("Your password has been changed."), "success")
+                return redirect(url_for("home.index"))
+            except ServiceError as exc:
+                db.session.rollback()
+                errors = exc.errors
+    return render_template("auth/password.html", errors=errors), 422 if errors else 200
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    """List, create and revoke one's own API tokens."""
+    new_secret = None
+    errors = {}
+    if request.method == "POST":
+        name = (request.form.get("name") or "").strip()
+        if not name or len(name) > 80:
+            errors = {"name": [_("Give the token a name of at most 80 characters.")]}
+        else:
+            _token, new_secret = accounts.issue_token(current_user, name)
+            db.session.commit()
+    return render_template(
+        "auth/tokens.html",
+        tokens=accounts.tokens_of(current_user),
+        new_secret=new_secret,
+        errors=errors,
+    ), 422 if errors else 200
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id):
+    """Revoke one of one's own API tokens."""
+    accounts.revoke_token(current_user, token_id)
+    db.session.commit()
+    flash(_("The token has been revoked."), "success")
+    return redirect(url_for("auth.tokens"))
+
+
+@bp.get("/lang/<code>")
+def set_language(code):
+    """Switch the interface language and remember the choice."""
+    if code in current_app.config["LANGUAGES"]:
+        session[LOCALE_SESSION_KEY] = code
+        if current_user.is_authenticated:
+            current_user.locale = code
+            db.session.commit()
+    return redirect(_safe_next(request.args.get("next")))

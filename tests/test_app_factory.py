@@ -1,0 +1,68 @@
+"""The app factory, configuration, database wiring and migrations."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from core.config import Config, ProductionConfig, _database_url
+from core.extensions import db
+from core.factory import create_app
+from registry.models import MemberHousehold
+
+
+def test_factory_accepts_overrides(tmp_path):
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": "sqlite://", "INSTANCE_DIR": tmp_path, "PROVINCE_CODE": "66"}
+    )
+    assert app.config["PROVINCE_CODE"] == "66"
+    assert "sqlalchemy" in app.extensions and "migrate" in app.extensions
+
+
+def test_production_cookies_are_secure():
+    assert ProductionConfig.SESSION_COOKIE_SECURE is True
+    assert Config.SESSION_COOKIE_HTTPONLY is True
+    assert Config.SESSION_COOKIE_SAMESITE == "Lax"
+    assert Config.PASSWORD_HASH_METHOD == "scrypt"
+
+
+def test_postgres_urls_use_psycopg2():
+    assert _database_url("postgresql://u@h/db") == "postgresql+psycopg2://u@h/db"
+    assert _database_url("postgres://u@h/db") == "postgresql+psycopg2://u@h/db"
+    assert _database_url("sqlite:///x") == "sqlite:///x"
+
+
+def test_models_and_migrations_agree(app):
+    """No pending autogenerate diff: the migrations build exactly the models' schema."""
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diff = compare_metadata(context, db.metadata)
+    assert diff == []
+
+
+def test_foreign_keys_are_enforced(app, make_org):
+    with app.app_context():
+        db.session.add(MemberHousehold(organization_id=999_999, head_name="X", admin_unit_id=1))
+        try:
+            db.session.flush()
+            raise AssertionError("a member of a missing organization was accepted")
+        except IntegrityError:
+            db.session.rollback()
+
+
+def test_constraint_names_follow_the_convention(app):
+    with app.app_context():
+        names = {c.name for t in db.metadata.sorted_tables for c in t.constraints}
+    assert "uq_organizations_kind_registration_code" in names
+    assert "fk_member_households_organization_id_organizations" in names
+
+
+def test_units_are_loaded(app):
+    with app.app_context():
+        counts = db.session.execute(
+            text(
+                "SELECT count(*) FILTER (WHERE valid_to IS NULL),"
+                " count(*) FILTER (WHERE valid_to IS NOT NULL) FROM admin_units"
+            )
+        ).one()
+    assert tuple(counts) == (3355, 236)

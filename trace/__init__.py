@@ -1,0 +1,1 @@
+"""Trace: products, sites, batches, events, genealogy, completeness, labels, resolver pages."""
