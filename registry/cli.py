@@ -100,5 +100,9 @@ def create_token_command(email, name):
 
 def register(app: Flask) -> None:
     """Attach the registry's command groups to the app."""
+    from registry import demo
+
     for group in (units_cli, users_cli, tokens_cli, import_cli):
         app.cli.add_command(group)
+    app.cli.add_command(demo.demo_command)
+    app.cli.add_command(demo.setup_command)
