@@ -1,9 +1,10 @@
 """What every API blueprint shares: bearer authentication, pagination, the commit point."""
 
 import json
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 
-from flask import g, make_response, request
+from flask import current_app, g, make_response, request
 from flask_babel import gettext as _
 from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest import abort
@@ -117,6 +118,14 @@ def _run_and_commit(view, args, kwargs, record: IdempotencyRecord | None):
     return response
 
 
+def _expired(record: IdempotencyRecord) -> bool:
+    created = record.created_at
+    if created.tzinfo is None:  # SQLite hands back naive UTC
+        created = created.replace(tzinfo=UTC)
+    ttl = timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"])
+    return created < datetime.now(UTC) - ttl
+
+
 def _stored_response(user: User, key: str, fingerprint: str):
     record = db.session.scalar(
         select(IdempotencyRecord).where(
@@ -124,6 +133,11 @@ def _stored_response(user: User, key: str, fingerprint: str):
         )
     )
     if record is None:
+        return None
+    if _expired(record):
+        # Keys live for IDEMPOTENCY_TTL_HOURS; after that the key may be used afresh.
+        db.session.delete(record)
+        db.session.flush()
         return None
     if record.request_hash != fingerprint:
         abort(
