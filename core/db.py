@@ -1,8 +1,9 @@
 """Declarative base with a constraint naming convention, and SQLite foreign keys."""
 
+import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import MetaData, event
+from sqlalchemy import Enum, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -19,6 +20,19 @@ class Base(DeclarativeBase):
     """Base class of every model."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def portable_enum(enum_cls: type[enum.Enum], name: str) -> Enum:
+    """An enum column stored as VARCHAR + CHECK, alike on SQLite and PostgreSQL."""
+    return Enum(
+        enum_cls,
+        name=name,
+        values_callable=lambda cls: [member.value for member in cls],
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        validate_strings=True,
+    )
 
 
 def utcnow() -> datetime:

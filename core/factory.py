@@ -54,10 +54,13 @@ def _register_features(app: Flask) -> None:
     # Imported here, not at module top: the factory is the one core module allowed to
     # know the features, and importing them registers their models with the metadata.
     import core.idempotency  # noqa: F401
+    import trace.models  # noqa: F401
     from api import register_api
     from registry import cli as registry_cli
     from registry import views as registry_views
+    from trace import cli as trace_cli
 
     registry_views.register(app)
     registry_cli.register(app)
+    trace_cli.register(app)
     register_api(app)

@@ -8,7 +8,6 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -20,21 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import utcnow
+from core.db import portable_enum, utcnow
 from core.extensions import db
-
-
-def _enum(enum_cls: type[enum.Enum], name: str) -> Enum:
-    """A portable enum column storing the member values (VARCHAR + CHECK on SQLite)."""
-    return Enum(
-        enum_cls,
-        name=name,
-        values_callable=lambda cls: [member.value for member in cls],
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-        validate_strings=True,
-    )
 
 
 class UnitLevel(enum.StrEnum):
@@ -55,7 +41,7 @@ class AdminUnit(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(10), index=True)
-    level: Mapped[UnitLevel] = mapped_column(_enum(UnitLevel, "unit_level"))
+    level: Mapped[UnitLevel] = mapped_column(portable_enum(UnitLevel, "unit_level"))
     name: Mapped[str] = mapped_column(String(120))
     full_name: Mapped[str] = mapped_column(String(160))
     name_en: Mapped[str | None] = mapped_column(String(120))
@@ -140,7 +126,7 @@ class Organization(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[OrgKind] = mapped_column(_enum(OrgKind, "org_kind"))
+    kind: Mapped[OrgKind] = mapped_column(portable_enum(OrgKind, "org_kind"))
     name: Mapped[str] = mapped_column(String(255))
     short_name: Mapped[str | None] = mapped_column(String(120))
     registration_code: Mapped[str] = mapped_column(String(32))
@@ -149,14 +135,14 @@ class Organization(db.Model):
     address: Mapped[str | None] = mapped_column(String(255))
     latitude: Mapped[float | None] = mapped_column(Numeric(9, 6, asdecimal=False))
     longitude: Mapped[float | None] = mapped_column(Numeric(9, 6, asdecimal=False))
-    sector: Mapped[Sector] = mapped_column(_enum(Sector, "org_sector"), index=True)
+    sector: Mapped[Sector] = mapped_column(portable_enum(Sector, "org_sector"), index=True)
     main_products: Mapped[str | None] = mapped_column(String(255))
     representative: Mapped[str | None] = mapped_column(String(120))
     phone: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(254))
     gln: Mapped[str | None] = mapped_column(String(13), unique=True)
     status: Mapped[OrgStatus] = mapped_column(
-        _enum(OrgStatus, "org_status"), default=OrgStatus.ACTIVE, index=True
+        portable_enum(OrgStatus, "org_status"), default=OrgStatus.ACTIVE, index=True
     )
     established_on: Mapped[date | None] = mapped_column(Date)
     status_since: Mapped[date | None] = mapped_column(Date)
@@ -199,7 +185,7 @@ class OrgRating(db.Model):
         ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
     year: Mapped[int] = mapped_column(SmallInteger)
-    rating: Mapped[Rating] = mapped_column(_enum(Rating, "org_rating"))
+    rating: Mapped[Rating] = mapped_column(portable_enum(Rating, "org_rating"))
 
     organization: Mapped[Organization] = relationship(back_populates="ratings")
 
@@ -225,7 +211,7 @@ class MemberHousehold(db.Model):
     phone: Mapped[str | None] = mapped_column(String(20))
     planted_area_ha: Mapped[float | None] = mapped_column(Numeric(10, 2, asdecimal=False))
     member_type: Mapped[MemberType] = mapped_column(
-        _enum(MemberType, "member_type"), default=MemberType.OFFICIAL
+        portable_enum(MemberType, "member_type"), default=MemberType.OFFICIAL
     )
     joined_on: Mapped[date | None] = mapped_column(Date)
     left_on: Mapped[date | None] = mapped_column(Date)
@@ -258,7 +244,7 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     full_name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[Role] = mapped_column(_enum(Role, "user_role"))
+    role: Mapped[Role] = mapped_column(portable_enum(Role, "user_role"))
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(5))

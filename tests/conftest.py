@@ -14,6 +14,8 @@ from core.factory import create_app
 from registry.models import MemberHousehold, OrgKind, Role, User
 from registry.services import accounts, members, organizations, units
 
+pytest_plugins = ["tests.trace_helpers"]
+
 REFERENCE_TABLES = {"admin_units", "admin_unit_mappings", "alembic_version"}
 PASSWORD = "correct horse battery"
 GIA_LAI_COMMUNES = ("23677", "23941", "23575", "23611")  # Đak Đoa, Chư Sê, Pleiku, Gào

@@ -4,8 +4,10 @@ Every service that lists or fetches organization-owned records goes through
 ``scope_to_caller``; a view never filters by organization itself.
 """
 
+from collections.abc import Callable
+
 from flask_babel import gettext as _
-from sqlalchemy import Select, false
+from sqlalchemy import ColumnElement, Select, false, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from core.errors import Forbidden, NotFound
@@ -17,16 +19,26 @@ def sees_everything(user: User | None) -> bool:
     return user is not None and user.role == Role.DEPARTMENT_ADMIN
 
 
-def scope_to_caller(stmt: Select, user: User | None, org_column: InstrumentedAttribute) -> Select:
+def scope_to_caller(
+    stmt: Select,
+    user: User | None,
+    org_column: InstrumentedAttribute,
+    shared_with: Callable[[int], ColumnElement[bool]] | None = None,
+) -> Select:
     """Restrict ``stmt`` to rows whose ``org_column`` is the caller's organization.
 
+    ``shared_with(org_id)``, when given, is a condition for rows another
+    organization shared with the caller's (a lot delivered to an enterprise).
     Anonymous callers and users without an organization see nothing.
     """
     if sees_everything(user):
         return stmt
     if user is None or user.organization_id is None:
         return stmt.where(false())
-    return stmt.where(org_column == user.organization_id)
+    own = org_column == user.organization_id
+    if shared_with is not None:
+        return stmt.where(or_(own, shared_with(user.organization_id)))
+    return stmt.where(own)
 
 
 def may_see_org(user: User | None, organization_id: int) -> bool:
@@ -44,3 +56,14 @@ def require_department(user: User | None) -> None:
     """Raise Forbidden unless the caller is department staff."""
     if not sees_everything(user):
         raise Forbidden(_("Only the agriculture department may do this."))
+
+
+def require_own_org(user: User | None, organization_id: int) -> None:
+    """Raise unless the caller belongs to the organization: only owners write its records.
+
+    The department reads everything but records nothing on an organization's behalf.
+    """
+    if user is None or user.organization_id is None or user.organization_id != organization_id:
+        if sees_everything(user):
+            raise Forbidden(_("The department reads these records but does not change them."))
+        raise NotFound(_("Not found."))

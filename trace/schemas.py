@@ -1,0 +1,352 @@
+"""marshmallow schemas of the trace side: what the API and web forms accept and return."""
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+
+from core.validation import InputSchema, gs1_check_digit_ok
+from registry.schemas import AdminUnitSchema
+from trace.codes import is_cset82
+from trace.models import (
+    BatchStatus,
+    EventKind,
+    ProductCategory,
+    QuantityUnit,
+    SiteKind,
+    StandardKind,
+)
+
+POSITIVE = validate.Range(min=0, min_inclusive=False, max=1e10, error=_l("Must be more than 0."))
+
+
+def _choice(enum_cls, **kwargs) -> fields.String:
+    values = [member.value for member in enum_cls]
+    return fields.String(
+        validate=validate.OneOf(values, error=_l("Must be one of: {choices}.")),
+        metadata={"enum": values},
+        **kwargs,
+    )
+
+
+def _text(max_len: int, **kwargs) -> fields.String:
+    return fields.String(
+        validate=validate.Length(
+            min=1, max=max_len, error=_l("Must be between {min} and {max} characters.")
+        ),
+        **kwargs,
+    )
+
+
+class StandardSchema(InputSchema):
+    """A standard applied to a product, with its certificate."""
+
+    kind = _choice(StandardKind, required=True)
+    stars = fields.Integer(
+        allow_none=True, validate=validate.Range(min=3, max=5, error=_l("OCOP stars are 3 to 5."))
+    )
+    certificate_number = _text(80, allow_none=True)
+    issuer = _text(160, allow_none=True)
+    issued_on = fields.Date(allow_none=True)
+    expires_on = fields.Date(allow_none=True)
+
+    @validates_schema
+    def _check_dates(self, data, **kwargs):
+        if (
+            data.get("issued_on")
+            and data.get("expires_on")
+            and data["expires_on"] < data["issued_on"]
+        ):
+            raise ValidationError(_l("Expires before it was issued."), "expires_on")
+
+
+class ProductInputSchema(InputSchema):
+    """Fields accepted when creating or editing a product."""
+
+    name = _text(200, required=True)
+    category = _choice(ProductCategory, required=True)
+    gtin = fields.String(
+        allow_none=True, metadata={"description": "GTIN-8/12/13/14; stored as GTIN-14"}
+    )
+    unit = _choice(QuantityUnit, load_default=QuantityUnit.KG.value)
+    description = _text(4000, allow_none=True)
+    is_agricultural = fields.Boolean(load_default=True)
+    no_standard_declared = fields.Boolean(load_default=False)
+    shelf_life_days = fields.Integer(
+        allow_none=True,
+        validate=validate.Range(min=1, max=3650, error=_l("Between 1 and 3650 days.")),
+    )
+    standards = fields.List(fields.Nested(StandardSchema), load_default=list)
+
+    @validates("gtin")
+    def _check_gtin(self, value, **kwargs):
+        if value is None:
+            return
+        if (
+            not value.isdigit()
+            or len(value) not in (8, 12, 13, 14)
+            or not gs1_check_digit_ok(value)
+        ):
+            raise ValidationError(_l("A GTIN has 8, 12, 13 or 14 digits and a valid check digit."))
+
+
+class StandardOutSchema(Schema):
+    """A product's standard as returned."""
+
+    kind = fields.String()
+    stars = fields.Integer(allow_none=True)
+    certificate_number = fields.String(allow_none=True)
+    issuer = fields.String(allow_none=True)
+    issued_on = fields.Date(allow_none=True)
+    expires_on = fields.Date(allow_none=True)
+
+
+class ProductSchema(Schema):
+    """A product as the API returns it."""
+
+    id = fields.Integer()
+    organization_id = fields.Integer()
+    name = fields.String()
+    category = fields.String()
+    gtin = fields.String(allow_none=True)
+    unit = fields.String()
+    description = fields.String(allow_none=True)
+    is_agricultural = fields.Boolean()
+    no_standard_declared = fields.Boolean()
+    shelf_life_days = fields.Integer(allow_none=True)
+    active = fields.Boolean()
+    has_image = fields.Function(lambda product: product.image_path is not None)
+    standards = fields.List(fields.Nested(StandardOutSchema))
+
+
+class ProductQueryArgsSchema(InputSchema):
+    """Filters of the product list."""
+
+    category = _choice(ProductCategory)
+    q = fields.String()
+    organization_id = fields.Integer()
+
+
+class SiteInputSchema(InputSchema):
+    """Fields accepted when creating or editing a growing area or facility."""
+
+    kind = _choice(SiteKind, load_default=SiteKind.GROWING_AREA.value)
+    name = _text(200, required=True)
+    planting_area_code = _text(40, allow_none=True)
+    admin_unit = fields.String(required=True)
+    latitude = fields.Float(
+        allow_none=True, validate=validate.Range(min=-90, max=90, error=_l("Out of range."))
+    )
+    longitude = fields.Float(
+        allow_none=True, validate=validate.Range(min=-180, max=180, error=_l("Out of range."))
+    )
+    area_ha = fields.Float(allow_none=True, validate=POSITIVE)
+    gln = fields.String(allow_none=True)
+    household_ids = fields.List(fields.Integer(), load_default=list)
+
+    @validates("gln")
+    def _check_gln(self, value, **kwargs):
+        if value is not None and not (len(value) == 13 and gs1_check_digit_ok(value)):
+            raise ValidationError(_l("A GLN has 13 digits and a valid check digit."))
+
+
+class SiteSchema(Schema):
+    """A site as the API returns it."""
+
+    id = fields.Integer()
+    organization_id = fields.Integer()
+    kind = fields.String()
+    name = fields.String()
+    code = fields.String()
+    planting_area_code = fields.String(allow_none=True)
+    admin_unit = fields.Nested(AdminUnitSchema)
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    area_ha = fields.Float(allow_none=True)
+    gln = fields.String(allow_none=True)
+    household_ids = fields.Function(lambda site: [h.id for h in site.households])
+
+
+class ContributionSchema(InputSchema):
+    """A member household's share of a harvest batch."""
+
+    member_id = fields.Integer(required=True)
+    quantity = fields.Decimal(required=True, places=3, as_string=False, validate=POSITIVE)
+
+
+class BatchInputSchema(InputSchema):
+    """Fields accepted when creating a batch."""
+
+    product_id = fields.Integer(required=True)
+    lot_code = fields.String(allow_none=True, metadata={"description": "Generated when absent"})
+    quantity = fields.Decimal(required=True, places=3, as_string=False, validate=POSITIVE)
+    harvest_date = fields.Date(allow_none=True)
+    production_date = fields.Date(allow_none=True)
+    packing_date = fields.Date(allow_none=True)
+    expiry_date = fields.Date(allow_none=True)
+    site_ids = fields.List(fields.Integer(), load_default=list)
+    households = fields.List(fields.Nested(ContributionSchema), load_default=list)
+
+    @validates("lot_code")
+    def _check_lot(self, value, **kwargs):
+        if value is not None and not is_cset82(value):
+            raise ValidationError(
+                _l(
+                    "A lot code is 1 to 20 characters of GS1 CSET 82"
+                    " (letters, digits, - . / and a few others)."
+                )
+            )
+
+
+class BatchStatusSchema(InputSchema):
+    """A status change of a batch."""
+
+    status = fields.String(
+        required=True, validate=validate.OneOf([BatchStatus.ACTIVE.value, BatchStatus.CLOSED.value])
+    )
+
+
+class MissingItemSchema(Schema):
+    """One item of the completeness checklist."""
+
+    key = fields.String()
+    label = fields.String()
+    ok = fields.Boolean()
+
+
+class BatchSchema(Schema):
+    """A batch as the API returns it."""
+
+    id = fields.Integer()
+    organization_id = fields.Integer()
+    product_id = fields.Integer()
+    product_name = fields.Function(lambda batch: batch.product.name)
+    lot_code = fields.String()
+    public_code = fields.String()
+    quantity = fields.Decimal(as_string=False)
+    unit = fields.String()
+    harvest_date = fields.Date(allow_none=True)
+    production_date = fields.Date(allow_none=True)
+    packing_date = fields.Date(allow_none=True)
+    expiry_date = fields.Date(allow_none=True)
+    status = fields.String()
+    site_ids = fields.Function(lambda batch: [s.id for s in batch.sites])
+    households = fields.Function(
+        lambda batch: [
+            {"member_id": h.member_id, "quantity": float(h.quantity)} for h in batch.households
+        ]
+    )
+    created_at = fields.DateTime()
+
+
+class BatchQueryArgsSchema(InputSchema):
+    """Filters and keyset cursor of the batch list."""
+
+    product_id = fields.Integer()
+    status = _choice(BatchStatus)
+    q = fields.String(metadata={"description": "Lot code prefix"})
+    with_total = fields.Boolean(
+        load_default=False, metadata={"description": "Count all matches (slower)"}
+    )
+
+
+class LineInputSchema(InputSchema):
+    """A batch and a quantity taking part in an event."""
+
+    batch_id = fields.Integer(required=True)
+    quantity = fields.Decimal(allow_none=True, places=3, as_string=False, validate=POSITIVE)
+
+
+class NewOutputSchema(InputSchema):
+    """An output of a transformation: an existing batch, or a new one to create."""
+
+    batch_id = fields.Integer(allow_none=True)
+    product_id = fields.Integer(allow_none=True)
+    lot_code = fields.String(allow_none=True)
+    quantity = fields.Decimal(required=True, places=3, as_string=False, validate=POSITIVE)
+    production_date = fields.Date(allow_none=True)
+    packing_date = fields.Date(allow_none=True)
+    expiry_date = fields.Date(allow_none=True)
+
+    @validates_schema
+    def _one_of(self, data, **kwargs):
+        if bool(data.get("batch_id")) == bool(data.get("product_id")):
+            raise ValidationError(_l("Give either batch_id or product_id."), "product_id")
+
+
+class ReferenceSchema(InputSchema):
+    """A business document an event refers to."""
+
+    type = fields.String(
+        required=True, validate=validate.OneOf(["contract", "invoice", "po", "desadv", "other"])
+    )
+    id = _text(120, required=True)
+
+
+class EventInputSchema(InputSchema):
+    """A critical tracking event to record."""
+
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            [
+                k.value
+                for k in EventKind
+                if k not in (EventKind.RECALL, EventKind.OTHER, EventKind.CORRECTION)
+            ]
+        ),
+    )
+    event_time = fields.AwareDateTime(required=True, metadata={"description": "With its offset"})
+    site_id = fields.Integer(allow_none=True)
+    lines = fields.List(fields.Nested(LineInputSchema), load_default=list)
+    inputs = fields.List(fields.Nested(LineInputSchema), load_default=list)
+    outputs = fields.List(fields.Nested(NewOutputSchema), load_default=list)
+    transformation = fields.String(
+        load_default="processing",
+        validate=validate.OneOf(["processing", "packing", "splitting", "merging"]),
+    )
+    destination_org_id = fields.Integer(allow_none=True)
+    source_org_id = fields.Integer(allow_none=True)
+    reference = fields.Nested(ReferenceSchema, allow_none=True)
+    input_name = _text(200, allow_none=True)
+    dose = fields.Decimal(allow_none=True, as_string=False, validate=POSITIVE)
+    dose_unit = _text(20, allow_none=True)
+    pre_harvest_interval_days = fields.Integer(
+        allow_none=True, validate=validate.Range(min=0, max=365)
+    )
+    result = fields.String(allow_none=True, validate=validate.OneOf(["pass", "fail"]))
+    certificate = _text(200, allow_none=True)
+    note = _text(500, allow_none=True)
+
+
+class CorrectionInputSchema(InputSchema):
+    """Declaring an earlier event erroneous."""
+
+    reason = _text(255, required=True)
+
+
+class EventLineSchema(Schema):
+    """One line of an event as returned."""
+
+    batch_id = fields.Integer()
+    role = fields.String()
+    quantity = fields.Decimal(as_string=False, allow_none=True)
+
+
+class EventSchema(Schema):
+    """An event as the API returns it."""
+
+    id = fields.Integer()
+    organization_id = fields.Integer()
+    kind = fields.String()
+    event_time = fields.DateTime()
+    time_zone_offset = fields.String()
+    site_id = fields.Integer(allow_none=True)
+    location_code = fields.String()
+    source_org_id = fields.Integer(allow_none=True)
+    destination_org_id = fields.Integer(allow_none=True)
+    reference_type = fields.String(allow_none=True)
+    reference = fields.String(allow_none=True)
+    event_hash = fields.String()
+    corrects_event_id = fields.Integer(allow_none=True)
+    correction_reason = fields.String(allow_none=True)
+    recorded_at = fields.DateTime()
+    lines = fields.List(fields.Nested(EventLineSchema))

@@ -1,0 +1,1 @@
+"""Trace services: what views, API methods and commands call. They add and flush, never commit."""

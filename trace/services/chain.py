@@ -1,0 +1,116 @@
+"""Tamper evidence: each organization's events form a hash chain in recording order."""
+
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from core.extensions import db
+from registry.models import Organization
+from trace.epcis_hash import event_hash
+from trace.models import TraceEvent
+
+EPCIS_CONTEXT_URL = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+
+
+def epcis_context(event: TraceEvent) -> list:
+    """The JSON-LD context an event's extension prefixes were written under."""
+    return [EPCIS_CONTEXT_URL, event.epcis_context or {}]
+
+
+def _iso(value) -> str:
+    return value.isoformat() if value is not None else ""
+
+
+def link_hash(event: TraceEvent) -> str:
+    """SHA-256 over the previous link and everything that must not change about this event."""
+    lines = ";".join(
+        f"{line.batch_id}:{line.role.value}:{line.quantity}"
+        for line in sorted(
+            event.lines, key=lambda line: (line.role.value, line.batch_id, str(line.quantity))
+        )
+    )
+    parts = [
+        event.chain_prev or "",
+        str(event.organization_id),
+        str(event.chain_seq),
+        event.event_hash,
+        event.kind.value,
+        _iso(event.event_time),
+        event.location_code,
+        str(event.site_id or ""),
+        str(event.source_org_id or ""),
+        str(event.destination_org_id or ""),
+        event.reference_type or "",
+        event.reference or "",
+        str(event.corrects_event_id or ""),
+        event.correction_reason or "",
+        lines,
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def append_to_chain(event: TraceEvent) -> None:
+    """Give ``event`` the next place in its organization's chain.
+
+    The organization row is locked first (FOR UPDATE on PostgreSQL) so two
+    concurrent writers of one organization cannot take the same place.
+    """
+    db.session.execute(
+        select(Organization.id).where(Organization.id == event.organization_id).with_for_update()
+    )
+    last = db.session.execute(
+        select(TraceEvent.chain_seq, TraceEvent.chain_hash)
+        .where(TraceEvent.organization_id == event.organization_id)
+        .order_by(TraceEvent.chain_seq.desc())
+        .limit(1)
+    ).first()
+    event.chain_seq = (last.chain_seq + 1) if last else 1
+    event.chain_prev = last.chain_hash if last else None
+    event.chain_hash = link_hash(event)
+
+
+@dataclass
+class BrokenLink:
+    """The first event whose stored chain no longer matches what is stored."""
+
+    organization_id: int
+    chain_seq: int
+    event_id: int
+    problem: str
+
+
+def verify_chain(organization_id: int, progress=lambda rows: rows) -> BrokenLink | None:
+    """Recompute one organization's chain; return the first broken link, or None."""
+    events = db.session.scalars(
+        select(TraceEvent)
+        .options(selectinload(TraceEvent.lines))
+        .where(TraceEvent.organization_id == organization_id)
+        .order_by(TraceEvent.chain_seq)
+        .execution_options(yield_per=1000)
+    )
+    previous = None
+    expected_seq = 1
+    for event in progress(events):
+        problem = _link_problem(event, previous, expected_seq)
+        if problem:
+            return BrokenLink(organization_id, event.chain_seq, event.id, problem)
+        previous = event.chain_hash
+        expected_seq += 1
+    return None
+
+
+def _link_problem(event: TraceEvent, previous: str | None, expected_seq: int) -> str | None:
+    if event.chain_seq != expected_seq:
+        return f"sequence {event.chain_seq} where {expected_seq} was expected (an event is missing)"
+    if event.chain_prev != previous:
+        return "does not point to the previous event's hash"
+    if (
+        event.corrects_event_id is None
+        and event_hash(event.epcis, epcis_context(event)) != event.event_hash
+    ):
+        return "the stored EPCIS event no longer matches its event hash"
+    if link_hash(event) != event.chain_hash:
+        return "the event's data no longer matches its chain hash"
+    return None

@@ -1,0 +1,71 @@
+"""How much of a lot an organization holds, computed from the events in SQL."""
+
+from decimal import Decimal
+
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.orm import aliased
+
+from core.extensions import db
+from trace.models import EventKind, EventLine, LineRole, TraceEvent
+
+_Correction = aliased(TraceEvent)
+
+
+def not_erroneous():
+    """SQL condition: the event has not been declared erroneous by a later correction."""
+    return ~exists(select(_Correction.id).where(_Correction.corrects_event_id == TraceEvent.id))
+
+
+def held_quantities(batch_ids: list[int], org_id: int) -> dict[int, Decimal]:
+    """For each batch, what ``org_id`` holds: made + shipped to it − shipped away − consumed."""
+    if not batch_ids:
+        return {}
+    own = TraceEvent.organization_id == org_id
+    produced = and_(
+        own,
+        or_(
+            EventLine.role == LineRole.OUTPUT,
+            and_(TraceEvent.kind == EventKind.HARVEST, EventLine.role == LineRole.OBJECT),
+        ),
+    )
+    shipping = TraceEvent.kind == EventKind.SHIPPING
+    delta = case(
+        (produced, EventLine.quantity),
+        (and_(shipping, TraceEvent.destination_org_id == org_id, ~own), EventLine.quantity),
+        (and_(shipping, own), -EventLine.quantity),
+        (and_(own, EventLine.role == LineRole.INPUT), -EventLine.quantity),
+        else_=0,
+    )
+    rows = db.session.execute(
+        select(EventLine.batch_id, func.coalesce(func.sum(delta), 0))
+        .join(TraceEvent, TraceEvent.id == EventLine.event_id)
+        .where(EventLine.batch_id.in_(batch_ids), not_erroneous())
+        .group_by(EventLine.batch_id)
+    ).all()
+    held = {batch_id: Decimal(0) for batch_id in batch_ids}
+    held.update({batch_id: Decimal(total) for batch_id, total in rows})
+    return held
+
+
+def produced_quantities(batch_ids: list[int]) -> dict[int, Decimal]:
+    """For each batch, how much its harvest or transformations made."""
+    if not batch_ids:
+        return {}
+    made = or_(
+        EventLine.role == LineRole.OUTPUT,
+        and_(TraceEvent.kind == EventKind.HARVEST, EventLine.role == LineRole.OBJECT),
+    )
+    rows = db.session.execute(
+        select(EventLine.batch_id, func.sum(EventLine.quantity))
+        .join(TraceEvent, TraceEvent.id == EventLine.event_id)
+        .where(EventLine.batch_id.in_(batch_ids), made, not_erroneous())
+        .group_by(EventLine.batch_id)
+    ).all()
+    totals = {batch_id: Decimal(0) for batch_id in batch_ids}
+    totals.update({batch_id: Decimal(total or 0) for batch_id, total in rows})
+    return totals
+
+
+def producing_event_exists(batch_id: int) -> bool:
+    """True when a live harvest or transformation made this batch."""
+    return produced_quantities([batch_id])[batch_id] > 0

@@ -1,0 +1,83 @@
+"""Sites: growing areas (vùng trồng) and facilities where events happen."""
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
+
+from core.errors import Conflict, NotFound, ValidationFailed
+from core.extensions import db
+from registry.models import MemberHousehold, User
+from registry.services.scoping import ensure_visible, require_own_org, scope_to_caller
+from registry.services.units import current_commune
+from trace.codes import new_public_code
+from trace.models import Site, SiteKind
+
+_PLAIN_FIELDS = ("name", "planting_area_code", "latitude", "longitude", "area_ha")
+
+
+def sites_query(user: User | None) -> Select:
+    """A select() of the sites the caller may see."""
+    stmt = select(Site).options(selectinload(Site.admin_unit), selectinload(Site.households))
+    return scope_to_caller(stmt, user, Site.organization_id).order_by(Site.name, Site.id)
+
+
+def get_site(user: User | None, site_id: int) -> Site:
+    """A site the caller may see, or 404."""
+    site = db.session.get(Site, site_id)
+    if site is None:
+        raise NotFound(_("No such site."))
+    ensure_visible(user, site.organization_id, _("No such site."))
+    return site
+
+
+def create_site(user: User, values: dict) -> Site:
+    """Register a growing area or facility of the caller's organization."""
+    require_own_org(user, user.organization_id)
+    site = Site(organization_id=user.organization_id, code=new_public_code()[:10])
+    _apply(site, values)
+    db.session.add(site)
+    db.session.flush()
+    return site
+
+
+def update_site(user: User, site_id: int, values: dict) -> Site:
+    """Edit one of the caller's sites."""
+    site = get_site(user, site_id)
+    require_own_org(user, site.organization_id)
+    _apply(site, values)
+    db.session.flush()
+    return site
+
+
+def _apply(site: Site, values: dict) -> None:
+    for field in _PLAIN_FIELDS:
+        setattr(site, field, values.get(field))
+    site.kind = SiteKind(values.get("kind") or SiteKind.GROWING_AREA)
+    site.admin_unit = current_commune(values["admin_unit"])
+    gln = values.get("gln")
+    if gln and db.session.scalar(select(Site.id).where(Site.gln == gln, Site.id != (site.id or 0))):
+        raise Conflict.on_field("gln", _("GLN %(gln)s is already used by another site.", gln=gln))
+    site.gln = gln
+    site.households = _own_households(site.organization_id, values.get("household_ids") or [])
+
+
+def _own_households(org_id: int, ids: list[int]) -> list[MemberHousehold]:
+    if not ids:
+        return []
+    found = list(
+        db.session.scalars(
+            select(MemberHousehold).where(
+                MemberHousehold.id.in_(ids), MemberHousehold.organization_id == org_id
+            )
+        )
+    )
+    missing = sorted(set(ids) - {h.id for h in found})
+    if missing:
+        raise ValidationFailed.on_field(
+            "household_ids",
+            _(
+                "Not member households of this organization: %(ids)s.",
+                ids=", ".join(map(str, missing)),
+            ),
+        )
+    return found
