@@ -36,6 +36,13 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
     PROVINCE_CODE = _env("PROVINCE_CODE", "52")
+    # GS1's EPCIS 2.0 JSON schema, used to validate captured documents. Not shipped in
+    # the repository: point this at a copy of GS1's file (the default is the shared
+    # standards folder beside a checkout).
+    EPCIS_SCHEMA_PATH = _env(
+        "EPCIS_SCHEMA_PATH",
+        str(BASE_DIR.parent / "shared" / "standards" / "epcis" / "EPCIS-JSON-Schema.json"),
+    )
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
     BABEL_DEFAULT_LOCALE = "vi"
