@@ -47,7 +47,12 @@ def translated_errors(messages) -> dict[str, list[str]]:
 
 
 def load_or_errors(schema: Schema, data) -> tuple[dict | None, dict[str, list[str]]]:
-    """Load ``data`` with ``schema``; return (values, {}) or (None, field errors)."""
+    """Load ``data`` with ``schema``; return (values, {}) or (None, field errors).
+
+    A web form's ``csrf_token`` was checked by Flask-WTF already and is not a field.
+    """
+    if hasattr(data, "items"):
+        data = {key: value for key, value in data.items() if key != "csrf_token"}
     try:
         return schema.load(data), {}
     except ValidationError as exc:

@@ -38,7 +38,7 @@ def members_query(
     if not include_left:
         stmt = stmt.where(MemberHousehold.left_on.is_(None))
     if q:
-        stmt = stmt.where(MemberHousehold.search_text.like(f"%{fold(q)}%"))
+        stmt = stmt.where(MemberHousehold.search_text.contains(fold(q), autoescape=True))
     return stmt.order_by(MemberHousehold.head_name, MemberHousehold.id)
 
 

@@ -69,7 +69,7 @@ def organizations_query(
             )
         )
     if q:
-        stmt = stmt.where(Organization.search_text.like(f"%{fold(q)}%"))
+        stmt = stmt.where(Organization.search_text.contains(fold(q), autoescape=True))
     return stmt.order_by(Organization.name, Organization.id)
 
 

@@ -84,7 +84,7 @@ def list_units(province: str | None, level: str | None, q: str | None, legacy: b
 
 
 def _name_matches(q: str):
-    return AdminUnit.search_name.like(f"%{fold(q)}%")
+    return AdminUnit.search_name.contains(fold(q), autoescape=True)
 
 
 def units_loaded() -> bool:

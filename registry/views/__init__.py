@@ -6,7 +6,10 @@ from flask import Flask
 def register(app: Flask) -> None:
     """Register the registry's blueprints and the login manager's loaders."""
     from registry.labels import template_labels
-    from registry.views import auth, home, organizations
+
+    # users and imports attach their routes to the ``registry`` blueprint of
+    # organizations: importing them here, before it is registered, is what adds them.
+    from registry.views import auth, home, imports, organizations, users  # noqa: F401
 
     auth.register_login_manager()
     app.context_processor(template_labels)

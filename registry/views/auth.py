@@ -41,7 +41,7 @@ def _load_user(user_id: str) -> User | None:
 
 def _safe_next(target: str | None) -> str:
     # Only same-site paths: an open redirect after login is a phishing aid.
-    if target and target.startswith("/") and not target.startswith("//"):
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return url_for("home.index")
 

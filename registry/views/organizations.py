@@ -1,5 +1,278 @@
-"""HTML views of organizations and their member households."""
+"""HTML views of organizations and their member households (hộ thành viên).
 
-from flask import Blueprint
+The blueprint ``registry`` is shared with ``registry.views.users`` and
+``registry.views.imports``, which attach their routes to it. Views are thin:
+they validate the form with the registry's schemas, call the services, and
+commit once; every scoping rule lives in the services.
+"""
+
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from marshmallow import Schema
+
+from core.errors import Conflict, ServiceError, ValidationFailed
+from core.extensions import db, login_manager
+from core.validation import load_or_errors
+from registry.models import MemberHousehold, Organization
+from registry.schemas import (
+    MemberInputSchema,
+    MemberLeaveSchema,
+    MemberQueryArgsSchema,
+    OrganizationInputSchema,
+    OrganizationQueryArgsSchema,
+)
+from registry.services import members, organizations, units
+from registry.services.scoping import require_department
 
 bp = Blueprint("registry", __name__, url_prefix="/registry")
+
+PER_PAGE = 25
+# Refusals a form can show beside its fields; NotFound and Forbidden become error pages.
+FIELD_ERRORS = (ValidationFailed, Conflict)
+
+
+@bp.before_request
+def _require_login():
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
+
+
+# Helpers shared by the registry's views ------------------------------------------------
+
+
+def form_data() -> dict[str, str]:
+    """The posted form without the CSRF token, which no input schema knows."""
+    return {key: value for key, value in request.form.items() if key != "csrf_token"}
+
+
+def query_args(schema: Schema) -> tuple[dict, dict[str, list[str]]]:
+    """The schema's filters from the query string; invalid ones are dropped and reported."""
+    raw = {name: request.args[name] for name in schema.fields if name in request.args}
+    values, errors = load_or_errors(schema, raw)
+    if errors:
+        values, _errors = load_or_errors(schema, {k: v for k, v in raw.items() if k not in errors})
+    return values or {}, errors
+
+
+def link_args() -> dict[str, str]:
+    """The current query string without the page number, for the pager's links."""
+    return {key: value for key, value in request.args.items() if key != "page" and value}
+
+
+def paginate(stmt):
+    """One page (``?page=``) of a service's select()."""
+    page = request.args.get("page", 1, type=int)
+    return db.paginate(stmt, page=page, per_page=PER_PAGE, error_out=False)
+
+
+def service_errors(exc: ServiceError) -> dict[str, list[str]]:
+    """A refusal's field messages, or its message as a form-level error."""
+    db.session.rollback()
+    return exc.errors or {"_schema": [exc.message]}
+
+
+def commune_options(current_code: str | None = None) -> list[tuple[str, str]]:
+    """(code, name) of the province's communes, keeping a record's own unit if it is not one."""
+    options = [(unit.code, unit.full_name) for unit in units.communes_of()]
+    if current_code and current_code not in {code for code, _name in options}:
+        options.insert(0, (current_code, current_code))
+    return options
+
+
+# Organizations ---------------------------------------------------------------------------
+
+
+@bp.get("/organizations", endpoint="organizations")
+def organization_list():
+    """List the organizations the user may see, filtered and paginated."""
+    filters, errors = query_args(OrganizationQueryArgsSchema())
+    page = paginate(organizations.organizations_query(current_user, **filters))
+    return render_template(
+        "registry/organization_list.html",
+        page=page,
+        filters=filters,
+        errors=errors,
+        args=link_args(),
+        communes=commune_options(),
+    )
+
+
+@bp.get("/organizations/<int:org_id>", endpoint="organization")
+def organization_detail(org_id: int):
+    """One organization's profile, ratings and household count."""
+    org = organizations.get_organization(current_user, org_id)
+    households = members.active_member_count(org.id) if org.is_cooperative_kind else None
+    return render_template("registry/organization_detail.html", org=org, households=households)
+
+
+@bp.route("/organizations/new", methods=["GET", "POST"], endpoint="organization_new")
+def organization_new():
+    """Register an organization (department)."""
+    require_department(current_user)
+    if request.method == "GET":
+        defaults = {"kind": "cooperative", "sector": "agricultural", "status": "active"}
+        return _organization_form(None, defaults, {})
+    return _save_organization(None)
+
+
+@bp.route("/organizations/<int:org_id>/edit", methods=["GET", "POST"], endpoint="organization_edit")
+def organization_edit(org_id: int):
+    """Edit an organization (department)."""
+    require_department(current_user)
+    org = organizations.get_organization(current_user, org_id)
+    if request.method == "GET":
+        return _organization_form(org, _organization_values(org), {})
+    return _save_organization(org)
+
+
+def _save_organization(org: Organization | None):
+    values, errors = load_or_errors(OrganizationInputSchema(), form_data())
+    if values is not None:
+        try:
+            if org is None:
+                saved = organizations.create_organization(current_user, values)
+            else:
+                saved = organizations.update_organization(current_user, org.id, values)
+        except FIELD_ERRORS as exc:
+            errors = service_errors(exc)
+        else:
+            db.session.commit()
+            flash(_("%(name)s has been saved.", name=saved.name), "success")
+            return redirect(url_for(".organization", org_id=saved.id))
+    return _organization_form(org, request.form, errors), 422
+
+
+def _organization_form(org: Organization | None, values, errors: dict):
+    return render_template(
+        "registry/organization_form.html",
+        org=org,
+        values=values,
+        errors=errors,
+        communes=commune_options(values.get("admin_unit")),
+    )
+
+
+def _organization_values(org: Organization) -> dict[str, str]:
+    rating = org.latest_rating
+    values = {
+        "kind": org.kind.value,
+        "admin_unit": org.admin_unit.code,
+        "sector": org.sector.value,
+        "status": org.status.value,
+        "rating_year": rating.year if rating else None,
+        "rating": rating.rating.value if rating else None,
+    }
+    for name in OrganizationInputSchema().fields:
+        if name not in values:
+            values[name] = getattr(org, name)
+    return {name: _as_text(value) for name, value in values.items()}
+
+
+def _as_text(value) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+# Member households -----------------------------------------------------------------------
+
+
+@bp.get("/organizations/<int:org_id>/members", endpoint="members")
+def member_list(org_id: int):
+    """A cooperative's member households (its own users and the department only)."""
+    org = members.member_org(current_user, org_id)
+    filters, errors = query_args(MemberQueryArgsSchema())
+    page = paginate(members.members_query(current_user, org.id, **filters))
+    return render_template(
+        "registry/member_list.html",
+        org=org,
+        page=page,
+        filters=filters,
+        errors=errors,
+        args=link_args(),
+        households=members.active_member_count(org.id),
+    )
+
+
+@bp.route("/organizations/<int:org_id>/members/new", methods=["GET", "POST"], endpoint="member_new")
+def member_new(org_id: int):
+    """Add a member household to a cooperative."""
+    org = members.member_org(current_user, org_id)
+    if request.method == "GET":
+        defaults = {"admin_unit": org.admin_unit.code, "member_type": "official"}
+        return _member_form(org, None, defaults, {})
+    values, errors = load_or_errors(MemberInputSchema(), form_data())
+    if values is not None:
+        try:
+            member = members.add_member(current_user, org.id, values)
+        except FIELD_ERRORS as exc:
+            errors = service_errors(exc)
+        else:
+            db.session.commit()
+            flash(_("Household %(name)s has been added.", name=member.head_name), "success")
+            return redirect(url_for(".members", org_id=org_id))
+    return _member_form(org, None, request.form, errors), 422
+
+
+@bp.route("/members/<int:member_id>/edit", methods=["GET", "POST"], endpoint="member_edit")
+def member_edit(member_id: int):
+    """Edit a member household."""
+    member = members.get_member(current_user, member_id)
+    if request.method == "GET":
+        return _member_form(member.organization, member, _member_values(member), {})
+    values, errors = load_or_errors(MemberInputSchema(), form_data())
+    if values is not None:
+        try:
+            members.update_member(current_user, member_id, values)
+        except FIELD_ERRORS as exc:
+            errors = service_errors(exc)
+        else:
+            db.session.commit()
+            flash(_("Household %(name)s has been saved.", name=member.head_name), "success")
+            return redirect(url_for(".members", org_id=member.organization_id))
+    return _member_form(member.organization, member, request.form, errors), 422
+
+
+@bp.post("/members/<int:member_id>/leave", endpoint="member_leave")
+def member_leave(member_id: int):
+    """Record the date a household left its cooperative."""
+    member = members.get_member(current_user, member_id)
+    values, errors = load_or_errors(MemberLeaveSchema(), form_data())
+    if values is not None:
+        try:
+            members.leave_member(current_user, member_id, values["left_on"])
+        except FIELD_ERRORS as exc:
+            errors = service_errors(exc)
+        else:
+            db.session.commit()
+            flash(_("Household %(name)s has left.", name=member.head_name), "success")
+            return redirect(url_for(".members", org_id=member.organization_id))
+    page = _member_form(
+        member.organization, member, _member_values(member), {}, leave_errors=errors
+    )
+    return page, 422
+
+
+def _member_form(org, member, values, errors: dict, leave_errors: dict | None = None):
+    return render_template(
+        "registry/member_form.html",
+        org=org,
+        member=member,
+        values=values,
+        errors=errors,
+        leave_errors=leave_errors or {},
+        today=date.today().isoformat(),
+        communes=commune_options(values.get("admin_unit")),
+    )
+
+
+def _member_values(member: MemberHousehold) -> dict[str, str]:
+    values = {"admin_unit": member.admin_unit.code, "member_type": member.member_type.value}
+    for name in MemberInputSchema().fields:
+        if name not in values:
+            values[name] = getattr(member, name)
+    return {name: _as_text(value) for name, value in values.items()}

@@ -55,7 +55,7 @@ def batches_query(
     if status:
         stmt = stmt.where(Batch.status == BatchStatus(status))
     if q:
-        stmt = stmt.where(Batch.lot_code.like(f"{q.upper()}%"))
+        stmt = stmt.where(Batch.lot_code.startswith(q.upper(), autoescape=True))
     return stmt.order_by(Batch.id.desc())
 
 

@@ -2,6 +2,8 @@
 
 import hashlib
 from dataclasses import dataclass
+from datetime import UTC
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -20,7 +22,16 @@ def epcis_context(event: TraceEvent) -> list:
 
 
 def _iso(value) -> str:
-    return value.isoformat() if value is not None else ""
+    # SQLite hands datetimes back naive and PostgreSQL in the session's zone: hash UTC.
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _qty(value) -> str:
+    return "" if value is None else format(Decimal(value).normalize(), "f")
 
 
 def link_hash(event: TraceEvent) -> str:

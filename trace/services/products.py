@@ -36,7 +36,7 @@ def products_query(
     if organization_id:
         stmt = stmt.where(Product.organization_id == organization_id)
     if q:
-        stmt = stmt.where(Product.name.ilike(f"%{q}%"))
+        stmt = stmt.where(Product.name.icontains(q, autoescape=True))
     return stmt.order_by(Product.name, Product.id)
 
 

@@ -45,7 +45,7 @@ def _new_event(user: User, kind: EventKind, values: dict, site: Site | None) -> 
         event_type="ObjectEvent",
         event_time=when.astimezone(UTC),
         time_zone_offset=_offset(when),
-        site=site,
+        site_id=site.id if site else None,
         location_code=location,
     )
 
@@ -117,7 +117,10 @@ def _lines(values: list[dict], field: str) -> list[tuple[Batch, Decimal | None]]
 
 
 def _add_lines(event: TraceEvent, role: LineRole, lines) -> None:
-    event.lines.extend(EventLine(batch=batch, role=role, quantity=qty) for batch, qty in lines)
+    # Ids, not relationships: the chain hash is computed before the event is flushed.
+    event.lines.extend(
+        EventLine(batch_id=batch.id, batch=batch, role=role, quantity=qty) for batch, qty in lines
+    )
 
 
 def record_harvest(user: User, values: dict) -> TraceEvent:
@@ -241,7 +244,7 @@ def record_shipping(user: User, values: dict) -> TraceEvent:
     lines = _lines(values["lines"], "lines")
     _require_held(user, lines, "lines")
     event = _new_event(user, EventKind.SHIPPING, values, _site(user, values.get("site_id")))
-    event.source_org_id, event.destination_org = user.organization_id, destination
+    event.source_org_id, event.destination_org_id = user.organization_id, destination.id
     _add_lines(event, LineRole.OBJECT, lines)
     extra = build.parties(user.organization, destination) | _reference(event, values)
     event.epcis = build.object_event(
@@ -281,7 +284,7 @@ def record_receiving(user: User, values: dict) -> TraceEvent:
                 ),
             )
     event = _new_event(user, EventKind.RECEIVING, values, _site(user, values.get("site_id")))
-    event.source_org, event.destination_org_id = source, user.organization_id
+    event.source_org_id, event.destination_org_id = source.id, user.organization_id
     _add_lines(event, LineRole.OBJECT, lines)
     extra = build.parties(source, user.organization) | _reference(event, values)
     event.epcis = build.object_event(
