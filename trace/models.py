@@ -350,3 +350,36 @@ class BatchLink(db.Model):
     )
     parent_quantity: Mapped[Decimal | None] = mapped_column(QUANTITY)
     child_quantity: Mapped[Decimal | None] = mapped_column(QUANTITY)
+
+
+class UnitCode(db.Model):
+    """A per-item code under a batch: its own serial (AI 21) and public code, its own QR."""
+
+    __tablename__ = "unit_codes"
+    __table_args__ = (UniqueConstraint("batch_id", "serial"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
+    serial: Mapped[str] = mapped_column(String(20))
+    public_code: Mapped[str] = mapped_column(String(16), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    batch: Mapped[Batch] = relationship()
+
+
+class Scan(db.Model):
+    """One consumer page view of a code; the client is kept only as a keyed hash."""
+
+    __tablename__ = "scans"
+    __table_args__ = (
+        Index("ix_scans_batch_time", "batch_id", "scanned_at"),
+        Index("ix_scans_unit_time", "unit_id", "scanned_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit_codes.id", ondelete="CASCADE"))
+    scanned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    client_hash: Mapped[str] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(40))
+    language: Mapped[str | None] = mapped_column(String(8))

@@ -14,6 +14,7 @@ from trace.models import (
     SiteKind,
     StandardKind,
 )
+from trace.services.uris import public_uri
 
 POSITIVE = validate.Range(min=0, min_inclusive=False, max=1e10, error=_l("Must be more than 0."))
 
@@ -228,6 +229,7 @@ class BatchSchema(Schema):
     packing_date = fields.Date(allow_none=True)
     expiry_date = fields.Date(allow_none=True)
     status = fields.String()
+    public_uri = fields.Function(lambda batch: public_uri(batch))
     site_ids = fields.Function(lambda batch: [s.id for s in batch.sites])
     households = fields.Function(
         lambda batch: [
