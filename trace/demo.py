@@ -1,0 +1,298 @@
+"""Trace demo data: products, growing areas, harvests, a coffee processing chain, shipments.
+
+Made through the trace services as each cooperative's user would make it, so
+the demo shows complete and incomplete batches for real reasons.
+"""
+
+import io
+import random
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from PIL import Image, ImageDraw
+from sqlalchemy import select
+
+from core.extensions import db
+from core.text import fold
+from registry.models import MemberHousehold, Organization, OrgKind, OrgStatus, Role, User
+from trace.models import Batch
+from trace.services import batches, events, products, sites
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+# category: (keywords in the cooperative's main products, product name, unit, batch sizes, colour)
+CROPS = {
+    "coffee": (("ca phe",), "Cà phê quả tươi Robusta", "kg", (4000, 12000), (110, 60, 30)),
+    "pepper": (("tieu",), "Hồ tiêu đen", "kg", (800, 3000), (40, 40, 40)),
+    "durian": (("sau rieng",), "Sầu riêng Ri6", "kg", (1500, 6000), (170, 160, 40)),
+    "passion_fruit": (
+        ("chanh leo", "chanh day"),
+        "Chanh leo tím",
+        "kg",
+        (1000, 5000),
+        (90, 30, 90),
+    ),
+    "cashew": (("dieu",), "Hạt điều thô", "kg", (1000, 4000), (200, 150, 90)),
+    "macadamia": (("mac ca",), "Hạt mắc ca", "kg", (500, 2000), (150, 110, 70)),
+    "rice": (("lua", "gao"), "Gạo", "kg", (3000, 9000), (220, 210, 170)),
+    "vegetables": (("rau",), "Rau an toàn", "kg", (200, 800), (60, 140, 60)),
+}
+GTIN_BASE = "095201234"  # GS1's prefix 952 is reserved for examples
+
+
+def gtin_for(item: int) -> str:
+    """A valid example GTIN-14 under GS1's demonstration prefix 952."""
+    body = f"{GTIN_BASE}{item:04d}"
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return body + str((10 - total % 10) % 10)
+
+
+def _crop_of(org: Organization) -> str | None:
+    text = fold(org.main_products or org.name)
+    for category, (keywords, *_rest) in CROPS.items():
+        if any(word in text for word in keywords):
+            return category
+    return None
+
+
+def _image(name: str, colour: tuple[int, int, int]) -> bytes:
+    picture = Image.new("RGB", (480, 360), colour)
+    draw = ImageDraw.Draw(picture)
+    draw.ellipse((150, 90, 330, 270), fill=tuple(min(255, c + 70) for c in colour))
+    draw.text((20, 320), fold(name).upper(), fill=(255, 255, 255))
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()
+
+
+def _actor(org: Organization) -> User:
+    user = db.session.scalar(select(User).where(User.organization_id == org.id).limit(1))
+    return user or User(
+        role=Role.COOPERATIVE,
+        organization_id=org.id,
+        organization=org,
+        email="demo",
+        full_name="demo",
+        password_hash="",
+    )
+
+
+def _moment(day: date, hour: int = 8) -> datetime:
+    return datetime.combine(day, time(hour), VIETNAM)
+
+
+class TraceDemo:
+    """Builds the trace demo for the registry's demo cooperatives."""
+
+    def __init__(self, seed: int):
+        self.rng = random.Random(seed)
+        self.today = date.today()
+        self.gtin_item = 0
+        self.enterprises = list(
+            db.session.scalars(
+                select(Organization)
+                .where(Organization.kind == OrgKind.ENTERPRISE)
+                .order_by(Organization.id)
+            )
+        )
+        self.counts = {"products": 0, "batches": 0, "events": 0}
+
+    def run(self) -> dict[str, int]:
+        """Create the data for every active cooperative whose crop is known."""
+        coops = db.session.scalars(
+            select(Organization)
+            .where(
+                Organization.kind == OrgKind.COOPERATIVE, Organization.status == OrgStatus.ACTIVE
+            )
+            .order_by(Organization.id)
+        ).all()
+        first_coffee = True
+        for org in coops:
+            crop = _crop_of(org)
+            if crop is None:
+                continue
+            lots = self._harvests(org, crop)
+            if crop == "coffee" and first_coffee and lots:
+                self._coffee_chain(org, lots[0])
+                first_coffee = False
+            elif lots and self.enterprises:
+                self._ship(org, lots[-1], Decimal(lots[-1].quantity) / 2)
+        return self.counts
+
+    def _product(
+        self,
+        user: User,
+        category: str,
+        name: str,
+        unit: str,
+        colour,
+        *,
+        with_image=True,
+        shelf_life=None,
+    ) -> int:
+        self.gtin_item += 1
+        values = {
+            "name": name,
+            "category": category,
+            "unit": unit,
+            "is_agricultural": True,
+            "gtin": gtin_for(self.gtin_item) if self.gtin_item % 2 else None,
+            "shelf_life_days": shelf_life,
+            "standards": [
+                {
+                    "kind": "vietgap",
+                    "certificate_number": f"VG-52-{self.gtin_item:04d}",
+                    "issuer": "Trung tâm Kiểm nghiệm và Chứng nhận Gia Lai",
+                    "issued_on": self.today - timedelta(days=400),
+                    "expires_on": self.today + timedelta(days=700),
+                }
+            ],
+        }
+        product = products.create_product(user, values)
+        if with_image:
+            products.save_image(user, product.id, _image(name, colour))
+        self.counts["products"] += 1
+        return product.id
+
+    def _harvests(self, org: Organization, crop: str) -> list[Batch]:
+        user = _actor(org)
+        _keywords, name, unit, sizes, colour = CROPS[crop]
+        members = _current_members(org)
+        if not members:
+            return []
+        # Every third cooperative has no product photo yet: its batches stay incomplete.
+        product_id = self._product(user, crop, name, unit, colour, with_image=org.id % 3 != 0)
+        site = sites.create_site(
+            user,
+            {
+                "name": f"Vùng trồng {name.split()[0].lower()} {org.admin_unit.name}",
+                "planting_area_code": f"VN-52-{crop[:2].upper()}-{org.id:04d}",
+                "admin_unit": org.admin_unit.code,
+                "area_ha": float(self.rng.randint(8, 60)),
+                "household_ids": [m.id for m in members[:6]],
+            },
+        )
+        lots = [self._harvest_lot(user, product_id, site.id, members, sizes, n) for n in range(3)]
+        return lots
+
+    def _harvest_lot(self, user, product_id, site_id, members, sizes, n) -> Batch:
+        quantity = self.rng.randrange(sizes[0], sizes[1], 50)
+        harvested = self.today - timedelta(days=60 - n * 15)
+        chosen = self.rng.sample(members, min(len(members), self.rng.randint(2, 4)))
+        shares = _split(quantity, len(chosen))
+        batch = batches.create_batch(
+            user,
+            {
+                "product_id": product_id,
+                "quantity": Decimal(quantity),
+                "harvest_date": harvested,
+                "site_ids": [site_id],
+                "households": [
+                    {"member_id": m.id, "quantity": Decimal(q)}
+                    for m, q in zip(chosen, shares, strict=True)
+                ],
+            },
+        )
+        events.record_event(
+            user,
+            {
+                "kind": "harvest",
+                "event_time": _moment(harvested, 7),
+                "site_id": site_id,
+                "lines": [{"batch_id": batch.id}],
+            },
+        )
+        self.counts["batches"] += 1
+        self.counts["events"] += 1
+        return batch
+
+    def _coffee_chain(self, org: Organization, cherries: Batch) -> None:
+        """Cherries → green coffee → roasted coffee in two lots, one shipped under a contract."""
+        user = _actor(org)
+        colour = CROPS["coffee"][4]
+        green = self._product(user, "coffee", "Cà phê nhân xanh Robusta", "kg", colour)
+        roasted = self._product(
+            user, "coffee", "Cà phê rang xay nguyên chất", "kg", (70, 40, 20), shelf_life=365
+        )
+        day = cherries.harvest_date + timedelta(days=10)
+        green_qty = (Decimal(cherries.quantity) / 5).quantize(Decimal(1))
+        made = events.record_event(
+            user,
+            {
+                "kind": "transformation",
+                "transformation": "processing",
+                "event_time": _moment(day),
+                "inputs": [{"batch_id": cherries.id, "quantity": Decimal(cherries.quantity)}],
+                "outputs": [{"product_id": green, "quantity": green_qty, "production_date": day}],
+            },
+        )
+        green_lot = next(line.batch for line in made.lines if line.role.value == "output")
+        roast_day = day + timedelta(days=7)
+        roast_qty = (green_qty * Decimal("0.4")).quantize(Decimal(1))
+        expiry = roast_day + timedelta(days=365)
+        split = events.record_event(
+            user,
+            {
+                "kind": "transformation",
+                "transformation": "processing",
+                "event_time": _moment(roast_day),
+                "inputs": [{"batch_id": green_lot.id, "quantity": green_qty}],
+                "outputs": [
+                    {
+                        "product_id": roasted,
+                        "quantity": roast_qty,
+                        "production_date": roast_day,
+                        "packing_date": roast_day,
+                        "expiry_date": expiry,
+                    }
+                    for _ in range(2)
+                ],
+            },
+        )
+        roasted_lots = [line.batch for line in split.lines if line.role.value == "output"]
+        self.counts["batches"] += 3
+        self.counts["events"] += 2
+        reference = {"type": "contract", "id": f"HĐLK-{self.today.year}/{org.id:03d}"}
+        self._ship(org, roasted_lots[0], roast_qty, reference=reference, days_after=roast_day)
+
+    def _ship(self, org, batch: Batch, quantity: Decimal, reference=None, days_after=None) -> None:
+        if not self.enterprises:
+            return
+        buyer = self.enterprises[org.id % len(self.enterprises)]
+        day = (days_after or batch.harvest_date or self.today - timedelta(days=5)) + timedelta(
+            days=3
+        )
+        day = min(day, self.today)
+        values = {
+            "kind": "shipping",
+            "event_time": _moment(day, 14),
+            "destination_org_id": buyer.id,
+            "lines": [{"batch_id": batch.id, "quantity": quantity.quantize(Decimal(1))}],
+        }
+        if reference:
+            values["reference"] = reference
+        events.record_event(_actor(org), values)
+        self.counts["events"] += 1
+
+
+def _current_members(org: Organization) -> list[MemberHousehold]:
+    return list(
+        db.session.scalars(
+            select(MemberHousehold)
+            .where(MemberHousehold.organization_id == org.id, MemberHousehold.left_on.is_(None))
+            .order_by(MemberHousehold.id)
+        )
+    )
+
+
+def _split(total: int, parts: int) -> list[int]:
+    base = total // parts
+    shares = [base] * parts
+    shares[-1] += total - base * parts
+    return shares
+
+
+def create_trace_demo(seed: int) -> dict[str, int]:
+    """Create the trace demo data (call after the registry's demo); returns counts."""
+    return TraceDemo(seed).run()
