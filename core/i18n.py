@@ -1,6 +1,6 @@
 """Locale selection: Vietnamese first, English on request, the choice remembered."""
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -10,6 +10,8 @@ LOCALE_SESSION_KEY = "locale"
 def select_locale() -> str:
     """Pick the locale: ?lang=, then the session, then the user's setting, then Vietnamese."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands and background jobs
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     asked = request.args.get("lang")
     if asked in languages:
         return asked

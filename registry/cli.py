@@ -1,12 +1,16 @@
 """Operator commands: ``flask units …``, ``flask users …``, ``flask tokens …``, imports, demo."""
 
+from pathlib import Path
+
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from core.errors import ServiceError
 from core.extensions import db
-from registry.services import accounts, units
+from registry.models import Role, User
+from registry.services import accounts, imports, organizations, spreadsheets, units
 
 units_cli = AppGroup("units", help="Administrative units.")
 users_cli = AppGroup("users", help="User accounts.")
@@ -96,6 +100,85 @@ def create_token_command(email, name):
         _fail(exc)
     db.session.commit()
     click.echo(secret)
+
+
+def _stages(*labels: str):
+    """A progress wrapper that labels each pass over the rows in turn (checking, creating)."""
+    names = iter(labels)
+
+    def wrap(rows):
+        yield from _progress(next(names, labels[-1]))(rows)
+
+    return wrap
+
+
+def _operator() -> User:
+    # Not saved: the operator at the server's console acts with the department's rights.
+    return User(role=Role.DEPARTMENT_ADMIN, email="operator@localhost", full_name="operator")
+
+
+def _read_upload(path: Path) -> bytes:
+    # One byte past the limit is enough for the service to refuse an oversized file.
+    with path.open("rb") as handle:
+        return handle.read(spreadsheets.MAX_BYTES + 1)
+
+
+def _finish_import(report: imports.ImportReport) -> None:
+    """Commit and say how many rows were created, or roll back, list the errors and fail."""
+    if report.ok:
+        db.session.commit()
+        click.echo(f"created {report.created} of {report.total_rows} rows ({report.kind})")
+        return
+    db.session.rollback()
+    for error in report.errors:
+        click.echo(f"row {error.row}, {error.column or '-'}: {error.message}", err=True)
+    raise click.ClickException(
+        f"{len(report.errors)} error(s) in {report.total_rows} rows; nothing was imported."
+    )
+
+
+_FILE = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+_LANG = click.option("--lang", type=click.Choice(["vi", "en"]), help="Language of the messages.")
+
+
+@import_cli.command("organizations")
+@_FILE
+@_LANG
+def import_organizations_command(file: Path, lang: str | None):
+    """Register the organizations of a CSV/XLSX file, all or none (acts as the department)."""
+    # gettext needs a locale; outside a request, the app's default unless --lang says otherwise.
+    with force_locale(lang or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        report = imports.import_organizations(
+            _operator(), file.name, _read_upload(file), progress=_stages("Checking", "Creating")
+        )
+        _finish_import(report)
+
+
+@import_cli.command("members")
+@click.option(
+    "--org", "registration_code", required=True, help="Registration code of the cooperative."
+)
+@_FILE
+@_LANG
+def import_members_command(registration_code: str, file: Path, lang: str | None):
+    """Add the member households of a CSV/XLSX file to a cooperative, all or none."""
+    with force_locale(lang or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        org = organizations.find_by_registration_code(registration_code)
+        if org is None:
+            raise click.ClickException(
+                f"No single organization has registration code {registration_code}."
+            )
+        try:
+            report = imports.import_members(
+                _operator(),
+                org.id,
+                file.name,
+                _read_upload(file),
+                progress=_stages("Checking", "Creating"),
+            )
+        except ServiceError as exc:
+            _fail(exc)
+        _finish_import(report)
 
 
 def register(app: Flask) -> None:
