@@ -8,6 +8,7 @@ from core.config import Config, config_for_environment
 from core.errors import register_error_handlers
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
 from core.i18n import select_locale, template_helpers
+from core.json import NumberJSONProvider
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -20,6 +21,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         static_folder=str(PROJECT_DIR / "static"),
         instance_path=str(PROJECT_DIR / "instance"),
     )
+    app.json = NumberJSONProvider(app)
     _load_config(app, config)
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
     _register_extensions(app)
@@ -54,13 +56,18 @@ def _register_features(app: Flask) -> None:
     # Imported here, not at module top: the factory is the one core module allowed to
     # know the features, and importing them registers their models with the metadata.
     import core.idempotency  # noqa: F401
+    import linkage.models  # noqa: F401
     import trace.models  # noqa: F401
     from api import register_api
     from registry import cli as registry_cli
     from registry import views as registry_views
     from trace import cli as trace_cli
+    from trace import resolver as trace_resolver
+    from trace import views as trace_views
 
     registry_views.register(app)
+    app.register_blueprint(trace_resolver.bp)
+    app.register_blueprint(trace_views.bp)
     registry_cli.register(app)
     trace_cli.register(app)
     register_api(app)

@@ -14,9 +14,10 @@ from core.factory import create_app
 from registry.models import MemberHousehold, OrgKind, Role, User
 from registry.services import accounts, members, organizations, units
 
-pytest_plugins = ["tests.trace_helpers"]
+pytest_plugins = ["tests.trace_helpers", "tests.linkage_helpers"]
 
-REFERENCE_TABLES = {"admin_units", "admin_unit_mappings", "alembic_version"}
+# Loaded once per session (units) or by the migrations (Decree 98's support rows).
+REFERENCE_TABLES = {"admin_units", "admin_unit_mappings", "alembic_version", "support_policies"}
 PASSWORD = "correct horse battery"
 GIA_LAI_COMMUNES = ("23677", "23941", "23575", "23611")  # Đak Đoa, Chư Sê, Pleiku, Gào
 
@@ -50,6 +51,9 @@ def _clean_tables(app):
         for table in reversed(db.metadata.sorted_tables):
             if table.name not in REFERENCE_TABLES:
                 db.session.execute(table.delete())
+        db.session.execute(
+            text("DELETE FROM support_policies WHERE legal_basis NOT LIKE 'Nghị định 98/2018%'")
+        )
         db.session.commit()
         limiter.reset()
 

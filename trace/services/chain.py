@@ -68,8 +68,11 @@ def append_to_chain(event: TraceEvent) -> None:
     The organization row is locked first (FOR UPDATE on PostgreSQL) so two
     concurrent writers of one organization cannot take the same place.
     """
+    # FOR NO KEY UPDATE: foreign-key checks of concurrent inserts (KEY SHARE) don't wait on it.
     db.session.execute(
-        select(Organization.id).where(Organization.id == event.organization_id).with_for_update()
+        select(Organization.id)
+        .where(Organization.id == event.organization_id)
+        .with_for_update(key_share=True)
     )
     last = db.session.execute(
         select(TraceEvent.chain_seq, TraceEvent.chain_hash)

@@ -1,0 +1,1 @@
+"""Linkage services: contracts, deliveries, fulfilment and support. They flush, never commit."""

@@ -1,0 +1,77 @@
+"""Fulfilment: what was delivered and accepted against what was committed, per season."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from linkage.models import Contract
+from linkage.services.deliveries import delivered_totals
+
+# A season is "behind" when accepted deliveries trail the share of the commitment
+# that the elapsed part of its delivery window would call for, by more than this.
+TOLERANCE = Decimal("0.10")
+
+
+@dataclass
+class SeasonFulfilment:
+    """One committed item of a contract and how far its deliveries have come."""
+
+    item_id: int
+    season: str
+    category: str
+    committed: Decimal
+    delivered: Decimal
+    accepted: Decimal
+    expected_by_now: Decimal
+    unit: str
+
+    @property
+    def share(self) -> float:
+        """Accepted quantity as a share of the commitment (0–1, can pass 1)."""
+        return float(self.accepted / self.committed) if self.committed else 0.0
+
+    @property
+    def behind(self) -> bool:
+        """True when accepted deliveries trail the expected pace by more than the tolerance."""
+        return self.accepted < self.expected_by_now * (1 - TOLERANCE)
+
+
+def _elapsed_share(start: date, end: date, today: date) -> Decimal:
+    if today <= start:
+        return Decimal(0)
+    if today >= end:
+        return Decimal(1)
+    return Decimal((today - start).days) / Decimal((end - start).days or 1)
+
+
+def fulfilment(
+    contracts: list[Contract], today: date | None = None
+) -> dict[int, list[SeasonFulfilment]]:
+    """Per contract id, the fulfilment of each committed item (one aggregate query)."""
+    today = today or date.today()
+    totals = delivered_totals([c.id for c in contracts])
+    result = {}
+    for contract in contracts:
+        rows = []
+        for item in contract.items:
+            delivered, accepted = totals.get(item.id, (Decimal(0), Decimal(0)))
+            expected = Decimal(item.quantity) * _elapsed_share(item.due_from, item.due_to, today)
+            rows.append(
+                SeasonFulfilment(
+                    item.id,
+                    item.season,
+                    item.category.value,
+                    Decimal(item.quantity),
+                    delivered,
+                    accepted,
+                    expected.quantize(Decimal("0.001")),
+                    item.unit.value,
+                )
+            )
+        result[contract.id] = rows
+    return result
+
+
+def is_behind(rows: list[SeasonFulfilment]) -> bool:
+    """True when any season of the contract is behind schedule."""
+    return any(row.behind for row in rows)

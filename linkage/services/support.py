@@ -1,0 +1,137 @@
+"""Support for linkage (Decree 98 Art. 7–9): a policy table, claims, the department's decision."""
+
+from datetime import date
+from decimal import ROUND_DOWN, Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, or_, select
+
+from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.extensions import db
+from linkage.models import ClaimStatus, Contract, SupportCategory, SupportClaim, SupportPolicy
+from linkage.services.contracts import get_contract, party_of
+from linkage.services.lifecycle import status_on
+from registry.models import User
+from registry.services.scoping import require_department, scope_to_caller
+
+
+def list_policies() -> list[SupportPolicy]:
+    """Every policy row, newest first per category."""
+    return list(
+        db.session.scalars(
+            select(SupportPolicy).order_by(SupportPolicy.category, SupportPolicy.valid_from.desc())
+        )
+    )
+
+
+def save_policy(user: User, values: dict, policy_id: int | None = None) -> SupportPolicy:
+    """Add or edit a policy row (department only)."""
+    require_department(user)
+    policy = db.session.get(SupportPolicy, policy_id) if policy_id else SupportPolicy()
+    if policy is None:
+        raise NotFound(_("No such policy."))
+    for key, value in values.items():
+        setattr(policy, key, SupportCategory(value) if key == "category" else value)
+    db.session.add(policy)
+    db.session.flush()
+    return policy
+
+
+def policy_in_force(category: SupportCategory, day: date) -> SupportPolicy | None:
+    """The newest policy of the category valid on ``day`` (a newer provincial row wins)."""
+    return db.session.scalar(
+        select(SupportPolicy)
+        .where(
+            SupportPolicy.category == category,
+            SupportPolicy.valid_from <= day,
+            or_(SupportPolicy.valid_to.is_(None), SupportPolicy.valid_to >= day),
+        )
+        .order_by(SupportPolicy.valid_from.desc(), SupportPolicy.id.desc())
+        .limit(1)
+    )
+
+
+def max_support(policy: SupportPolicy, eligible_cost: int) -> int:
+    """rate × cost, capped: the most that may be granted."""
+    amount = (Decimal(eligible_cost) * policy.rate_percent / 100).quantize(Decimal(1), ROUND_DOWN)
+    return int(min(amount, policy.cap_vnd) if policy.cap_vnd is not None else amount)
+
+
+def claims_query(user: User | None) -> Select:
+    """Claims under contracts the caller is party to (the department: all)."""
+    stmt = select(SupportClaim).join(Contract, Contract.id == SupportClaim.contract_id)
+    stmt = scope_to_caller(stmt, user, Contract.lead_org_id, shared_with=party_of)
+    return stmt.order_by(SupportClaim.claimed_on.desc(), SupportClaim.id.desc())
+
+
+def submit_claim(user: User, values: dict) -> SupportClaim:
+    """A party claims support for a signed contract; the ceiling comes from the policy in force."""
+    contract = get_contract(user, values["contract_id"])
+    if user.organization_id not in {p.organization_id for p in contract.parties}:
+        raise Forbidden(_("Only a party to the contract claims support for it."))
+    if status_on(contract, values["claimed_on"]) in ("draft", "terminated"):
+        raise ValidationFailed.on_field(
+            "contract_id", _("Support is claimed for a signed contract.")
+        )
+    if values["claimed_on"] > date.today():
+        raise ValidationFailed.on_field("claimed_on", _("The claim date is in the future."))
+    category = SupportCategory(values["category"])
+    policy = policy_in_force(category, values["claimed_on"])
+    if policy is None:
+        raise ValidationFailed.on_field(
+            "category", _("No support policy of this kind was in force on that date.")
+        )
+    ceiling = max_support(policy, values["eligible_cost_vnd"])
+    if values["amount_asked_vnd"] > ceiling:
+        raise ValidationFailed.on_field(
+            "amount_asked_vnd",
+            _(
+                "At most %(max)s ₫ can be asked under %(basis)s.",
+                max=f"{ceiling:,}".replace(",", "."),
+                basis=policy.legal_basis,
+            ),
+        )
+    claim = SupportClaim(
+        contract_id=contract.id,
+        claimant_org_id=user.organization_id,
+        category=category,
+        claimed_on=values["claimed_on"],
+        eligible_cost_vnd=values["eligible_cost_vnd"],
+        amount_asked_vnd=values["amount_asked_vnd"],
+        max_support_vnd=ceiling,
+        policy=policy,
+    )
+    db.session.add(claim)
+    db.session.flush()
+    return claim
+
+
+def decide_claim(user: User, claim_id: int, values: dict) -> SupportClaim:
+    """The department grants (an amount up to the ceiling) or rejects a claim."""
+    require_department(user)
+    claim = db.session.get(SupportClaim, claim_id)
+    if claim is None:
+        raise NotFound(_("No such claim."))
+    if claim.status != ClaimStatus.SUBMITTED:
+        raise Conflict.on_field("status", _("This claim has already been decided."))
+    status = ClaimStatus(values["status"])
+    amount = values.get("amount_granted_vnd")
+    if status == ClaimStatus.GRANTED and (amount is None or amount > claim.max_support_vnd):
+        raise ValidationFailed.on_field(
+            "amount_granted_vnd",
+            _(
+                "Grant an amount up to the ceiling of %(max)s ₫.",
+                max=f"{claim.max_support_vnd:,}".replace(",", "."),
+            ),
+        )
+    claim.status, claim.amount_granted_vnd = (
+        status,
+        amount if status == ClaimStatus.GRANTED else None,
+    )
+    claim.decided_on, claim.decided_by_id, claim.decision_note = (
+        date.today(),
+        user.id,
+        values.get("note"),
+    )
+    db.session.flush()
+    return claim
