@@ -231,7 +231,7 @@ class TraceDemo:
         roast_day = day + timedelta(days=7)
         roast_qty = (green_qty * Decimal("0.4")).quantize(Decimal(1))
         expiry = roast_day + timedelta(days=365)
-        split = events.record_event(
+        events.record_event(
             user,
             {
                 "kind": "transformation",
@@ -250,13 +250,11 @@ class TraceDemo:
                 ],
             },
         )
-        roasted_lots = [line.batch for line in split.lines if line.role.value == "output"]
         self.counts["batches"] += 3
         self.counts["events"] += 2
-        reference = {"type": "contract", "id": f"HĐLK-{self.today.year}/{org.id:03d}"}
-        self._ship(org, roasted_lots[0], roast_qty, reference=reference, days_after=roast_day)
+        # The roasted lots are sold under a linkage contract by the linkage demo.
 
-    def _ship(self, org, batch: Batch, quantity: Decimal, reference=None, days_after=None) -> None:
+    def _ship(self, org, batch: Batch, quantity: Decimal, days_after=None) -> None:
         if not self.enterprises:
             return
         buyer = self.enterprises[org.id % len(self.enterprises)]
@@ -270,8 +268,6 @@ class TraceDemo:
             "destination_org_id": buyer.id,
             "lines": [{"batch_id": batch.id, "quantity": quantity.quantize(Decimal(1))}],
         }
-        if reference:
-            values["reference"] = reference
         events.record_event(_actor(org), values)
         self.counts["events"] += 1
 
