@@ -59,6 +59,7 @@ def _register_features(app: Flask) -> None:
     import linkage.models  # noqa: F401
     import trace.models  # noqa: F401
     from api import register_api
+    from linkage import views as linkage_views
     from registry import cli as registry_cli
     from registry import views as registry_views
     from trace import cli as trace_cli
@@ -68,6 +69,7 @@ def _register_features(app: Flask) -> None:
     registry_views.register(app)
     app.register_blueprint(trace_resolver.bp)
     app.register_blueprint(trace_views.bp)
+    app.register_blueprint(linkage_views.bp)
     registry_cli.register(app)
     trace_cli.register(app)
     register_api(app)

@@ -7,7 +7,6 @@ from datetime import timedelta
 import openpyxl
 import pytest
 
-from core.extensions import db
 from linkage.models import Contract, Delivery
 from tests.conftest import row_count
 from tests.linkage_helpers import TODAY, contract_body
@@ -452,4 +451,11 @@ def test_openapi_lists_linkage_endpoints(client):
         assert path in paths, path
 
 
-__all__ = ["db"]
+def test_lead_edits_a_draft_through_the_api(linkage, world):
+    draft = linkage.call(
+        "post", "/contracts", linkage.ent, contract_body(world["coop_a"]), expect=201
+    ).json
+    body = contract_body(world["coop_a"], price_vnd=97000)
+    edited = linkage.call("put", f"/contracts/{draft['id']}", linkage.ent, body, expect=200).json
+    assert edited["price_vnd"] == 97000 and len(edited["parties"]) == 2
+    linkage.call("put", f"/contracts/{draft['id']}", linkage.coop, body, expect=403)

@@ -195,7 +195,13 @@ def _apply(contract: Contract, lead: Organization, values: dict) -> None:
         setattr(contract, field, values.get(field))
     if contract.signed_on and contract.signed_on > date.today():
         raise ValidationFailed.on_field("signed_on", _("The signing date is in the future."))
-    contract.parties = _parties(contract, lead, values)
+    parties = _parties(contract, lead, values)
+    if contract.id is not None:
+        # Delete the old rows first: re-adding a party would clash with its unique row.
+        contract.parties.clear()
+        contract.items.clear()
+        db.session.flush()
+    contract.parties = parties
     contract.items = [_item(contract, row) for row in values.get("items", [])]
 
 

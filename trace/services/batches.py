@@ -47,7 +47,10 @@ def batches_query(
 ) -> Select:
     """A select() of the batches the caller may see, newest first (keyset-friendly order)."""
     stmt = select(Batch).options(
-        selectinload(Batch.product), selectinload(Batch.sites), selectinload(Batch.households)
+        selectinload(Batch.product),
+        selectinload(Batch.organization),
+        selectinload(Batch.sites),
+        selectinload(Batch.households),
     )
     stmt = scope_to_caller(stmt, user, Batch.organization_id, shared_with=delivered_to)
     if product_id:

@@ -1,0 +1,164 @@
+"""The cooperative's trace flow on a phone-sized screen, in a real browser.
+
+Playwright drives Debian's Chromium (never a browser Playwright downloads) against the
+app served by a real HTTP server in a thread. The cooperative user logs in through the
+login page, registers a product with its photo, a growing area and a batch, records the
+harvest, and reads the batch page; no page may scroll sideways at 360 px. Screenshots
+go to ``test-artifacts/``.
+"""
+
+import os
+import threading
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from playwright.sync_api import Page, expect, sync_playwright
+from werkzeug.serving import make_server
+
+from tests.conftest import GIA_LAI_COMMUNES, PASSWORD
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"width": 360, "height": 740}
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless; skipped where it is missing, except under CI."""
+    if not Path(CHROMIUM).exists():
+        reason = f"{CHROMIUM} is missing (apt-get install -y --no-install-recommends chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def base_url(app):
+    """The app behind a real HTTP server on a free port of 127.0.0.1."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+    server.server_close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh phone-sized page; fails the test if any response was a server error."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="vi-VN")
+    page = context.new_page()
+    server_errors = []
+    page.on("response", lambda r: server_errors.append(r.url) if r.status >= 500 else None)
+    yield page
+    context.close()
+    assert server_errors == [], f"server errors: {server_errors}"
+
+
+def fits_the_phone(page: Page, name: str) -> None:
+    """Save a screenshot and check the page does not scroll sideways on a 360 px screen."""
+    page.screenshot(path=ARTIFACTS / f"trace-{name}.png", full_page=True)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{name}: {width} px wide on a {PHONE['width']} px screen"
+
+
+def submit(page: Page, form: str = "main form.card") -> None:
+    """Press the form's submit button and wait for the next page; it must have no errors."""
+    page.locator(f"{form} button[type=submit]").first.click()
+    page.wait_for_load_state()
+    expect(page.locator("main .field-error")).to_have_count(0)
+
+
+def test_cooperative_records_a_harvest_on_a_phone(app, base_url, page, world, tmp_path):
+    photo = tmp_path / "ca-phe.jpg"
+    Image.new("RGB", (800, 600), (120, 80, 40)).save(photo, "JPEG")
+
+    page.goto(f"{base_url}/login")
+    page.locator("main input[name=email]").fill("a@htx.vn")
+    page.locator("main input[name=password]").fill(PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url(f"{base_url}/")
+
+    page.goto(f"{base_url}/trace/products/new")
+    fits_the_phone(page, "product-new")
+    page.locator("#f-name").fill("Cà phê nhân xanh Robusta Đăk Đoa")
+    page.locator("#f-category").select_option("coffee")
+    page.locator("[id='f-standards.0.kind']").select_option("vietgap")
+    page.locator("[id='f-standards.0.certificate_number']").fill("VG-52-0001")
+    submit(page)
+    expect(page.locator("h1")).to_contain_text("Cà phê nhân xanh Robusta Đăk Đoa")
+    page.locator("#f-image").set_input_files(photo)
+    submit(page, "#photo form")
+    expect(page.locator("img.product-photo")).to_be_visible()
+    fits_the_phone(page, "product")
+
+    page.goto(f"{base_url}/trace/sites/new")
+    page.locator("#f-name").fill("Vùng trồng cà phê Làng Kon")
+    page.locator("#f-admin_unit").select_option(GIA_LAI_COMMUNES[0])
+    page.locator("#f-area_ha").fill("12,5")
+    page.locator("input[name=household_ids]").first.check()
+    fits_the_phone(page, "site-new")
+    submit(page)
+
+    page.goto(f"{base_url}/trace/batches/new")
+    page.locator("#f-product_id").select_option(label="Cà phê nhân xanh Robusta Đăk Đoa")
+    page.locator("#f-quantity").fill("1.250,5")
+    page.locator("#f-harvest_date").fill((date.today() - timedelta(days=2)).isoformat())
+    page.locator("input[name=site_ids]").first.check()
+    page.locator(f"#f-hh-{world['member_a']}").fill("1.250,5")
+    fits_the_phone(page, "batch-new")
+    submit(page)
+    expect(page.locator("#traced")).to_have_class("badge badge-untraced")
+
+    page.locator("#record a[href$='/events/harvest/new']").click()
+    page.wait_for_load_state()
+    page.locator("#f-site_id").select_option(label="Vùng trồng cà phê Làng Kon")
+    fits_the_phone(page, "harvest-form")
+    submit(page)
+
+    expect(page.locator("#checklist")).to_be_visible()
+    expect(page.locator("#checklist li[data-key=tracking_event]")).to_have_class("ok")
+    expect(page.locator("#timeline li.event-harvest")).to_be_visible()
+    expect(page.locator("#timeline")).to_contain_text("Vùng trồng cà phê Làng Kon")
+    expect(page.locator("#held")).to_contain_text("1.250,5")
+    fits_the_phone(page, "batch")
+
+    page.locator("#record a[href$='/events/shipping/new']").click()
+    page.wait_for_load_state()
+    fits_the_phone(page, "shipping-form")
+    page.locator("#f-destination_org_id").select_option(label="Công ty TNHH X")
+    page.locator("#f-quantity").fill("1.300")
+    page.locator("main form.card button[type=submit]").click()
+    page.wait_for_load_state()
+    expect(page.locator("#e-quantity")).to_be_visible()
+    fits_the_phone(page, "shipping-refused")
+
+    page.goto(page.url.replace("/events/shipping/new", "/events/transformation/new"))
+    fits_the_phone(page, "transformation-form")
+    page.goto(page.url.replace("/events/transformation/new", "/chain?direction=forward"))
+    expect(page.locator("#tree")).to_be_visible()
+    fits_the_phone(page, "chain")
+    page.goto(f"{base_url}/trace/batches")
+    fits_the_phone(page, "batches")
+    page.goto(f"{base_url}/trace/products")
+    fits_the_phone(page, "products")
+    page.goto(f"{base_url}/trace/sites")
+    fits_the_phone(page, "sites")

@@ -1,0 +1,10 @@
+"""HTML views of the trace side: products, sites, batches, events and genealogy.
+
+One blueprint, ``trace`` (under ``/trace``), defined in ``trace.views.common``;
+importing the modules below attaches their routes to it.
+"""
+
+from trace.views import batches, events, products, sites  # noqa: F401 - attaches the routes
+from trace.views.common import bp
+
+__all__ = ["bp"]

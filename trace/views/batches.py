@@ -1,0 +1,261 @@
+"""HTML views of batches (lô hàng): keyset list, draft form with households, detail, status."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from core.extensions import db
+from registry.services import members
+from trace.models import Batch, BatchStatus, EventLine, Product, TraceEvent
+from trace.schemas import BatchInputSchema, BatchQueryArgsSchema, BatchStatusSchema
+from trace.services import batches, completeness, events, genealogy, products, quantities, sites
+from trace.views.common import (
+    FIELD_ERRORS,
+    as_text,
+    bp,
+    form_decimal,
+    form_text,
+    load,
+    placed,
+    query_filters,
+    refusal,
+    require_recorder,
+)
+
+PER_PAGE = 25
+DATE_FIELDS = batches.DATE_FIELDS
+STATUS_DONE = {
+    "active": _l("The batch is active: its events can be recorded."),
+    "closed": _l("The batch has been closed."),
+}
+FORM_FIELDS = ("product_id", "lot_code", "quantity", *DATE_FIELDS, "site_ids", "households")
+
+
+@bp.get("/batches", endpoint="batches")
+def batch_list():
+    """Batches the user may see, newest first, one keyset page at a time."""
+    filters, errors, args = query_filters(BatchQueryArgsSchema(), ("product_id", "status", "q"))
+    filters.pop("with_total", None)
+    cursor = request.args.get("cursor")
+    if cursor and not cursor.isdigit():
+        cursor = None
+    rows, next_cursor, _total = batches.batch_page(current_user, filters, cursor, PER_PAGE)
+    return render_template(
+        "trace/batch_list.html",
+        batches=rows,
+        next_cursor=next_cursor,
+        cursor=cursor,
+        args=args,
+        errors=errors,
+        product_options=_product_options() if current_user.organization_id else [],
+    )
+
+
+@bp.get("/batches/<int:batch_id>", endpoint="batch")
+def batch_detail(batch_id: int):
+    """A batch: its data, checklist, holdings and event timeline, with the actions allowed."""
+    return render_batch(batches.get_batch(current_user, batch_id))
+
+
+@bp.route("/batches/new", methods=["GET", "POST"], endpoint="batch_new")
+def batch_new():
+    """Create a draft batch with its sites and contributing households."""
+    require_recorder()
+    if request.method == "GET":
+        values = {"product_id": request.args.get("product_id", ""), "site_ids": [], "hh": {}}
+        return _batch_form(None, values, {})
+    return _save_batch(None)
+
+
+@bp.route("/batches/<int:batch_id>/edit", methods=["GET", "POST"], endpoint="batch_edit")
+def batch_edit(batch_id: int):
+    """Edit a draft batch; an active batch's data is fixed by its events."""
+    require_recorder()
+    batch = batches.get_batch(current_user, batch_id)
+    if batch.status != BatchStatus.DRAFT:
+        flash(_("Only a draft batch can be edited."), "error")
+        return redirect(url_for(".batch", batch_id=batch.id))
+    if request.method == "GET":
+        return _batch_form(batch, _batch_values(batch), {})
+    return _save_batch(batch)
+
+
+@bp.post("/batches/<int:batch_id>/status", endpoint="batch_status")
+def batch_status(batch_id: int):
+    """Activate a draft batch or close an active one."""
+    require_recorder()
+    batch = batches.get_batch(current_user, batch_id)
+    values, errors = load(BatchStatusSchema(), {"status": form_text("status")})
+    if values is not None:
+        try:
+            batches.set_status(current_user, batch.id, values["status"])
+        except FIELD_ERRORS as exc:
+            errors = refusal(exc)
+        else:
+            db.session.commit()
+            flash(STATUS_DONE[values["status"]], "success")
+            return redirect(url_for(".batch", batch_id=batch.id))
+    return render_batch(batches.get_batch(current_user, batch_id), status_errors=errors), 422
+
+
+@bp.get("/batches/<int:batch_id>/chain", endpoint="batch_chain")
+def batch_chain(batch_id: int):
+    """The batch's genealogy, backward or forward, as an indented tree."""
+    direction = "backward" if request.args.get("direction") == "backward" else "forward"
+    trace = genealogy.trace_batch(current_user, batch_id, direction)
+    return render_template(
+        "trace/batch_chain.html", trace=trace, direction=direction, tree=_tree(trace)
+    )
+
+
+def render_batch(batch: Batch, status_errors=None, correction_errors=None):
+    """The batch page; a refused status change or correction shows its messages on it."""
+    items = completeness.checklist(batch)
+    org_id = current_user.organization_id or batch.organization_id
+    timeline = _timeline(batch)
+    corrected = {event.corrects_event_id for event in timeline if event.corrects_event_id}
+    own = batch.organization_id == current_user.organization_id
+    return render_template(
+        "trace/batch_detail.html",
+        batch=batch,
+        checklist=items,
+        traced=all(item.ok for item in items),
+        held=quantities.held_quantities([batch.id], org_id)[batch.id],
+        produced=quantities.produced_quantities([batch.id])[batch.id],
+        timeline=timeline,
+        events_by_id={event.id: event for event in timeline},
+        corrected=corrected,
+        own=own,
+        sees_households=own or current_user.is_department,
+        incoming=incoming_shipments(batch),
+        status_errors=status_errors or {},
+        correction_errors=correction_errors or {},
+    )
+
+
+def _timeline(batch: Batch) -> list[TraceEvent]:
+    stmt = events.events_query(current_user, batch_id=batch.id).options(
+        selectinload(TraceEvent.lines).selectinload(EventLine.batch),
+        selectinload(TraceEvent.site),
+        selectinload(TraceEvent.source_org),
+        selectinload(TraceEvent.destination_org),
+    )
+    return list(db.session.scalars(stmt))
+
+
+def incoming_shipments(batch: Batch) -> list:
+    """Shipments of this batch to the user's organization (what a receipt may confirm)."""
+    mine = current_user.organization_id
+    if mine is None or current_user.is_department:
+        return []
+    return [
+        (event, line)
+        for event, line in genealogy.shipments_of([batch.id])
+        if event.destination_org_id == mine
+    ]
+
+
+def _tree(trace: genealogy.Trace) -> list[dict]:
+    """The trace as nested nodes from the root; a lot reached twice is listed, not expanded."""
+    forward = trace.direction == "forward"
+    children: dict[int, list] = {}
+    for link in trace.links:
+        start, end = (link.parent_id, link.child_id) if forward else (link.child_id, link.parent_id)
+        children.setdefault(start, []).append((end, link))
+    shipped: dict[int, list] = {}
+    for event, line in trace.shipments:
+        shipped.setdefault(line.batch_id, []).append((event, line))
+    seen: set[int] = set()
+
+    def node(batch_id: int, edge, depth: int) -> dict:
+        repeated = batch_id in seen
+        seen.add(batch_id)
+        below = [] if repeated or depth >= 50 else children.get(batch_id, [])
+        return {
+            "batch": trace.batches[batch_id],
+            "link": edge,
+            "repeated": repeated,
+            "shipments": shipped.get(batch_id, []),
+            "children": [node(end, below_edge, depth + 1) for end, below_edge in below],
+        }
+
+    return [node(trace.root.id, None, 0)]
+
+
+# The draft batch form ----------------------------------------------------------------------
+
+
+def _save_batch(batch: Batch | None):
+    members_shown = _members_for(batch)
+    raw, contributed = _posted_batch(members_shown)
+    values, errors = load(BatchInputSchema(), raw)
+    if values is not None:
+        try:
+            if batch is None:
+                saved = batches.create_batch(current_user, values)
+            else:
+                saved = batches.update_batch(current_user, batch.id, values)
+        except FIELD_ERRORS as exc:
+            errors = refusal(exc)
+        else:
+            db.session.commit()
+            flash(_("Batch %(lot)s has been saved.", lot=saved.lot_code), "success")
+            return redirect(url_for(".batch", batch_id=saved.id))
+    renames = {f"households.{i}.quantity": f"hh-{m}" for i, m in enumerate(contributed)}
+    renames.update({f"households.{i}.member_id": f"hh-{m}" for i, m in enumerate(contributed)})
+    shown = {**raw, "quantity": form_text("quantity"), "site_ids": request.form.getlist("site_ids")}
+    shown["hh"] = {str(m.id): form_text(f"hh-{m.id}") or "" for m in members_shown}
+    fields = {*FORM_FIELDS, *(f"hh-{m.id}" for m in members_shown)}
+    return _batch_form(batch, shown, placed(errors, fields, renames), members_shown), 422
+
+
+def _posted_batch(members_shown) -> tuple[dict, list[int]]:
+    raw = {name: form_text(name) for name in ("product_id", "lot_code", *DATE_FIELDS)}
+    raw["quantity"] = form_decimal("quantity")
+    raw["site_ids"] = request.form.getlist("site_ids")
+    raw["households"], contributed = [], []
+    for member in members_shown:
+        quantity = form_decimal(f"hh-{member.id}")
+        if quantity:
+            raw["households"].append({"member_id": member.id, "quantity": quantity})
+            contributed.append(member.id)
+    return raw, contributed
+
+
+def _batch_values(batch: Batch) -> dict:
+    names = ("lot_code", "quantity", *DATE_FIELDS)
+    values = {name: as_text(getattr(batch, name)) for name in names}
+    values["product_id"] = str(batch.product_id)
+    values["site_ids"] = [str(site.id) for site in batch.sites]
+    values["hh"] = {str(h.member_id): as_text(h.quantity) for h in batch.households}
+    return values
+
+
+def _batch_form(batch: Batch | None, values: dict, errors: dict, members_shown=None):
+    return render_template(
+        "trace/batch_form.html",
+        batch=batch,
+        values=values,
+        errors=errors,
+        product_options=_product_options(active_only=True),
+        site_options=list(db.session.scalars(sites.sites_query(current_user))),
+        households=members_shown if members_shown is not None else _members_for(batch),
+    )
+
+
+def _members_for(batch: Batch | None) -> list:
+    """The cooperative's current households, plus any already on the batch."""
+    org_id = current_user.organization_id
+    current = list(db.session.scalars(members.members_query(current_user, org_id)))
+    listed = {m.id for m in current}
+    extra = [h.member for h in batch.households if h.member_id not in listed] if batch else []
+    return current + extra
+
+
+def _product_options(active_only: bool = False) -> list[tuple[str, str]]:
+    stmt = products.products_query(current_user)
+    if active_only:
+        stmt = stmt.where(Product.active.is_(True))
+    return [(str(p.id), p.name) for p in db.session.scalars(stmt)]

@@ -1,0 +1,175 @@
+"""The ``trace`` blueprint and the helpers its HTML views share.
+
+Views are thin: they turn a posted form into the shape the trace schemas load
+(the same schemas as the API: one validation path), call the services, commit
+once, and on a refusal roll back and re-render the form with field messages.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from babel.numbers import NumberFormatError, format_decimal, parse_decimal
+from flask import Blueprint, request
+from flask_babel import get_locale, get_timezone
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from core.errors import Conflict, Forbidden, ServiceError, ValidationFailed
+from core.extensions import db, login_manager
+from core.validation import load_or_errors
+from trace.views import labels
+
+bp = Blueprint("trace", __name__, url_prefix="/trace")
+
+PER_PAGE = 25
+# Refusals a form shows beside its fields; NotFound and Forbidden become error pages.
+FIELD_ERRORS = (ValidationFailed, Conflict)
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+@bp.before_request
+def _require_login():
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
+
+
+@bp.context_processor
+def _template_names() -> dict:
+    return {**labels.template_labels(), "may_record": may_record()}
+
+
+def may_record() -> bool:
+    """True when the user records products, sites, batches and events (a cooperative's staff)."""
+    org = current_user.organization if current_user.is_authenticated else None
+    return org is not None and org.is_cooperative_kind and not current_user.is_department
+
+
+def require_recorder() -> None:
+    """Refuse (403) users who only read here: the department and enterprises."""
+    if not may_record():
+        if current_user.is_department:
+            raise Forbidden(_("The department reads these records but does not change them."))
+        raise Forbidden(_("Only a cooperative's staff record this."))
+
+
+def form_text(name: str) -> str | None:
+    """One posted text field, trimmed; absent and blank are both None."""
+    value = (request.form.get(name) or "").strip()
+    return value or None
+
+
+def form_decimal(name: str) -> str | None:
+    """A posted quantity read in the user's locale (``1.234,5`` in Vietnamese), as ``1234.5``.
+
+    What the locale cannot read ("12.5" in Vietnamese) is passed on as typed: the
+    schema reads plain decimals and names the field when it cannot.
+    """
+    value = form_text(name)
+    if value is None:
+        return None
+    try:
+        number = parse_decimal(value.replace(" ", ""), locale=get_locale(), strict=True)
+    except NumberFormatError:
+        return value
+    return str(number)
+
+
+def form_coordinate(name: str) -> str | None:
+    """A posted latitude or longitude; a decimal comma is read as a point."""
+    value = form_text(name)
+    return value.replace(",", ".") if value else value
+
+
+def form_flag(name: str) -> str:
+    """A checkbox as the schema's boolean: an unticked box is not posted at all."""
+    return "true" if name in request.form else "false"
+
+
+def compact(rows: list[dict]) -> list[dict]:
+    """The repeatable rows somebody filled in (a row of blanks is no row)."""
+    return [{k: v for k, v in row.items() if v} for row in rows if any(row.values())]
+
+
+def load(schema, raw: dict) -> tuple[dict | None, dict[str, list[str]]]:
+    """Validate form data with a trace input schema (None values count as absent)."""
+    return load_or_errors(schema, {key: value for key, value in raw.items() if value is not None})
+
+
+def query_filters(schema, names) -> tuple[dict, dict[str, list[str]], dict[str, str]]:
+    """Filters from the query string: (values, errors, the valid raw args for links).
+
+    An invalid filter is reported and dropped; the others still apply.
+    """
+    raw = {name: request.args[name] for name in names if request.args.get(name)}
+    values, errors = load(schema, raw)
+    if errors:
+        raw = {name: value for name, value in raw.items() if name not in errors}
+        values, _errors = load(schema, raw)
+    return values or {}, errors, raw
+
+
+def refusal(exc: ServiceError) -> dict[str, list[str]]:
+    """Roll back a refused request and return its messages, keyed by field."""
+    db.session.rollback()
+    return exc.errors or {"_schema": [exc.message]}
+
+
+def placed(errors: dict, fields, renames: dict[str, str] | None = None) -> dict:
+    """Errors keyed by the form's own input names; any other key becomes a form-level message.
+
+    The services name the API's fields ("lines", "reference.id"); a form may call them
+    differently, and a message that no input shows must still reach the user. A nested
+    key ("household_ids.0") falls back to its first part when only that is an input.
+    """
+    renames = renames or {}
+    result: dict[str, list[str]] = {}
+    for key, messages in errors.items():
+        name = renames.get(key, key)
+        if name not in fields:
+            name = renames.get(name.split(".")[0], name.split(".")[0])
+        target = name if name in fields else "_schema"
+        result.setdefault(target, []).extend(messages)
+    return result
+
+
+def user_zone() -> ZoneInfo:
+    """The user's time zone (Asia/Ho_Chi_Minh): Babel's setting, as a zoneinfo zone."""
+    # Flask-Babel hands out pytz zones, whose replace(tzinfo=) gives the old LMT offset.
+    return ZoneInfo(str(get_timezone()))
+
+
+def local_now() -> str:
+    """Now, in the user's time zone, as a datetime-local value."""
+    return datetime.now(user_zone()).strftime(DATETIME_LOCAL)
+
+
+def aware_time(value: str | None) -> str | None:
+    """A datetime-local value read in the user's time zone, as ISO 8601 with its offset.
+
+    Anything unreadable is passed on unchanged, for the schema to name the field.
+    """
+    if not value:
+        return None
+    try:
+        moment = datetime.strptime(value[:16], DATETIME_LOCAL)
+    except ValueError:
+        return value
+    return moment.replace(tzinfo=user_zone()).isoformat()
+
+
+def as_text(value) -> str:
+    """A model value as a form field shows it."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format_decimal(value, format="0.###", locale=get_locale())
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(getattr(value, "value", value))
+
+
+def query_int(name: str) -> int | None:
+    """A whole-number query argument; anything else is ignored."""
+    return request.args.get(name, type=int)
