@@ -7,12 +7,13 @@ from datetime import date, datetime
 
 import openpyxl
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, inspect, select
 
-from core.errors import Forbidden, NotFound
+from core.errors import Forbidden, NotFound, ServiceError
 from core.extensions import db
 from registry.models import MemberHousehold, MemberType, Organization, OrgKind, Role, User
-from registry.services import imports, spreadsheets
+from registry.schemas import MemberInputSchema, OrganizationInputSchema
+from registry.services import imports, members, organizations, spreadsheets
 from tests.conftest import GIA_LAI_COMMUNES, row_count
 
 DAK_DOA, CHU_SE, PLEIKU, GAO = GIA_LAI_COMMUNES
@@ -492,3 +493,192 @@ def test_cli_failure_writes_nothing_and_prints_the_report(app, runner, tmp_path,
     assert result.exit_code != 0 and "NO-SUCH" in result.output
     result = runner.invoke(args=["import", "members", "--org", "0101234567", str(path)])
     assert result.exit_code != 0  # an enterprise has no households
+
+
+# Rows that the services (and so the API and the web forms) refuse; the import must refuse
+# them too, in the same words, because it runs the services' own rule checks.
+ORG_REFUSALS = {
+    "registration code in use": {"registration_code": "5901000001"},
+    "GLN in use": {"gln": "8930000000019"},
+    "code and GLN in use": {"registration_code": "5901000001", "gln": "8930000000019"},
+    "unknown commune": {"admin_unit": "99999"},
+    "a province": {"admin_unit": "52"},
+    "a legacy district": {"admin_unit": "622"},
+}
+MEMBER_REFUSALS = {
+    "joining date in the future": {"joined_on": "2999-01-01"},
+    "unknown commune": {"admin_unit": "99999"},
+    "a province": {"admin_unit": "52"},
+}
+
+
+def _refusal(create, schema, raw: dict) -> dict[str, list[str]]:
+    """What a service answers to ``raw`` loaded as the API loads it: {field: [messages]}."""
+    with pytest.raises(ServiceError) as refused:
+        create(schema().load(raw))
+    return refused.value.errors
+
+
+def _messages(report) -> dict[str, list[str]]:
+    assert {error.row for error in report.errors} == {2}
+    found: dict[str, list[str]] = {}
+    for error in report.errors:
+        found.setdefault(error.column, []).append(error.message)
+    return found
+
+
+@pytest.mark.parametrize("case", ORG_REFUSALS.values(), ids=ORG_REFUSALS.keys())
+def test_the_import_refuses_an_organization_as_the_service_does(ctx, make_org, case):
+    make_org(registration_code="5901000001", gln="8930000000019", name="HTX đã có")
+    raw = {
+        "kind": "cooperative",
+        "name": "HTX mới",
+        "registration_code": "5901000002",
+        "admin_unit": DAK_DOA,
+    } | case
+    refused = _refusal(
+        lambda values: organizations.create_organization(_department(), values),
+        OrganizationInputSchema,
+        raw,
+    )
+    report = _orgs(_csv(",".join(raw), ",".join(raw.values())))
+    found = _messages(report)
+    # The service stops at its first refusal; the import reports every one of the row.
+    assert {name: found.get(name) for name in refused} == refused
+    if len(case) == 2:
+        assert set(found) == {"registration_code", "gln"}
+
+
+@pytest.mark.parametrize("case", MEMBER_REFUSALS.values(), ids=MEMBER_REFUSALS.keys())
+def test_the_import_refuses_a_household_as_the_service_does(ctx, make_org, case):
+    coop = make_org()
+    raw = {"head_name": "Hộ mới", "admin_unit": DAK_DOA} | case
+    refused = _refusal(
+        lambda values: members.add_member(_department(), coop, values), MemberInputSchema, raw
+    )
+    assert _messages(_members(coop, _csv(",".join(raw), ",".join(raw.values())))) == refused
+
+
+def test_a_row_with_a_bad_value_is_still_checked_against_the_rules(ctx, make_org):
+    coop = make_org()
+    data = _csv("head_name,admin_unit,phone,joined_on", f"Hộ A,{DAK_DOA},abc,2999-01-01")
+    assert _where(_members(coop, data)) == {(2, "phone"), (2, "joined_on")}
+
+
+def test_an_edited_organization_may_keep_its_code_but_the_import_may_not(ctx, make_org):
+    org_id = make_org(registration_code="5901000011", gln="8930000000026")
+    values = OrganizationInputSchema().load(
+        {
+            "kind": "cooperative",
+            "name": "HTX đổi tên",
+            "registration_code": "5901000011",
+            "admin_unit": CHU_SE,
+            "gln": "8930000000026",
+        }
+    )
+    assert organizations.update_organization(_department(), org_id, values).name == "HTX đổi tên"
+    report = _orgs(_csv("kind,name,registration_code,admin_unit", f"HTX,X,5901000011,{CHU_SE}"))
+    assert _where(report) == {(2, "registration_code")}
+
+
+def _columns(obj, skip: set[str]) -> dict:
+    return {
+        column.key: getattr(obj, column.key)
+        for column in inspect(type(obj)).column_attrs
+        if column.key not in skip
+    }
+
+
+def test_an_imported_organization_is_built_as_the_service_builds_it(ctx):
+    raw = {
+        "kind": "Hợp tác xã",
+        "name": "HTX Cà phê Ia Grai",
+        "short_name": "HTX Ia Grai",
+        "registration_code": "5901000021",
+        "admin_unit": DAK_DOA,
+        "address": "Thôn 3",
+        "sector": "Phi nông nghiệp",
+        "gln": "8930000000033",
+        "status": "Tạm ngừng",
+        "established_on": "15/03/2019",
+        "member_count": "42",
+        "rating": "Khá",
+    }
+    assert _orgs(_csv(",".join(raw), ",".join(raw.values()))).ok
+    api_values = raw | {
+        "kind": "cooperative",
+        "registration_code": "5901000022",
+        "sector": "non_agricultural",
+        "gln": "8930000000040",
+        "status": "suspended",
+        "established_on": "2019-03-15",
+        "rating": "fair",
+    }
+    created = organizations.create_organization(
+        _department(), OrganizationInputSchema().load(api_values)
+    )
+    imported = _org("5901000021")
+    skip = {"id", "registration_code", "gln", "search_text", "created_at", "updated_at"}
+    assert _columns(imported, skip) == _columns(created, skip)
+    assert imported.search_text == created.search_text.replace("5901000022", "5901000021")
+    assert [(r.year, r.rating) for r in imported.ratings] == [
+        (r.year, r.rating) for r in created.ratings
+    ]
+
+
+def test_an_imported_household_is_built_as_the_service_builds_it(ctx, make_org):
+    coop = make_org()
+    raw = {
+        "head_name": "Rơ Châm H'Lin",
+        "admin_unit": GAO,
+        "village": "Làng Kon Brung",
+        "phone": "0905000222",
+        "planted_area_ha": "1,5",
+        "member_type": "Liên kết",
+        "joined_on": "01/03/2020",
+    }
+    assert _members(coop, _csv(",".join(raw), ",".join(f'"{v}"' for v in raw.values()))).ok
+    api_values = raw | {
+        "planted_area_ha": "1.5",
+        "member_type": "associate",
+        "joined_on": "2020-03-01",
+    }
+    created = members.add_member(_department(), coop, MemberInputSchema().load(api_values))
+    [imported, _created] = _households(coop)
+    skip = {"id", "created_at"}
+    assert _columns(imported, skip) == _columns(created, skip)
+
+
+@pytest.fixture
+def count_selects(app):
+    """Counts the SELECT statements run while the test's block runs."""
+    selects = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT"):
+            selects.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    yield selects
+    event.remove(db.engine, "before_cursor_execute", record)
+
+
+@pytest.mark.parametrize("kind", ["organizations", "members"])
+def test_the_import_queries_as_often_for_many_rows_as_for_few(ctx, make_org, count_selects, kind):
+    coop = make_org()
+    counts = []
+    for size in (2, 40):
+        communes = (DAK_DOA, CHU_SE, PLEIKU, GAO)
+        count_selects.clear()
+        if kind == "organizations":
+            lines = ["kind,name,registration_code,admin_unit,gln,rating"]
+            lines += [f"HTX,HTX {n},59011{n:05d},{communes[n % 4]},,Tốt" for n in range(size)]
+            report = _orgs(_csv(*lines))
+        else:
+            lines = ["head_name,admin_unit,joined_on"]
+            lines += [f"Hộ {n},{communes[n % 4]},2020-01-0{n % 9 + 1}" for n in range(size)]
+            report = _members(coop, _csv(*lines))
+        assert report.ok and report.created == size, report.errors
+        counts.append(len(count_selects))
+        db.session.rollback()
+    assert counts[0] == counts[1], counts

@@ -1,15 +1,17 @@
 """Registry services called directly: folding, scoping, GS1 check digits, unit loading."""
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
-from core.errors import Forbidden, NotFound
+from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.text import fold
 from core.validation import gs1_check_digit_ok
-from registry.models import AdminUnit, AdminUnitMapping, Organization, User
+from registry.models import AdminUnit, AdminUnitMapping, Organization, Role, User
 from registry.services import organizations, units
 from registry.services.scoping import scope_to_caller
+from tests.conftest import GIA_LAI_COMMUNES
 
 
 @pytest.mark.parametrize(
@@ -93,3 +95,74 @@ def test_every_gia_lai_unit_has_a_mapping_row(ctx):
         )
     ).all()
     assert unmapped == []
+
+
+@pytest.fixture
+def english(ctx):
+    """Messages in English, whatever the catalogues say, for tests that read them."""
+    with force_locale("en"):
+        yield
+
+
+def test_current_communes_finds_or_refuses_every_code(english):
+    dak_doa = GIA_LAI_COMMUNES[0]
+    communes, refused = units.current_communes({dak_doa, "52", "622", "99999"})
+    assert set(communes) == {dak_doa} and communes[dak_doa].full_name == "Xã Đak Đoa"
+    assert refused == {
+        "52": "Tỉnh Gia Lai is not a commune or ward.",
+        "622": "Unknown administrative unit: 622.",  # a district before the 2025 reform
+        "99999": "Unknown administrative unit: 99999.",
+    }
+    assert units.current_communes(set()) == ({}, {})
+    assert units.current_commune(dak_doa) is communes[dak_doa]
+    with pytest.raises(ValidationFailed) as refusal:
+        units.current_commune("52", "site_unit")
+    assert refusal.value.errors == {"site_unit": [refused["52"]]}
+
+
+def test_find_conflicts_checks_the_registry_and_the_batch(english, make_org):
+    org_id = make_org(name="HTX đã có", registration_code="5902000001", gln="8930000000019")
+    rows = {
+        2: {"kind": "cooperative", "registration_code": "5902000001"},
+        3: {"kind": "enterprise", "registration_code": "5902000001"},  # another kind: free
+        4: {"kind": "cooperative", "registration_code": "5902000002", "gln": "8930000000026"},
+        5: {"kind": "cooperative", "registration_code": "5902000002", "gln": "8930000000026"},
+        6: {"registration_code": "5902000002", "gln": "8930000000019"},  # kind failed its check
+    }
+    assert organizations.find_conflicts(rows) == {
+        2: {
+            "registration_code": [
+                f"Registration code 5902000001 is already used by HTX đã có (id {org_id})."
+            ]
+        },
+        5: {
+            "registration_code": ["Registration code 5902000002 also appears in row 4."],
+            "gln": ["GLN 8930000000026 also appears in row 4."],
+        },
+        6: {"gln": ["GLN 8930000000019 is already used by HTX đã có."]},
+    }
+    assert organizations.find_conflicts({0: rows[2] | {"gln": "8930000000019"}}, org_id) == {}
+
+
+def test_a_409_names_the_first_clash_only(ctx, make_org):
+    make_org(name="HTX đã có", registration_code="5902000011", gln="8930000000033")
+    admin = User(role=Role.DEPARTMENT_ADMIN, email="x", full_name="x", password_hash="x")
+    values = {
+        "kind": "cooperative",
+        "name": "HTX mới",
+        "registration_code": "5902000011",
+        "admin_unit": "99999",
+        "gln": "8930000000033",
+    }
+    with pytest.raises(Conflict) as clash:
+        organizations.create_organization(admin, values)
+    assert list(clash.value.errors) == ["registration_code"]
+    assert clash.value.message == clash.value.errors["registration_code"][0]
+    with pytest.raises(Conflict) as clash:
+        organizations.create_organization(admin, values | {"registration_code": "5902000012"})
+    assert list(clash.value.errors) == ["gln"]
+    with pytest.raises(ValidationFailed) as refusal:
+        organizations.create_organization(
+            admin, values | {"registration_code": "5902000012", "gln": None}
+        )
+    assert list(refusal.value.errors) == ["admin_unit"]

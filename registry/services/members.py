@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.text import fold
-from registry.models import MemberHousehold, MemberType, Organization, User
+from registry.models import AdminUnit, MemberHousehold, MemberType, Organization, User
 from registry.services.organizations import get_organization
 from registry.services.scoping import ensure_visible
 from registry.services.units import current_commune
@@ -63,8 +63,7 @@ def get_member(user: User | None, member_id: int) -> MemberHousehold:
 def add_member(user: User | None, org_id: int, values: dict) -> MemberHousehold:
     """Add a household to a cooperative (its own users or the department)."""
     org = member_org(user, org_id)
-    member = MemberHousehold(organization=org)
-    _apply(member, values)
+    member = build_member(org, values, _checked_commune(values))
     db.session.add(member)
     db.session.flush()
     return member
@@ -73,7 +72,7 @@ def add_member(user: User | None, org_id: int, values: dict) -> MemberHousehold:
 def update_member(user: User | None, member_id: int, values: dict) -> MemberHousehold:
     """Edit a household's details."""
     member = get_member(user, member_id)
-    _apply(member, values)
+    _fill(member, values, _checked_commune(values))
     db.session.flush()
     return member
 
@@ -94,12 +93,37 @@ def leave_member(user: User | None, member_id: int, left_on: date) -> MemberHous
     return member
 
 
-def _apply(member: MemberHousehold, values: dict) -> None:
-    if values.get("joined_on") and values["joined_on"] > date.today():
-        raise ValidationFailed.on_field("joined_on", _("The joining date is in the future."))
-    for field in _PLAIN_FIELDS:
-        setattr(member, field, values.get(field))
-    member.admin_unit = current_commune(values["admin_unit"])
+def check_member_values(values: dict) -> dict[str, list[str]]:
+    """The rules on a household's values that need no database: {field: [messages]}."""
+    joined_on = values.get("joined_on")
+    if joined_on and joined_on > date.today():
+        return {"joined_on": [_("The joining date is in the future.")]}
+    return {}
+
+
+def build_member(org: Organization, values: dict, unit: AdminUnit) -> MemberHousehold:
+    """A new household of ``org`` from checked ``values`` in commune ``unit``; runs no query.
+
+    The rules are ``check_member_values`` and ``units.current_communes``, checked before.
+    """
+    member = MemberHousehold(organization=org)
+    _fill(member, values, unit)
+    return member
+
+
+def _checked_commune(values: dict) -> AdminUnit:
+    """Refuse values that break a rule (422), then find their commune."""
+    errors = check_member_values(values)
+    if errors:
+        name, messages = next(iter(errors.items()))
+        raise ValidationFailed(messages[0], {name: messages})
+    return current_commune(values["admin_unit"])
+
+
+def _fill(member: MemberHousehold, values: dict, unit: AdminUnit) -> None:
+    for name in _PLAIN_FIELDS:
+        setattr(member, name, values.get(name))
+    member.admin_unit = unit
     member.member_type = MemberType(values.get("member_type") or MemberType.OFFICIAL)
     member.search_text = fold(
         " ".join(filter(None, [member.head_name, member.village, member.phone]))

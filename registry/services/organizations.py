@@ -1,5 +1,6 @@
 """Organizations: create, edit, list and fetch, scoped to the caller."""
 
+from collections.abc import Callable, Hashable, Mapping
 from datetime import date
 
 from flask_babel import gettext as _
@@ -22,6 +23,8 @@ from registry.models import (
 from registry.services.scoping import ensure_visible, require_department, scope_to_caller
 from registry.services.units import current_commune
 
+# fail(row number, field, message): how the rule checks report a problem.
+Fail = Callable[[int, str, str], None]
 _PLAIN_FIELDS = (
     "name",
     "short_name",
@@ -95,8 +98,7 @@ def find_by_registration_code(code: str) -> Organization | None:
 def create_organization(user: User | None, values: dict) -> Organization:
     """Register an organization (department only). ``values`` come from OrganizationInputSchema."""
     require_department(user)
-    org = Organization(kind=OrgKind(values["kind"]))
-    _apply(org, values)
+    org = build_organization(values, _checked_commune(values))
     db.session.add(org)
     db.session.flush()
     return org
@@ -106,36 +108,61 @@ def update_organization(user: User | None, org_id: int, values: dict) -> Organiz
     """Edit an organization (department only)."""
     require_department(user)
     org = get_organization(user, org_id)
-    org.kind = OrgKind(values["kind"])
-    _apply(org, values)
+    build_organization(values, _checked_commune(values, org.id), org)
     db.session.flush()
     return org
 
 
-def _apply(org: Organization, values: dict) -> None:
-    _ensure_code_free(org, values["kind"], values["registration_code"])
-    _ensure_gln_free(org, values.get("gln"))
-    for field in _PLAIN_FIELDS:
-        setattr(org, field, values.get(field))
-    org.admin_unit = current_commune(values["admin_unit"])
+def find_conflicts(
+    rows: Mapping[int, dict], exclude_id: int | None = None
+) -> dict[int, dict[str, list[str]]]:
+    """The rows that clash on kind + registration code or on GLN, in two queries.
+
+    ``rows`` maps a row number (named in "also appears in row" messages) to values of
+    OrganizationInputSchema; a value may be missing. A row clashes with the registry
+    (except the organization ``exclude_id``, being edited) or with an earlier row.
+    Returns {row number: {field: [messages]}}.
+    """
+    conflicts: dict[int, dict[str, list[str]]] = {}
+
+    def fail(number: int, name: str, message: str) -> None:
+        conflicts.setdefault(number, {}).setdefault(name, []).append(message)
+
+    _code_conflicts(rows, exclude_id, fail)
+    _gln_conflicts(rows, exclude_id, fail)
+    return conflicts
+
+
+def build_organization(
+    values: dict, unit: AdminUnit, org: Organization | None = None
+) -> Organization:
+    """Fill ``org`` (a new one by default) from checked ``values`` in commune ``unit``.
+
+    Runs no query for a new organization: the rules that need the database are
+    ``find_conflicts`` and ``units.current_communes``, checked before.
+    """
+    org = org or Organization()
+    org.kind = OrgKind(values["kind"])
+    for name in _PLAIN_FIELDS:
+        setattr(org, name, values.get(name))
+    org.admin_unit = unit
     org.sector = Sector(values.get("sector") or Sector.AGRICULTURAL)
     org.status = OrgStatus(values.get("status") or OrgStatus.ACTIVE)
-    org.search_text = fold(
-        " ".join(
-            filter(
-                None,
-                [
-                    org.name,
-                    org.short_name,
-                    org.registration_code,
-                    org.address,
-                    org.admin_unit.full_name,
-                ],
-            )
-        )
-    )
+    words = [org.name, org.short_name, org.registration_code, org.address, unit.full_name]
+    org.search_text = fold(" ".join(filter(None, words)))
     if values.get("rating"):
         _set_rating(org, values.get("rating_year"), Rating(values["rating"]))
+    return org
+
+
+def _checked_commune(values: dict, org_id: int | None = None) -> AdminUnit:
+    """Refuse values that clash with another organization (409), then find their commune."""
+    conflicts = find_conflicts({0: values}, org_id).get(0)
+    if conflicts:
+        # A 409 carries one message, so it names one field: the registration code first.
+        name, messages = next(iter(conflicts.items()))
+        raise Conflict(messages[0], {name: messages})
+    return current_commune(values["admin_unit"])
 
 
 def _set_rating(org: Organization, year: int | None, rating: Rating) -> None:
@@ -147,31 +174,68 @@ def _set_rating(org: Organization, year: int | None, rating: Rating) -> None:
         org.ratings.append(OrgRating(year=year, rating=rating))
 
 
-def _others(org: Organization) -> Select:
-    stmt = select(Organization)
-    return stmt.where(Organization.id != org.id) if org.id else stmt
+def _first_rows(
+    rows: Mapping[int, dict],
+    key_of: Callable[[dict], Hashable | None],
+    repeated: Callable[[int, dict, int], None],
+) -> dict:
+    """Each key's first row number; a later row with the same key is passed to ``repeated``."""
+    first: dict = {}
+    for number, values in rows.items():
+        key = key_of(values)
+        if key is None:
+            continue
+        if key in first:
+            repeated(number, values, first[key])
+        else:
+            first[key] = number
+    return first
 
 
-def _ensure_code_free(org: Organization, kind: str, code: str) -> None:
-    clash = db.session.scalar(
-        _others(org).where(
-            Organization.kind == OrgKind(kind), Organization.registration_code == code
-        )
-    )
-    if clash is not None:
-        message = _(
-            "Registration code %(code)s is already used by %(name)s (id %(id)s).",
-            code=code,
-            name=clash.name,
-            id=clash.id,
-        )
-        raise Conflict(message, {"registration_code": [message]})
+def _kind_and_code(values: dict) -> tuple[OrgKind, str] | None:
+    kind, code = values.get("kind"), values.get("registration_code")
+    return (OrgKind(kind), code) if kind and code else None
 
 
-def _ensure_gln_free(org: Organization, gln: str | None) -> None:
-    if not gln:
+def _code_conflicts(rows: Mapping[int, dict], exclude_id: int | None, fail: Fail) -> None:
+    """Kind + registration code is unique in the batch and in the registry."""
+
+    def repeated(number: int, values: dict, first: int) -> None:
+        code = values["registration_code"]
+        message = _("Registration code %(code)s also appears in row %(row)s.", code=code, row=first)
+        fail(number, "registration_code", message)
+
+    first = _first_rows(rows, _kind_and_code, repeated)
+    if not first:
         return
-    clash = db.session.scalar(_others(org).where(Organization.gln == gln))
-    if clash is not None:
-        message = _("GLN %(gln)s is already used by %(name)s.", gln=gln, name=clash.name)
-        raise Conflict(message, {"gln": [message]})
+    stmt = select(
+        Organization.kind, Organization.registration_code, Organization.name, Organization.id
+    ).where(Organization.registration_code.in_([code for _kind, code in first]))
+    for kind, code, name, org_id in db.session.execute(_excluding(stmt, exclude_id)):
+        if (number := first.get((kind, code))) is not None:
+            message = _(
+                "Registration code %(code)s is already used by %(name)s (id %(id)s).",
+                code=code,
+                name=name,
+                id=org_id,
+            )
+            fail(number, "registration_code", message)
+
+
+def _gln_conflicts(rows: Mapping[int, dict], exclude_id: int | None, fail: Fail) -> None:
+    """A GLN belongs to one organization, in the batch and in the registry."""
+
+    def repeated(number: int, values: dict, first: int) -> None:
+        gln = values["gln"]
+        fail(number, "gln", _("GLN %(gln)s also appears in row %(row)s.", gln=gln, row=first))
+
+    first = _first_rows(rows, lambda values: values.get("gln") or None, repeated)
+    if not first:
+        return
+    stmt = select(Organization.gln, Organization.name).where(Organization.gln.in_(list(first)))
+    for gln, name in db.session.execute(_excluding(stmt, exclude_id)):
+        fail(first[gln], "gln", _("GLN %(gln)s is already used by %(name)s.", gln=gln, name=name))
+
+
+def _excluding(stmt: Select, org_id: int | None) -> Select:
+    return stmt.where(Organization.id != org_id) if org_id else stmt

@@ -39,12 +39,35 @@ def current_unit(code: str, field: str = "admin_unit") -> AdminUnit:
 
 def current_commune(code: str, field: str = "admin_unit") -> AdminUnit:
     """A current commune, ward or special zone with this code, or a 422 naming ``field``."""
-    unit = current_unit(code, field)
-    if unit.level not in COMMUNE_LEVELS:
-        raise ValidationFailed.on_field(
-            field, _("%(name)s is not a commune or ward.", name=unit.full_name)
+    communes, refused = current_communes({code})
+    if code in refused:
+        raise ValidationFailed.on_field(field, refused[code])
+    return communes[code]
+
+
+def current_communes(codes: set[str]) -> tuple[dict[str, AdminUnit], dict[str, str]]:
+    """The current communes, wards and special zones with these codes, fetched in one query.
+
+    Returns (unit by code, refusal message by code): every code is in exactly one of the two.
+    """
+    if not codes:
+        return {}, {}
+    found = {
+        unit.code: unit
+        for unit in db.session.scalars(
+            select(AdminUnit).where(AdminUnit.code.in_(list(codes)), AdminUnit.valid_to.is_(None))
         )
-    return unit
+    }
+    communes, refused = {}, {}
+    for code in codes:
+        unit = found.get(code)
+        if unit is None:
+            refused[code] = _("Unknown administrative unit: %(code)s.", code=code)
+        elif unit.level not in COMMUNE_LEVELS:
+            refused[code] = _("%(name)s is not a commune or ward.", name=unit.full_name)
+        else:
+            communes[code] = unit
+    return communes, refused
 
 
 def communes_of(province_code: str | None = None, q: str | None = None) -> list[AdminUnit]:
