@@ -17,7 +17,7 @@ from core.extensions import db
 from core.text import fold
 from registry.models import MemberHousehold, Organization, OrgKind, OrgStatus, Role, User
 from trace.models import Batch
-from trace.services import batches, events, products, sites
+from trace.services import batches, events, labels, products, sites
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -118,7 +118,19 @@ class TraceDemo:
                 first_coffee = False
             elif lots and self.enterprises:
                 self._ship(org, lots[-1], Decimal(lots[-1].quantity) / 2)
+        self._print_labels(coops)
         return self.counts
+
+    def _print_labels(self, coops: list[Organization]) -> None:
+        """Most complete lots get their QR label printed; a few are left waiting for it."""
+        for org in coops:
+            user = _actor(org)
+            for batch in db.session.scalars(
+                select(Batch).where(Batch.organization_id == org.id).order_by(Batch.id)
+            ):
+                if not labels.label_problems(batch) and self.rng.random() < 0.8:
+                    labels.label_svg(user, batch.id)
+                    self.counts["labels"] = self.counts.get("labels", 0) + 1
 
     def _product(
         self,
