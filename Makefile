@@ -1,16 +1,44 @@
-# The two commands of the README: `make run` and `make test`. Everything they need is installed here.
+# The two commands of the README: `make run` and `make test`. Everything they need is installed
+# here, into .venv; stamp files make a second run skip what is already done.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask
+HOST ?= 127.0.0.1
+PORT ?= 5000
+WORKERS ?= 2
 export FLASK_APP := wsgi.py
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint translations extract-messages bench clean
+CATALOGUES := $(wildcard translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
+
+.PHONY: run test setup translations lint extract-messages clean
+
+## Set up and start the service on SQLite with demo data, on http://127.0.0.1:5000
+run: setup
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
+
+## Set up and run the whole test suite (lint, layer contracts, pytest)
+test: $(VENV)/.dev-deps translations
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/pytest
+
+## Install, compile translations, migrate the database, load units and (once) the demo data
+setup: $(VENV)/.run-deps translations
+	$(FLASK) db upgrade
+	$(FLASK) setup
+
+translations: $(COMPILED)
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(VENV)/.run-deps
+	$(BIN)/pybabel compile -i $< -o $@ -l $*
 
 $(BIN)/python:
-	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python 3.11 or newer is needed: make PYTHON=python3.12 …" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
 
 $(VENV)/.run-deps: requirements.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements.txt
@@ -19,21 +47,6 @@ $(VENV)/.run-deps: requirements.txt | $(BIN)/python
 $(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@ $(VENV)/.run-deps
-
-translations: $(VENV)/.run-deps
-	$(BIN)/pybabel compile -d translations
-
-## Set up and start the service on SQLite with demo data, on http://127.0.0.1:5000
-run: $(VENV)/.run-deps translations
-	$(FLASK) db upgrade
-	$(FLASK) setup
-	$(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 2 --access-logfile - wsgi:app
-
-## Set up and run the whole test suite (lint, layer contracts, pytest)
-test: $(VENV)/.dev-deps translations
-	$(BIN)/ruff check .
-	$(BIN)/lint-imports
-	$(BIN)/pytest
 
 lint: $(VENV)/.dev-deps
 	$(BIN)/ruff check .
@@ -44,4 +57,9 @@ extract-messages: $(VENV)/.run-deps
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
 
 clean:
-	rm -rf $(VENV) instance
+	rm -rf $(VENV) instance test-artifacts $(COMPILED)
+
+## Run the benchmarks on a fresh PostgreSQL database (bench/README.md); figures in bench/results/
+.PHONY: bench
+bench: $(VENV)/.dev-deps translations
+	$(BIN)/python -m bench

@@ -39,6 +39,24 @@ def delivered_to(org_id: int):
     )
 
 
+def _receives_shipments(user: User | None) -> bool:
+    # Most cooperatives never receive lots: without the OR, their list uses the
+    # (organization_id, id) index instead of scanning every batch for deliveries.
+    if user is None or user.organization_id is None:
+        return False
+    return (
+        db.session.scalar(
+            select(TraceEvent.id)
+            .where(
+                TraceEvent.kind == EventKind.SHIPPING,
+                TraceEvent.destination_org_id == user.organization_id,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def batches_query(
     user: User | None,
     product_id: int | None = None,
@@ -52,7 +70,8 @@ def batches_query(
         selectinload(Batch.sites),
         selectinload(Batch.households),
     )
-    stmt = scope_to_caller(stmt, user, Batch.organization_id, shared_with=delivered_to)
+    shared = delivered_to if _receives_shipments(user) else None
+    stmt = scope_to_caller(stmt, user, Batch.organization_id, shared_with=shared)
     if product_id:
         stmt = stmt.where(Batch.product_id == product_id)
     if status:

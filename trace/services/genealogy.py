@@ -4,11 +4,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import literal, select
+from sqlalchemy.orm import aliased, defer, selectinload
 
 from core.extensions import db
-from registry.models import User
+from registry.models import Organization, User
 from trace.models import Batch, BatchLink, EventKind, EventLine, Product, TraceEvent
 from trace.services.batches import get_batch
 from trace.services.quantities import not_erroneous
@@ -20,14 +20,14 @@ class Trace:
 
     root: Batch
     direction: str
-    batches: dict[int, Batch]
+    batches: dict[int, "BatchNode"]
     depth: dict[int, int]
-    links: list[BatchLink]
+    links: list
     shipments: list[tuple[TraceEvent, EventLine]] = field(default_factory=list)
 
 
-def reachable_ids(root_id: int, direction: str, max_depth: int | None = None) -> list[int]:
-    """Ids of every batch downstream (forward) or upstream (backward) of ``root_id``.
+def _reached(root_id: int, direction: str, max_depth: int | None):
+    """A selectable of the ids downstream (forward) or upstream (backward) of ``root_id``.
 
     A recursive CTE; UNION (not UNION ALL) stops at batches already reached, so
     lots merged and split many times are visited once.
@@ -35,10 +35,15 @@ def reachable_ids(root_id: int, direction: str, max_depth: int | None = None) ->
     near, far = _ends(direction)
     first = select(far.label("batch_id")).where(near == root_id)
     if max_depth == 1:
-        return list(db.session.scalars(first.distinct()))
+        return first.subquery("reached")
     reached = first.cte("reached", recursive=True)
-    reached = reached.union(select(far).join(reached, near == reached.c.batch_id))
-    return list(db.session.scalars(select(reached.c.batch_id)))
+    return reached.union(select(far).join(reached, near == reached.c.batch_id))
+
+
+def reachable_ids(root_id: int, direction: str, max_depth: int | None = None) -> list[int]:
+    """Ids of every batch downstream (forward) or upstream (backward) of ``root_id``."""
+    reached = _reached(root_id, direction, max_depth)
+    return list(db.session.scalars(select(reached.c.batch_id).distinct()))
 
 
 def _ends(direction: str):
@@ -47,39 +52,96 @@ def _ends(direction: str):
     return BatchLink.child_id, BatchLink.parent_id
 
 
+@dataclass
+class Named:
+    """Just a name: what a trace shows of a product or organization."""
+
+    name: str
+
+
+@dataclass
+class BatchNode:
+    """What a trace shows of one batch (plain values, not an ORM object: traces can be large)."""
+
+    id: int
+    lot_code: str
+    quantity: Decimal
+    unit: object
+    status: object
+    organization_id: int
+    product: Named
+    organization: Named
+
+
+@dataclass
+class ShipmentEvent:
+    """The parts of a shipping event a trace shows."""
+
+    id: int
+    event_time: object
+    reference: str | None
+    destination_org_id: int | None
+    destination_org: Named | None
+
+
+@dataclass
+class ShipmentLine:
+    """How much of which batch a shipment carried."""
+
+    batch_id: int
+    quantity: Decimal | None
+
+
 def trace_batch(
     user: User | None, batch_id: int, direction: str, max_depth: int | None = None
 ) -> Trace:
-    """The full (or one-step) trace of a batch the caller may see."""
+    """The full (or one-step) trace of a batch the caller may see, in a few set-based queries."""
     root = get_batch(user, batch_id)
-    ids = reachable_ids(root.id, direction, max_depth)
-    all_ids = [root.id, *ids]
-    links = _links_among(all_ids, direction, root.id if max_depth == 1 else None)
-    batches = {
-        batch.id: batch
-        for batch in db.session.scalars(
-            select(Batch)
-            .options(
-                selectinload(Batch.product).selectinload(Product.organization),
-                selectinload(Batch.organization),
-            )
-            .where(Batch.id.in_(all_ids))
-        )
-    }
+    reached = _reached(root.id, direction, max_depth)
+    ids = select(reached.c.batch_id).union(select(literal(root.id)))
+    links = _links_among(ids, direction, root.id if max_depth == 1 else None)
+    batches = _batch_nodes(ids)
     return Trace(
-        root, direction, batches, _depths(root.id, links, direction), links, shipments_of(all_ids)
+        root, direction, batches, _depths(root.id, links, direction), links, _shipments(ids)
     )
 
 
-def _links_among(ids: list[int], direction: str, only_from: int | None) -> list[BatchLink]:
+def _batch_nodes(ids) -> dict[int, BatchNode]:
+    rows = db.session.execute(
+        select(
+            Batch.id,
+            Batch.lot_code,
+            Batch.quantity,
+            Batch.unit,
+            Batch.status,
+            Batch.organization_id,
+            Product.name,
+            Organization.name,
+        )
+        .join(Product, Product.id == Batch.product_id)
+        .join(Organization, Organization.id == Batch.organization_id)
+        .where(Batch.id.in_(ids))
+    )
+    return {
+        row[0]: BatchNode(*row[:6], product=Named(row[6]), organization=Named(row[7]))
+        for row in rows
+    }
+
+
+def _links_among(ids, direction: str, only_from: int | None) -> list:
     near, _far = _ends(direction)
-    stmt = select(BatchLink).where(near.in_(ids))
-    if only_from is not None:
-        stmt = select(BatchLink).where(near == only_from)
-    return list(db.session.scalars(stmt.order_by(BatchLink.id)))
+    columns = (
+        BatchLink.parent_id,
+        BatchLink.child_id,
+        BatchLink.event_id,
+        BatchLink.parent_quantity,
+        BatchLink.child_quantity,
+    )
+    stmt = select(*columns).where(near == only_from if only_from is not None else near.in_(ids))
+    return list(db.session.execute(stmt.order_by(BatchLink.id)))
 
 
-def _depths(root_id: int, links: list[BatchLink], direction: str) -> dict[int, int]:
+def _depths(root_id: int, links: list, direction: str) -> dict[int, int]:
     children: dict[int, list[int]] = {}
     for link in links:
         start, end = (
@@ -99,12 +161,43 @@ def _depths(root_id: int, links: list[BatchLink], direction: str) -> dict[int, i
     return depth
 
 
+def _shipments(ids) -> list[tuple[ShipmentEvent, ShipmentLine]]:
+    destination = aliased(Organization)
+    rows = db.session.execute(
+        select(
+            TraceEvent.id,
+            TraceEvent.event_time,
+            TraceEvent.reference,
+            TraceEvent.destination_org_id,
+            destination.name,
+            EventLine.batch_id,
+            EventLine.quantity,
+        )
+        .join(EventLine, EventLine.event_id == TraceEvent.id)
+        .outerjoin(destination, destination.id == TraceEvent.destination_org_id)
+        .where(EventLine.batch_id.in_(ids), TraceEvent.kind == EventKind.SHIPPING, not_erroneous())
+        .order_by(TraceEvent.event_time, TraceEvent.id)
+    )
+    return [
+        (
+            ShipmentEvent(eid, when, ref, dest_id, Named(dest) if dest else None),
+            ShipmentLine(bid, qty),
+        )
+        for eid, when, ref, dest_id, dest, bid, qty in rows
+    ]
+
+
 def shipments_of(batch_ids: list[int]) -> list[tuple[TraceEvent, EventLine]]:
-    """Every live shipment of these batches, with the line that says how much."""
+    """Every live shipment of these few batches, with the line that says how much."""
     rows = db.session.execute(
         select(TraceEvent, EventLine)
         .join(EventLine, EventLine.event_id == TraceEvent.id)
-        .options(selectinload(TraceEvent.destination_org))
+        .options(
+            selectinload(TraceEvent.destination_org),
+            selectinload(TraceEvent.organization),
+            defer(TraceEvent.epcis),
+            defer(TraceEvent.epcis_context),
+        )
         .where(
             EventLine.batch_id.in_(batch_ids),
             TraceEvent.kind == EventKind.SHIPPING,
@@ -123,7 +216,7 @@ def shipped_total(trace: Trace, batch_id: int) -> Decimal:
     )
 
 
-def _batch_dict(batch: Batch, depth: int) -> dict:
+def _batch_dict(batch: BatchNode, depth: int) -> dict:
     return {
         "id": batch.id,
         "lot_code": batch.lot_code,

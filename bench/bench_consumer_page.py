@@ -1,0 +1,285 @@
+"""Consumer page under load: gunicorn on PostgreSQL, driven by ``wrk`` from another process.
+
+The app runs as in production (``APP_ENV=production``, ``gunicorn`` sync workers,
+PostgreSQL) behind werkzeug's ProxyFix, as it would behind nginx, so each request
+can say which client it comes from. ``wrk`` (Debian package ``wrk``) keeps 50
+connections busy on loopback for a bounded time; its Lua script asks for
+``/q/{code}`` of a random lot of the generated dataset, with a phone's user
+agent and a random client address, so every request renders a page and records
+a scan, and no cache or rate limit makes the figure look better than it is.
+
+Baseline: ``/healthz`` of the same app under the same server, same run.
+Targets: at least half the baseline's requests per second; p99 under 100 ms.
+
+Run alone with ``python -m bench.bench_consumer_page`` (a small dataset of its own),
+or as the ``consumer_page`` entry of ``python -m bench`` (``run(ctx)``).
+"""
+
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from bench.common import Result, skipped
+from core.extensions import db
+
+CONNECTIONS = 50
+DURATION_S = int(os.environ.get("BENCH_LOAD_SECONDS", "15"))
+WARMUP_S = 3
+CODES = 5_000
+PROJECT = Path(__file__).resolve().parent.parent
+PHONE_UA = (
+    "Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0.0.0 Mobile Safari/537.36"
+)
+LUA = """
+local paths = {}
+for line in io.lines(os.getenv("BENCH_PATHS")) do paths[#paths + 1] = line end
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("id", threads) end
+function init(args) math.randomseed(os.time() * 1000 + id * 7919) end
+function request()
+  local ip = "10." .. math.random(0, 255) .. "." .. math.random(0, 255) .. "."
+    .. math.random(1, 254)
+  return wrk.format("GET", paths[math.random(#paths)], {
+    ["User-Agent"] = os.getenv("BENCH_UA"), ["Accept"] = "text/html",
+    ["Accept-Language"] = "vi-VN,vi;q=0.9", ["X-Forwarded-For"] = ip})
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "RESULT {\\"requests\\": %d, \\"duration_us\\": %d, \\"p50_us\\": %d, \\"p99_us\\": %d, "
+    .. "\\"max_us\\": %d, \\"non_2xx_3xx\\": %d, \\"socket_errors\\": %d}\\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    latency.max, e.status, e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+def served_app():
+    """The WSGI app gunicorn serves here: production settings, behind a trusted proxy (ProxyFix)."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from core.factory import create_app
+
+    app = create_app()
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1)
+    return app
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_ready(base: str, process: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("gunicorn exited before it was ready")
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("gunicorn did not answer /healthz in time")
+
+
+class Server:
+    """gunicorn serving ``served_app()`` on a free loopback port; stopped on exit."""
+
+    def __init__(self, database_url: str, workers: int, instance: str):
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.workers = workers
+        self.env = {
+            **os.environ,
+            "APP_ENV": "production",
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": os.urandom(24).hex(),
+            "INSTANCE_DIR": instance,
+            "PUBLIC_BASE_URL": self.base,
+            "PYTHONWARNINGS": "ignore",
+        }
+        self.process = None
+
+    def __enter__(self) -> "Server":
+        command = [
+            str(Path(sys.executable).with_name("gunicorn")),
+            *("--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers)),
+            *("--worker-class", "sync", "--backlog", "2048", "--log-level", "warning"),
+            "bench.bench_consumer_page:served_app()",
+        ]
+        self.process = subprocess.Popen(command, cwd=PROJECT, env=self.env)  # noqa: S603
+        _wait_ready(self.base, self.process)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _wrk(base: str, path_file: Path, script: Path, seconds: int) -> dict:
+    env = {**os.environ, "BENCH_PATHS": str(path_file), "BENCH_UA": PHONE_UA}
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s"]
+    output = subprocess.run(  # noqa: S603
+        [*command, "-s", str(script), base], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    line = next(row for row in output.splitlines() if row.startswith("RESULT "))
+    figures = json.loads(line.removeprefix("RESULT "))
+    figures["rps"] = figures["requests"] / (figures["duration_us"] / 1e6)
+    return figures
+
+
+def _load(base: str, paths: list[str], workdir: Path) -> dict:
+    path_file, script = workdir / "paths.txt", workdir / "load.lua"
+    path_file.write_text("\n".join(paths) + "\n")
+    script.write_text(LUA)
+    _wrk(base, path_file, script, WARMUP_S)  # warm-up: workers, pools, caches; not kept
+    return _wrk(base, path_file, script, DURATION_S)
+
+
+def sample_codes(count: int = CODES, seed: int = 1003) -> list[str]:
+    """Public codes of random active lots of the generated dataset."""
+    codes = db.session.scalars(
+        text("SELECT public_code FROM batches WHERE status <> 'draft' ORDER BY id")
+    ).all()
+    return random.Random(seed).sample(codes, min(count, len(codes)))
+
+
+def _check_page(base: str, code: str) -> None:
+    request = urllib.request.Request(  # noqa: S310 - our own http://127.0.0.1 server
+        f"{base}/q/{code}", headers={"User-Agent": PHONE_UA}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        body = response.read()
+    if response.status != 200 or b"<h1>" not in body:
+        raise RuntimeError(f"/q/{code} did not answer with a consumer page")
+
+
+def _results(page: dict, baseline: dict, params: dict) -> list[Result]:
+    name = "/healthz of the same app, same gunicorn, same run"
+    figures = {"page": page, "baseline": baseline}
+    return [
+        Result(
+            "consumer_page_throughput",
+            round(page["rps"], 1),
+            "req/s",
+            round(baseline["rps"], 1),
+            name,
+            "≥ 0.5× baseline",
+            {**params, "wrk": figures},
+        ),
+        Result(
+            "consumer_page_p99",
+            page["p99_us"] / 1e6,
+            "s",
+            baseline["p99_us"] / 1e6,
+            name,
+            "< 100 ms",
+            {**params, "p50_page_s": page["p50_us"] / 1e6},
+        ),
+    ]
+
+
+def measure_load(database_url: str) -> list[Result]:
+    """Start gunicorn on ``database_url``, load the baseline and the page with wrk, stop it."""
+    if shutil.which("wrk") is None:
+        return [
+            skipped(
+                "consumer_page_throughput", "req/s", "/healthz", "wrk missing (apt install wrk)"
+            )
+        ]
+    workers = int(os.environ.get("BENCH_WORKERS", 2 * (os.cpu_count() or 1) + 1))
+    codes = sample_codes()
+    scans_before = db.session.scalar(text("SELECT count(*) FROM scans"))
+    db.session.commit()
+    with (
+        tempfile.TemporaryDirectory(prefix="htx-load-") as workdir,
+        Server(database_url, workers, workdir) as server,
+    ):
+        _check_page(server.base, codes[0])
+        baseline = _load(server.base, ["/healthz"], Path(workdir))
+        page = _load(server.base, [f"/q/{code}" for code in codes], Path(workdir))
+    recorded = db.session.scalar(text("SELECT count(*) FROM scans")) - scans_before
+    params = {
+        "workers": workers,
+        "connections": CONNECTIONS,
+        "duration_s": DURATION_S,
+        "codes": len(codes),
+        "scans_recorded": recorded,
+        "lots": db.session.scalar(text("SELECT count(*) FROM batches")),
+    }
+    db.session.commit()
+    return _results(page, baseline, params)
+
+
+def run(ctx) -> list[Result]:
+    """The ``python -m bench`` entry: load the app of ``ctx`` over its own database."""
+    url = make_url(ctx.app.config["SQLALCHEMY_DATABASE_URI"])
+    return measure_load(url.render_as_string(hide_password=False))
+
+
+def main() -> None:
+    """Standalone: a fresh database with a small generated dataset, then the load test."""
+    import warnings
+
+    from flask_migrate import upgrade
+
+    from bench.__main__ import _print_table, build_world
+    from bench.common import DEFAULT_SERVER_URL, fresh_database
+    from bench.generate import Sizes
+    from bench.loader import Hasher
+    from core.factory import create_app
+    from registry.services.units import load_units
+
+    warnings.filterwarnings("ignore", "Using the in-memory storage")
+    sizes = Sizes(
+        trace_batches=2_000,
+        trace_events=4_000,
+        list_batches=20_000,
+        capture_events=2_000,
+        background_batches=500,
+    )
+    hasher = Hasher()  # forks: before any database connection exists
+    server_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_SERVER_URL)
+    try:
+        with (
+            fresh_database(server_url, f"htx_bench_cp_{os.getpid()}") as url,
+            tempfile.TemporaryDirectory(prefix="htx-bench-") as instance,
+        ):
+            app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": instance})
+            with app.app_context():
+                upgrade()
+                load_units()
+                db.session.commit()
+                build_world(sizes, hasher)
+                results = measure_load(url.render_as_string(hide_password=False))
+                db.session.remove()
+                db.engine.dispose()
+    finally:
+        hasher.close()
+    _print_table(results)
+    for result in results:
+        print(json.dumps(result.as_dict(), ensure_ascii=False, default=str))  # noqa: T201
+
+
+if __name__ == "__main__":
+    main()
