@@ -49,6 +49,7 @@ def check_event_time(value: datetime, field: str = "event_time") -> None:
 def store_event(event: TraceEvent) -> None:
     """Hash, de-duplicate, chain and add an event with its genealogy links."""
     event.epcis_context = event.epcis_context or extension_namespace()
+    event.biz_step = event.biz_step or event.epcis.get("bizStep")
     event.event_hash = event_hash(event.epcis, epcis_context(event))
     existing = db.session.scalar(
         select(TraceEvent.id).where(TraceEvent.event_hash == event.event_hash)
