@@ -64,6 +64,7 @@ def _register_features(app: Flask) -> None:
     import linkage.models  # noqa: F401
     import trace.models  # noqa: F401
     from api import register_api
+    from linkage import cli as linkage_cli
     from linkage import views as linkage_views
     from registry import cli as registry_cli
     from registry import views as registry_views
@@ -77,4 +78,5 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(linkage_views.bp)
     registry_cli.register(app)
     trace_cli.register(app)
+    linkage_cli.register(app)
     register_api(app)

@@ -6,6 +6,8 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from core.extensions import db
+from registry.demo import add_demo_step
+from trace.demo import create_trace_demo
 from trace.models import TraceEvent
 from trace.services.chain import verify_chain
 
@@ -39,5 +41,6 @@ def verify_command(org_ids):
 
 
 def register(app: Flask) -> None:
-    """Attach the trace command group to the app."""
+    """Attach the trace command group to the app, and the trace demo to ``flask demo``."""
     app.cli.add_command(trace_cli)
+    add_demo_step("trace", create_trace_demo)

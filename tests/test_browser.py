@@ -1,0 +1,158 @@
+"""The web UI on a phone-sized screen, in a real browser (Playwright driving Debian's Chromium).
+
+The app is served by a real HTTP server in a thread; the browser logs in through the
+login page, checks that no page scrolls sideways at 360 px, switches language,
+registers an organization and logs out. Screenshots go to ``test-artifacts/``.
+The browser is Debian's (``apt-get install chromium``), never one Playwright downloads.
+"""
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from flask import url_for
+from playwright.sync_api import Page, expect, sync_playwright
+from werkzeug.serving import make_server
+
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"width": 360, "height": 740}
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless; skipped where it is missing, except under CI."""
+    if not Path(CHROMIUM).exists():
+        reason = f"{CHROMIUM} is missing (apt-get install -y --no-install-recommends chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def base_url(app):
+    """The app behind a real HTTP server on a free port of 127.0.0.1."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+    server.server_close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh phone-sized page; fails the test if any response was a server error."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="vi-VN")
+    page = context.new_page()
+    server_errors = []
+    page.on("response", lambda r: server_errors.append(r.url) if r.status >= 500 else None)
+    yield page
+    context.close()
+    assert server_errors == [], f"server errors: {server_errors}"
+
+
+def path_for(app, endpoint: str, **values) -> str:
+    """The path of an endpoint, built by the app itself."""
+    with app.test_request_context():
+        return url_for(endpoint, **values)
+
+
+def fits_the_phone(page: Page, name: str) -> None:
+    """Save a screenshot and check the page does not scroll sideways on a 360 px screen."""
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{name}: {width} px wide on a {PHONE['width']} px screen"
+
+
+def log_in(page: Page, base_url: str, email: str, name: str) -> None:
+    """Log in through the login page, checking it on the way."""
+    page.goto(f"{base_url}/login")
+    expect(page.locator("html")).to_have_attribute("lang", "vi")
+    fits_the_phone(page, f"{name}-login")
+    page.locator("main input[name=email]").fill(email)
+    page.locator("main input[name=password]").fill(PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url(f"{base_url}/")
+    fits_the_phone(page, f"{name}-home")
+
+
+def log_out(page: Page, base_url: str) -> None:
+    """Log out with the button in the top bar."""
+    page.locator("header form[action$='/logout'] button").click()
+    page.wait_for_url(f"{base_url}/login")
+    expect(page.locator("main input[name=password]")).to_be_visible()
+
+
+def fill(page: Page, name: str, value: str) -> None:
+    """Fill a form field, whether it is a text input, a select or a set of radio buttons."""
+    field = page.locator(f"main form [name={name}]")
+    if field.count() > 1:
+        field.locator(f"xpath=self::*[@value='{value}']").check()
+    elif field.evaluate("element => element.tagName") == "SELECT":
+        field.select_option(value)
+    else:
+        field.fill(value)
+
+
+def test_cooperative_user_on_a_phone(app, base_url, page, make_org, make_user):
+    org_id = make_org("cooperative", name="HTX Nông nghiệp Cà phê Đak Đoa")
+    make_user("cooperative", org_id, email="htx.dakdoa@gialai.example")
+    log_in(page, base_url, "htx.dakdoa@gialai.example", "cooperative")
+
+    page.goto(base_url + path_for(app, "registry.organization", org_id=org_id))
+    expect(page.locator("main")).to_contain_text("HTX Nông nghiệp Cà phê Đak Đoa")
+    fits_the_phone(page, "cooperative-organization")
+
+    page.locator("a[hreflang=en]").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    fits_the_phone(page, "cooperative-organization-en")
+    page.locator("a[hreflang=vi]").click()
+    expect(page.locator("html")).to_have_attribute("lang", "vi")
+
+    log_out(page, base_url)
+
+
+def test_department_registers_an_organization(app, base_url, page, make_user):
+    make_user("department_admin", email="so.nnmt@gialai.example")
+    log_in(page, base_url, "so.nnmt@gialai.example", "department")
+
+    page.goto(base_url + path_for(app, "registry.organizations"))
+    fits_the_phone(page, "department-organizations")
+
+    page.goto(base_url + path_for(app, "registry.organization_new"))
+    fits_the_phone(page, "department-organization-new")
+    name = "HTX Nông nghiệp Dịch vụ Chanh leo Ia Grai"
+    fill(page, "kind", "cooperative")
+    fill(page, "name", name)
+    fill(page, "registration_code", "5907123456")
+    fill(page, "admin_unit", "23764")  # Xã Ia Grai
+    fill(page, "main_products", "Chanh leo tím")
+    page.locator("main form:has([name=registration_code]) [type=submit]").click()
+    page.wait_for_load_state()
+    expect(page.locator("main .field-error")).to_have_count(0)
+
+    page.goto(base_url + path_for(app, "registry.organizations"))
+    expect(page.locator("main")).to_contain_text(name)
+    fits_the_phone(page, "department-organizations-after")
+
+    log_out(page, base_url)
