@@ -25,10 +25,16 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+DEFAULT_SECRET_KEY = "dev-only-change-me"  # noqa: S105 - refused in production, see the factory
+
+
 class Config:
     """Settings for a laptop run; every value can be overridden from the environment."""
 
-    SECRET_KEY = _env("SECRET_KEY", "dev-only-change-me")
+    SECRET_KEY = _env("SECRET_KEY", DEFAULT_SECRET_KEY)
+    # How many proxies (nginx, a load balancer) stand in front: their X-Forwarded-* headers
+    # are trusted so rate limits and logs see the real client, not the proxy.
+    PROXY_COUNT = int(_env("PROXY_COUNT", "0"))
     INSTANCE_DIR = Path(_env("INSTANCE_DIR", str(BASE_DIR / "instance")))
     SQLALCHEMY_DATABASE_URI = (
         _database_url(_env("DATABASE_URL")) or f"sqlite:///{INSTANCE_DIR / 'htx.sqlite3'}"
@@ -85,6 +91,9 @@ class Config:
 
 class ProductionConfig(Config):
     """Settings for gunicorn behind nginx: secure cookies, a real secret required."""
+
+    ENV_NAME = "production"
+    PROXY_COUNT = int(_env("PROXY_COUNT", "1"))
 
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -3,8 +3,9 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core.config import Config, config_for_environment
+from core.config import DEFAULT_SECRET_KEY, Config, config_for_environment
 from core.errors import register_error_handlers
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
 from core.i18n import select_locale, template_helpers
@@ -23,11 +24,22 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     )
     app.json = NumberJSONProvider(app)
     _load_config(app, config)
+    _refuse_default_secret(app)
+    if app.config.get("PROXY_COUNT"):
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
     _register_extensions(app)
     _register_features(app)
     register_error_handlers(app)
     return app
+
+
+def _refuse_default_secret(app: Flask) -> None:
+    # Sessions signed with a published key can be forged: production must set its own.
+    production = app.config.get("ENV_NAME") == "production" and not app.testing
+    if production and app.config["SECRET_KEY"] in (None, "", DEFAULT_SECRET_KEY):
+        raise RuntimeError("Set SECRET_KEY in the environment before running in production.")
 
 
 def _load_config(app: Flask, config) -> None:

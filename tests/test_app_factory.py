@@ -66,3 +66,42 @@ def test_units_are_loaded(app):
             )
         ).one()
     assert tuple(counts) == (3355, 236)
+
+
+def test_production_refuses_the_default_secret_key(tmp_path):
+    from core.config import DEFAULT_SECRET_KEY
+
+    settings = {
+        key: getattr(ProductionConfig, key) for key in dir(ProductionConfig) if key.isupper()
+    }
+    settings.update(
+        SQLALCHEMY_DATABASE_URI="sqlite://", INSTANCE_DIR=tmp_path, SECRET_KEY=DEFAULT_SECRET_KEY
+    )
+    try:
+        create_app(settings)
+        raise AssertionError("production started with the published secret key")
+    except RuntimeError as exc:
+        assert "SECRET_KEY" in str(exc)
+    settings["SECRET_KEY"] = "a-long-random-secret-from-the-environment"
+    app = create_app(settings)
+    assert app.config["PROXY_COUNT"] == 1  # behind nginx: X-Forwarded-For is trusted once
+
+
+def test_proxy_headers_give_the_real_client_address(tmp_path):
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": "sqlite://", "INSTANCE_DIR": tmp_path, "PROXY_COUNT": 1}
+    )
+
+    @app.get("/_whoami")
+    def whoami():
+        from flask import request
+
+        return request.remote_addr
+
+    client = app.test_client()
+    seen = client.get(
+        "/_whoami",
+        headers={"X-Forwarded-For": "203.0.113.7"},
+        environ_base={"REMOTE_ADDR": "127.0.0.1"},
+    )
+    assert seen.get_data(as_text=True) == "203.0.113.7"
