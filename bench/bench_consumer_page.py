@@ -1,12 +1,13 @@
 """Consumer page under load: gunicorn on PostgreSQL, driven by ``wrk`` from another process.
 
-The app runs as in production (``APP_ENV=production``, ``gunicorn`` sync workers,
-PostgreSQL) behind werkzeug's ProxyFix, as it would behind nginx, so each request
-can say which client it comes from. ``wrk`` (Debian package ``wrk``) keeps 50
+The app runs as in production: ``gunicorn wsgi:app`` (sync workers),
+``APP_ENV=production``, PostgreSQL, rate-limit counters in Redis when one answers
+on ``BENCH_REDIS_URL``, and ``PROXY_COUNT=1`` as behind nginx, so each request can
+say which client it comes from. ``wrk`` (Debian package ``wrk``) keeps 50
 connections busy on loopback for a bounded time; its Lua script asks for
-``/q/{code}`` of a random lot of the generated dataset, with a phone's user
-agent and a random client address, so every request renders a page and records
-a scan, and no cache or rate limit makes the figure look better than it is.
+``/q/{code}`` of a random lot of the generated dataset, with a phone's user agent
+and a random client address, so every request renders a page and records a scan,
+and no cache or rate limit makes the figure look better than it is.
 
 Baseline: ``/healthz`` of the same app under the same server, same run.
 Targets: at least half the baseline's requests per second; p99 under 100 ms.
@@ -67,17 +68,6 @@ end
 """
 
 
-def served_app():
-    """The WSGI app gunicorn serves here: production settings, behind a trusted proxy (ProxyFix)."""
-    from werkzeug.middleware.proxy_fix import ProxyFix
-
-    from core.factory import create_app
-
-    app = create_app()
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1)
-    return app
-
-
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -99,21 +89,24 @@ def _wait_ready(base: str, process: subprocess.Popen, seconds: float = 60) -> No
 
 
 class Server:
-    """gunicorn serving ``served_app()`` on a free loopback port; stopped on exit."""
+    """gunicorn serving ``wsgi:app`` in production mode on a free loopback port; stopped on exit."""
 
-    def __init__(self, database_url: str, workers: int, instance: str):
+    def __init__(self, database_url: str, workers: int, instance: str, redis_url: str | None):
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.workers = workers
         self.env = {
             **os.environ,
             "APP_ENV": "production",
+            "PROXY_COUNT": "1",  # as behind nginx: X-Forwarded-For names the client
             "DATABASE_URL": database_url,
             "SECRET_KEY": os.urandom(24).hex(),
             "INSTANCE_DIR": instance,
             "PUBLIC_BASE_URL": self.base,
             "PYTHONWARNINGS": "ignore",
         }
+        if redis_url:  # as in production: rate-limit counters shared by the workers
+            self.env["REDIS_URL"] = redis_url
         self.process = None
 
     def __enter__(self) -> "Server":
@@ -121,7 +114,7 @@ class Server:
             str(Path(sys.executable).with_name("gunicorn")),
             *("--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers)),
             *("--worker-class", "sync", "--backlog", "2048", "--log-level", "warning"),
-            "bench.bench_consumer_page:served_app()",
+            "wsgi:app",
         ]
         self.process = subprocess.Popen(command, cwd=PROJECT, env=self.env)  # noqa: S603
         _wait_ready(self.base, self.process)
@@ -154,6 +147,18 @@ def _load(base: str, paths: list[str], workdir: Path) -> dict:
     script.write_text(LUA)
     _wrk(base, path_file, script, WARMUP_S)  # warm-up: workers, pools, caches; not kept
     return _wrk(base, path_file, script, DURATION_S)
+
+
+def redis_url() -> str | None:
+    """The Redis server for rate-limit counters (``BENCH_REDIS_URL``), if one answers."""
+    url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except Exception:  # noqa: BLE001 - no Redis: the workers keep counters in memory
+        return None
+    return url
 
 
 def sample_codes(count: int = CODES, seed: int = 1003) -> list[str]:
@@ -209,11 +214,12 @@ def measure_load(database_url: str) -> list[Result]:
         ]
     workers = int(os.environ.get("BENCH_WORKERS", 2 * (os.cpu_count() or 1) + 1))
     codes = sample_codes()
+    limits_storage = redis_url()
     scans_before = db.session.scalar(text("SELECT count(*) FROM scans"))
     db.session.commit()
     with (
         tempfile.TemporaryDirectory(prefix="htx-load-") as workdir,
-        Server(database_url, workers, workdir) as server,
+        Server(database_url, workers, workdir, limits_storage) as server,
     ):
         _check_page(server.base, codes[0])
         baseline = _load(server.base, ["/healthz"], Path(workdir))
@@ -221,6 +227,7 @@ def measure_load(database_url: str) -> list[Result]:
     recorded = db.session.scalar(text("SELECT count(*) FROM scans")) - scans_before
     params = {
         "workers": workers,
+        "rate_limit_storage": "redis" if limits_storage else "memory (per worker)",
         "connections": CONNECTIONS,
         "duration_s": DURATION_S,
         "codes": len(codes),
@@ -262,16 +269,17 @@ def main() -> None:
     server_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_SERVER_URL)
     try:
         with (
-            fresh_database(server_url, f"htx_bench_cp_{os.getpid()}") as url,
+            fresh_database(server_url, f"htx_bench_cp_{os.getpid()}") as database,
             tempfile.TemporaryDirectory(prefix="htx-bench-") as instance,
         ):
+            url = database.render_as_string(hide_password=False)
             app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": instance})
             with app.app_context():
                 upgrade()
                 load_units()
                 db.session.commit()
                 build_world(sizes, hasher)
-                results = measure_load(url.render_as_string(hide_password=False))
+                results = measure_load(url)
                 db.session.remove()
                 db.engine.dispose()
     finally:

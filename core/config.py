@@ -69,7 +69,8 @@ class Config:
     PASSWORD_HASH_METHOD = _env("PASSWORD_HASH_METHOD", "scrypt")
 
     RATELIMIT_STORAGE_URI = _env("REDIS_URL", "memory://")
-    RATELIMIT_HEADERS_ENABLED = True
+    # Off: proxies would cache X-RateLimit-* and Retry-After headers with public pages.
+    RATELIMIT_HEADERS_ENABLED = False
     LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute")
 
     API_TITLE = "HTX Trace API"

@@ -50,7 +50,7 @@ def _load_config(app: Flask, config) -> None:
         app.config.update(config)
     else:
         app.config.from_object(config)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+    if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
         # JIT compilation costs more than it saves on our short OLTP queries.
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("connect_args", {"options": "-c jit=off"})

@@ -184,7 +184,7 @@ def test_delivery_records_trace_events_under_the_contract(app, linkage, farm, wo
         f"/contracts/{contract['id']}/deliveries",
         linkage.ent,
         {"delivered_on": TODAY.isoformat(), "lines": [{"batch_id": batch["id"], "quantity": 401}]},
-        expect=422,
+        expect=409,
     )
     assert "400" in too_much.json["errors"]["lines"][0]
     progress = linkage.call(

@@ -27,6 +27,7 @@ def test_login_page_is_vietnamese_by_default(client):
 
 @pytest.mark.parametrize("email", ["a@htx.vn", "nobody@htx.vn"])
 def test_wrong_credentials_get_401_and_a_message(world, client, email):
+    client.get("/lang/en")  # the message is checked in English
     response = login_post(client, email, "wrong password!")
     assert response.status_code == 401
     assert "Wrong e-mail or password." in text(response)
@@ -104,6 +105,7 @@ def test_language_switch_is_remembered_and_never_redirects_off_site(world, clien
 
 def test_password_change_with_wrong_current_password_is_refused(world, login, app):
     client = login(world["users"]["coop_a"])
+    client.get("/lang/en")  # the message is checked in English
     response = client.post(
         "/account/password",
         data={
@@ -141,6 +143,7 @@ def test_password_change(world, login, app):
 
 def test_token_secret_is_shown_once_and_revoking_works(world, login, app):
     client = login(world["users"]["coop_a"])
+    client.get("/lang/en")  # the token list is checked in English
     page = "/account/tokens"
     response = client.post(page, data={"name": "ERP", "csrf_token": csrf_token(client, page)})
     assert response.status_code == 200

@@ -196,6 +196,7 @@ def test_edit_button_only_for_the_department(world, login):
 
 def test_department_registers_an_organization(app, world, login):
     client = login(world["users"]["department"])
+    client.get("/lang/en")  # the rating label is checked in English
     form_html = text(client.get("/registry/organizations/new"))
     assert 'name="csrf_token"' in form_html
     for field in org_form():
@@ -239,6 +240,7 @@ def test_unknown_admin_unit_is_refused_beside_the_field(app, world, login):
 
 def test_missing_and_malformed_fields_get_field_messages(app, world, login):
     client = login(world["users"]["department"])
+    client.get("/lang/en")  # the messages are checked in English
     before = count(app, Organization)
     response = post(
         client,
@@ -349,6 +351,7 @@ def test_pagination(world, make_org, login):
     for n in range(27):
         make_org(name=f"HTX Phân trang {n:02d}", registration_code=f"PT-{n:03d}")
     client = login(world["users"]["department"])
+    client.get("/lang/en")  # the pager and the empty list are checked in English
     first = text(client.get("/registry/organizations?q=phan trang"))
     assert table_rows(first) == 25
     assert "Page 1 of 2" in first and "q=phan+trang&amp;page=2" in first
@@ -432,6 +435,7 @@ def test_member_form_errors_write_nothing(app, world, login):
 
 def test_leaving_in_the_future_is_refused(app, world, login):
     client = login(world["users"]["coop_a"])
+    client.get("/lang/en")  # the message is checked in English
     m = world["member_a"]
     tomorrow = (date.today() + timedelta(days=1)).isoformat()
     response = post(client, f"/registry/members/{m}/leave", {"left_on": tomorrow})
@@ -522,6 +526,7 @@ def test_department_creates_a_user_who_can_log_in(app, world, login):
 )
 def test_user_form_errors_are_shown_by_field(app, world, login, form, field, message):
     client = login(world["users"]["department"])
+    client.get("/lang/en")  # the messages are checked in English
     before = count(app, User)
     data = {"full_name": "Ai đó", "password": "mat-khau-dai-du", **form}
     response = post(client, "/registry/users", data)

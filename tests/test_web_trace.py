@@ -487,6 +487,7 @@ def test_enterprise_sees_delivered_lots_and_records_receipt(app, world, login, f
     farm.ship(shipped["id"], 60, world["ent_x"], reference={"type": "contract", "id": "HĐ-9"})
 
     client = login(world["users"]["ent_x"])
+    client.get("/lang/en")  # the timeline is checked for English text
     listing = text(client.get("/trace/batches"))
     assert shipped["lot_code"] in listing and kept["lot_code"] not in listing
     assert client.get(f"/trace/batches/{kept['id']}").status_code == 404
@@ -544,6 +545,7 @@ def test_department_reads_everything_and_changes_nothing(app, world, login, farm
     batch = farm.batch(product["id"])
     farm.harvest(batch["id"], site["id"])
     client = login(world["users"]["department"])
+    client.get("/lang/en")  # the page is checked for English button text
     for url in (
         "/trace/products",
         "/trace/sites",

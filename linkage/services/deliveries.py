@@ -130,7 +130,9 @@ def _lines(
         batch = found.get(row["batch_id"])
         item = _matching_item(contract, batch, seller)
         if row["quantity"] > held[batch.id]:
-            raise ValidationFailed.on_field(
+            # 409 as for a concurrent delivery that took the lot: the request is well formed,
+            # the stock is what it conflicts with; a race and a plain excess answer alike.
+            raise Conflict.on_field(
                 "lines",
                 _(
                     "Lot %(lot)s has only %(left)s left.",

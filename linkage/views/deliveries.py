@@ -32,8 +32,8 @@ def delivery_new(contract_id: int):
         try:
             deliveries.record_delivery(current_user, contract_id, values)
         except Conflict as exc:
-            refusal(exc)
-            errors, status = {"_schema": [exc.message]}, exc.status
+            # The stock changed under the form: say so on top, and beside the lots.
+            errors, status = {**refusal(exc), "_schema": [exc.message]}, exc.status
         except ValidationFailed as exc:
             errors = refusal(exc)
         else:

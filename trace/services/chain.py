@@ -36,10 +36,11 @@ def _qty(value) -> str:
 
 def link_hash(event: TraceEvent) -> str:
     """SHA-256 over the previous link and everything that must not change about this event."""
+    # Quantities normalised: 10, 10.0 and 10.000 are the same before and after a reload.
     lines = ";".join(
-        f"{line.batch_id}:{line.role.value}:{line.quantity}"
+        f"{line.batch_id}:{line.role.value}:{_qty(line.quantity)}"
         for line in sorted(
-            event.lines, key=lambda line: (line.role.value, line.batch_id, str(line.quantity))
+            event.lines, key=lambda line: (line.role.value, line.batch_id, _qty(line.quantity))
         )
     )
     parts = [

@@ -1,0 +1,166 @@
+"""EPCIS 2.0 API: export events as an EPCISDocument, capture one, and the trace report file."""
+
+import io
+import json
+from dataclasses import asdict
+from functools import wraps
+
+from flask import current_app, jsonify, request, send_file
+from flask.views import MethodView
+from flask_babel import gettext as _
+from flask_smorest import abort
+from marshmallow import Schema, fields, validate
+
+from api.common import Blueprint, caller, commits, load_bearer_user
+from core.errors import error_body
+from trace.services import epcis_capture, epcis_export
+from trace.services import report as trace_report
+
+blp = Blueprint("epcis_api", __name__, description="EPCIS 2.0 export and capture; the trace report")
+blp.before_request(load_bearer_user)
+
+LD_JSON = "application/ld+json"
+CAPTURE_MAX_BYTES = 20 * 1024 * 1024
+DOCUMENT_BODY = {
+    "required": True,
+    "description": "An EPCIS 2.0 EPCISDocument in JSON-LD (GS1's JSON schema)",
+    "content": {
+        LD_JSON: {"schema": {"type": "object"}},
+        "application/json": {"schema": {"type": "object"}},
+    },
+}
+
+
+class ExportArgsSchema(Schema):
+    """Which events to export."""
+
+    batch_id = fields.Integer(metadata={"description": "Events about this lot"})
+    organization_id = fields.Integer(metadata={"description": "Events recorded by this one"})
+    since = fields.AwareDateTime(data_key="from", metadata={"description": "Event time ≥"})
+    until = fields.AwareDateTime(data_key="to", metadata={"description": "Event time <"})
+
+
+class CaptureErrorSchema(Schema):
+    """One refused event: its index in eventList (-1: the document), eventID, field, why."""
+
+    index = fields.Integer()
+    event_id = fields.String(allow_none=True)
+    field = fields.String()
+    message = fields.String()
+
+
+class CaptureReportSchema(Schema):
+    """What a capture stored."""
+
+    stored = fields.Integer()
+    duplicates = fields.Integer()
+
+
+class CaptureRefusalSchema(Schema):
+    """The one error shape, plus every problem of every event."""
+
+    code = fields.String()
+    message = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    duplicates = fields.Integer()
+    events = fields.List(fields.Nested(CaptureErrorSchema))
+
+
+class ReportArgsSchema(Schema):
+    """Which events the trace report covers, its format and order."""
+
+    batch_id = fields.Integer(metadata={"description": "Events about this lot"})
+    since = fields.AwareDateTime(data_key="from", metadata={"description": "Event time ≥"})
+    until = fields.AwareDateTime(data_key="to", metadata={"description": "Event time <"})
+    fmt = fields.String(
+        data_key="format", load_default="csv", validate=validate.OneOf(["csv", "xlsx"])
+    )
+    sort = fields.String(
+        load_default="event_time", validate=validate.OneOf(list(trace_report.SORTS))
+    )
+
+
+def _limited_body(view):
+    """Allow capture documents up to EPCIS_CAPTURE_MAX_BYTES (20 MB); larger ones get 413."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        request.max_content_length = current_app.config.get(
+            "EPCIS_CAPTURE_MAX_BYTES", CAPTURE_MAX_BYTES
+        )
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@blp.route("/epcis/events")
+class EpcisEvents(MethodView):
+    """The events the caller may see, as EPCIS 2.0."""
+
+    @blp.arguments(ExportArgsSchema, location="query")
+    @blp.response(200, description="An EPCISDocument (JSON-LD)", content_type=LD_JSON)
+    def get(self, args):
+        """Export events as an EPCIS 2.0 EPCISDocument"""
+        document = epcis_export.export_document(caller(), **args)
+        wanted = request.accept_mimetypes.best_match([LD_JSON, "application/json"]) or LD_JSON
+        body = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+        return current_app.response_class(body, mimetype=wanted)
+
+
+@blp.route("/epcis/capture")
+class EpcisCapture(MethodView):
+    """Capture of EPCIS 2.0 documents from other systems (all or nothing)."""
+
+    @_limited_body
+    @commits
+    @blp.doc(requestBody=DOCUMENT_BODY)
+    @blp.response(201, CaptureReportSchema, description="Events stored")
+    @blp.alt_response(200, schema=CaptureReportSchema, description="All already stored")
+    @blp.alt_response(422, schema=CaptureRefusalSchema, description="Refused whole")
+    @blp.alt_response(413, description="Larger than 20 MB")
+    @blp.alt_response(503, description="GS1's schema is not available")
+    def post(self):
+        """Capture an EPCIS 2.0 document: every event stored, or none"""
+        user = caller()
+        if not request.is_json:
+            abort(415, message=_("Send the EPCIS document as application/ld+json or JSON."))
+        document = request.get_json(silent=True)
+        if not isinstance(document, dict):
+            abort(400, message=_("The body is not a JSON object."))
+        report = epcis_capture.capture_document(user, document)
+        if not report.ok:
+            return _refusal(report)
+        return report, 201 if report.stored else 200
+
+
+def _refusal(report):
+    errors: dict[str, list[str]] = {}
+    for error in report.errors:
+        errors.setdefault(error.field, []).append(error.message)
+    refused = len({error.index for error in report.errors})
+    message = _(
+        "The document was refused and nothing was stored: %(count)s problems in %(events)s events.",
+        count=len(report.errors),
+        events=refused,
+    )
+    body = error_body(422, "validation_failed", message, errors)
+    body["duplicates"] = report.duplicates
+    body["events"] = [asdict(error) for error in report.errors]
+    return jsonify(body), 422
+
+
+@blp.route("/trace-report")
+class TraceReport(MethodView):
+    """The sortable trace spreadsheet (FSMA 204 style), one row per event line."""
+
+    @blp.arguments(ReportArgsSchema, location="query")
+    @blp.response(200, description="A CSV or XLSX file", content_type="text/csv")
+    def get(self, args):
+        """Download the trace report for a lot or a time range"""
+        rows = trace_report.trace_report_rows(
+            caller(), args.get("batch_id"), args.get("since"), args.get("until")
+        )
+        data, mimetype, filename = trace_report.trace_report_file(rows, args["fmt"], args["sort"])
+        return send_file(
+            io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=filename
+        )

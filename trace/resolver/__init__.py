@@ -1,0 +1,5 @@
+"""The public resolver: consumer pages for scanned codes, GS1 Digital Link and linksets."""
+
+from trace.resolver.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,244 @@
+"""The public resolver (blueprint ``resolver``, no prefix): what a scanned QR code opens.
+
+- ``/q/{code}`` — a lot's or unit's public code (Crockford: any case, O/I/L forgiven);
+- ``/01/{GTIN}[/10/{lot}][/21/{serial}]`` — GS1 Digital Link; ``/01/{GTIN}`` alone is the
+  product's page; query attributes (17, 7007, 422…) are checked and then ignored;
+- ``?linkType=linkset`` (or ``all``) or ``Accept: application/linkset+json`` — the RFC 9264
+  linkset; ``?linkType=gs1:traceability`` (or ``gs1:certificationInfo``) — a 307 redirect
+  with the query string passed on; any other link type — the page (our pip);
+- ``/img/p/{name}`` — a product's image, small; ``/.well-known/gs1resolver``; ``/healthz``.
+
+A malformed identifier is answered 400, an unknown one 404, each with a page
+(or JSON when asked for). Page views by people are recorded as scans.
+"""
+
+import json
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from core.errors import error_body
+from core.extensions import db, limiter
+from core.i18n import LOCALE_SESSION_KEY
+from trace.models import Batch, Product, UnitCode
+from trace.resolver import http, images, pages
+from trace.resolver.identifiers import (
+    Malformed,
+    check_attributes,
+    parse_digital_link,
+    parse_public_code,
+)
+from trace.resolver.linkset import (
+    CERTIFICATION,
+    GS1_VOC,
+    LINKSET_CONTEXT,
+    LINKSET_MEDIA_TYPE,
+    TRACEABILITY,
+    Anchor,
+    find_link,
+    link_header,
+    linkset_document,
+    lot_anchors,
+    normalise_link_type,
+    product_anchor,
+)
+from trace.resolver.places import place_name
+from trace.services import scans
+from trace.services.epcis_build import base_url
+
+bp = Blueprint("resolver", __name__)
+bp.after_request(http.add_cors)
+
+# Per client address: a shopper opens a few pages a minute; a script opening two a
+# second is stopped. Behind a proxy, the app must see the client's address (ProxyFix).
+PUBLIC_RATE_LIMIT = "120 per minute"
+public_limit = limiter.shared_limit(PUBLIC_RATE_LIMIT, scope="resolver", methods=["GET", "HEAD"])
+
+
+@bp.get("/q/<code>", strict_slashes=False)
+@public_limit
+def by_code(code):
+    """The page (or linkset) of the lot or unit with this public code."""
+    try:
+        code = parse_public_code(code)
+        check_attributes(request.args)
+    except Malformed as exc:
+        return _malformed(exc)
+    batch, unit = pages.batch_by_code(code)
+    return _resolve(batch, unit)
+
+
+@bp.get("/01/<path:rest>", strict_slashes=False)
+@public_limit
+def digital_link(rest):
+    """A GS1 Digital Link URI of ours: a lot, a unit or (GTIN alone) a product."""
+    try:
+        link = parse_digital_link(http.raw_path())
+        check_attributes(request.args)
+    except Malformed as exc:
+        return _malformed(exc)
+    if link.cpv is None and link.lot is None and link.serial is None:
+        return _product_level(pages.product_by_gtin(link.gtin))
+    batch, unit = pages.batch_by_link(link)
+    return _resolve(batch, unit)
+
+
+def _resolve(batch: Batch | None, unit: UnitCode | None):
+    if batch is None:
+        return _not_found()
+    anchors = lot_anchors(batch, unit, bool(batch.product.standards))
+    link_type = normalise_link_type(request.args.get("linkType"))
+    if link_type == "linkset" or http.wants_json():
+        return _linkset(anchors, http.UNIT_CACHE if unit else http.LOT_CACHE)
+    if link_type in (TRACEABILITY, CERTIFICATION):
+        target = find_link(anchors, link_type)
+        if target is not None:
+            return _redirect(target.href, anchors[0])
+    return _consumer_page(batch, unit, anchors[0])
+
+
+def _consumer_page(batch: Batch, unit: UnitCode | None, anchor: Anchor):
+    language = _remember_language()
+    if not language and scans.counts_as_scan(request.method, request.headers):
+        scans.record_scan(
+            batch.id,
+            unit.id if unit else None,
+            request.remote_addr,
+            request.headers.get("User-Agent"),
+            str(get_locale()),
+        )
+    stats = scans.unit_scan_stats(unit.id) if unit else None
+    page = pages.consumer_page(batch)
+    html = render_template(
+        "public/lot.html",
+        page=page,
+        unit=unit,
+        stats=stats,
+        image=images.image_url(page.product),
+        **_helpers(),
+    )
+    db.session.commit()
+    cache = http.PERSONAL_CACHE if language else (http.UNIT_CACHE if unit else http.LOT_CACHE)
+    return http.html_response(html, cache, link_header(anchor, _linkset_href(anchor)))
+
+
+def _remember_language() -> str | None:
+    """Keep the language picked with ?lang= for the next pages (the choice is remembered)."""
+    asked = request.args.get("lang")
+    if asked in current_app.config["LANGUAGES"]:
+        session[LOCALE_SESSION_KEY] = asked
+        return asked
+    return None
+
+
+def _product_level(product: Product | None):
+    if product is None:
+        return _not_found()
+    anchor = product_anchor(product)
+    link_type = normalise_link_type(request.args.get("linkType"))
+    if link_type == "linkset" or http.wants_json():
+        return _linkset([anchor], http.PRODUCT_CACHE)
+    language = _remember_language()
+    html = render_template(
+        "public/product.html",
+        product=product,
+        image=images.image_url(product),
+        producer_place=place_name(product.organization.admin_unit_id),
+        **_helpers(),
+    )
+    cache = http.PERSONAL_CACHE if language else http.PRODUCT_CACHE
+    return http.html_response(html, cache, link_header(anchor, _linkset_href(anchor)))
+
+
+def _linkset_href(anchor: Anchor) -> str:
+    return f"{anchor.uri}?linkType=linkset"
+
+
+def _linkset(anchors: list[Anchor], cache_control: str):
+    body = json.dumps(linkset_document(anchors), ensure_ascii=False)
+    mimetype = "application/json" if http.wanted_type() == "application/json" else None
+    response = current_app.response_class(body, mimetype=mimetype or LINKSET_MEDIA_TYPE)
+    response.headers["Link"] = (
+        f'<{LINKSET_CONTEXT}>; rel="http://www.w3.org/ns/json-ld#context"; '
+        f'type="application/ld+json"'
+    )
+    return http.conditional(response, cache_control)
+
+
+def _redirect(href: str, anchor: Anchor):
+    response = redirect(http.passed_on(href), 307)
+    response.headers["Link"] = link_header(anchor, _linkset_href(anchor))
+    response.headers["Cache-Control"] = http.LOT_CACHE
+    response.vary.add("Accept")
+    return response
+
+
+def _malformed(exc: Malformed):
+    message = str(exc)
+    if http.wants_json():
+        return error_body(400, "malformed_identifier", message), 400
+    return _error_page(400, message), 400
+
+
+def _not_found():
+    message = _("We do not know this code. Check that you scanned the whole label.")
+    if http.wants_json():
+        return error_body(404, "not_found", message), 404
+    return _error_page(404, message), 404
+
+
+def _error_page(status: int, message: str) -> str:
+    return render_template("public/error.html", status=status, message=message, **_helpers())
+
+
+def _helpers() -> dict:
+    """What the public templates use: the language switch, today, and a date formatter."""
+    return {
+        "lang_url": http.with_language,
+        "today": scans.vietnam_day(datetime.now(UTC)),
+        "day": http.day_formatter(),
+    }
+
+
+@bp.errorhandler(429)
+def _too_many(exc):
+    message = _("You opened many pages in a short time. Please wait a minute and try again.")
+    if http.wants_json():
+        return error_body(429, "too_many_requests", message), 429
+    return _error_page(429, message), 429
+
+
+@bp.get("/img/p/<name>")
+@public_limit
+def product_image(name):
+    """A product's image, made small for a phone; the name is unique, so it is cached for good."""
+    path = images.small_image(name)
+    if path is None:
+        abort(404)
+    return images.image_response(path)
+
+
+@bp.get("/.well-known/gs1resolver")
+def resolver_description():
+    """The GS1 resolver description file."""
+    description = {
+        "name": _("Cooperative traceability resolver"),
+        "resolverRoot": base_url(),
+        "supportedPrimaryKeys": ["01"],
+        "supportedLinkType": [{"namespace": GS1_VOC, "prefix": "gs1:"}],
+        "linkTypeDefaultCanBeLinkset": False,
+        "jsonLdContextLocation": LINKSET_CONTEXT,
+        "contact": {"fn": _("Cooperative traceability service")},
+    }
+    response = current_app.response_class(
+        json.dumps(description, ensure_ascii=False), mimetype="application/json"
+    )
+    return http.conditional(response, "public, max-age=86400", vary_accept=False)
+
+
+@bp.get("/healthz")
+def healthz():
+    """A trivial liveness answer (also the load test's baseline)."""
+    return "ok", 200, {"Content-Type": "text/plain", "Cache-Control": "no-store"}
