@@ -112,6 +112,14 @@ def register_error_handlers(app) -> None:
             return _json_http_error(exc)
         return render_template("errors/error.html", status=exc.code, message=None), exc.code
 
+    @app.after_request
+    def tell_when_to_retry(response):
+        # Rate-limit headers are off (public pages are cached by proxies), so a 429 says
+        # here when to come back.
+        if response.status_code == 429 and "Retry-After" not in response.headers:
+            response.headers["Retry-After"] = "60"
+        return response
+
     @app.errorhandler(500)
     def handle_server_error(exc):
         from core.extensions import db
