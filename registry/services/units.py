@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, insert, or_, select
 
 from core.errors import ValidationFailed
 from core.extensions import db
@@ -136,6 +136,10 @@ def load_units(progress: Callable[[Iterable], Iterable] = lambda rows: rows) -> 
 
 
 def _upsert_units(rows, valid_from: date, valid_to: date | None, progress) -> int:
+    if not db.session.scalar(
+        select(AdminUnit.id).where(AdminUnit.valid_from == valid_from).limit(1)
+    ):
+        return _insert_units(rows, valid_from, valid_to, progress)
     existing = {
         unit.code: unit
         for unit in db.session.scalars(select(AdminUnit).where(AdminUnit.valid_from == valid_from))
@@ -157,6 +161,44 @@ def _upsert_units(rows, valid_from: date, valid_to: date | None, progress) -> in
         parent = existing.get(row["parent_code"]) if row["parent_code"] else None
         existing[row["code"]].parent_id = parent.id if parent else None
     return len(rows)
+
+
+def _insert_units(rows, valid_from: date, valid_to: date | None, progress) -> int:
+    """First load: bulk INSERTs level by level, parents first (a fresh install's slowest step)."""
+    parents = {row["code"]: row["parent_code"] for row in rows}
+
+    def depth(code: str) -> int:
+        return 0 if not parents.get(code) else 1 + depth(parents[code])
+
+    by_depth: dict[int, list[dict]] = {}
+    for row in progress(rows):
+        by_depth.setdefault(depth(row["code"]), []).append(row)
+    ids: dict[str, int] = {}
+    for level in sorted(by_depth):
+        db.session.execute(
+            insert(AdminUnit),
+            [_unit_values(row, ids, valid_from, valid_to) for row in by_depth[level]],
+        )
+        ids.update(
+            db.session.execute(
+                select(AdminUnit.code, AdminUnit.id).where(AdminUnit.valid_from == valid_from)
+            ).all()
+        )
+    return len(rows)
+
+
+def _unit_values(row: dict, ids: dict[str, int], valid_from: date, valid_to: date | None) -> dict:
+    return {
+        "code": row["code"],
+        "level": UnitLevel(row["level"]),
+        "name": row["name"],
+        "full_name": row["full_name"],
+        "name_en": row.get("name_en") or None,
+        "search_name": fold(row["full_name"]),
+        "valid_from": valid_from,
+        "valid_to": valid_to,
+        "parent_id": ids.get(row["parent_code"]) if row["parent_code"] else None,
+    }
 
 
 def _current_ids_by_unique_name() -> dict[str, int]:
