@@ -16,7 +16,7 @@ from linkage.models import (
     PartyRole,
     PriceMechanism,
 )
-from linkage.services.lifecycle import in_force_on, missing_terms, status_on
+from linkage.services.lifecycle import in_force_on, missing_terms, status_label
 from registry.models import COOPERATIVE_KINDS, AdminUnit, Organization, OrgKind, User
 from registry.services.scoping import require_department, scope_to_caller, sees_everything
 from trace.models import Product, ProductCategory, QuantityUnit
@@ -276,7 +276,7 @@ def confirm(user: User, contract_id: int) -> Contract:
             "state",
             _(
                 "This contract is %(status)s; it cannot be confirmed.",
-                status=status_on(contract, date.today()),
+                status=status_label(contract, date.today()),
             ),
         )
     missing = missing_terms(contract)
@@ -320,7 +320,7 @@ def end(
             "state",
             _(
                 "This contract is %(status)s; it cannot be ended.",
-                status=status_on(contract, date.today()),
+                status=status_label(contract, date.today()),
             ),
         )
     on = on or date.today()

@@ -13,7 +13,7 @@ from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from linkage.models import Contract, ContractItem, Delivery, DeliveryLine, PartyRole
 from linkage.services.contracts import get_contract, party_of
-from linkage.services.lifecycle import status_on
+from linkage.services.lifecycle import status_label, status_on
 from registry.models import Organization, User
 from registry.services.scoping import scope_to_caller
 from trace.models import Batch
@@ -108,7 +108,10 @@ def _check_day(contract: Contract, day: date) -> None:
     if status != "active":
         raise ValidationFailed.on_field(
             "delivered_on",
-            _("On that date the contract was not in force (%(status)s).", status=status),
+            _(
+                "On that date the contract was not in force (%(status)s).",
+                status=status_label(contract, day),
+            ),
         )
 
 

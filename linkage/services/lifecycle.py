@@ -5,6 +5,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_
 
+from linkage.labels import CONTRACT_STATUS_LABELS
 from linkage.models import Contract, ContractState
 
 # (field or check, label): what Civil Code Art. 398 and Decree 98 ask a contract to name.
@@ -71,3 +72,9 @@ def in_force_on(day):
         Contract.effective_to >= day,
         or_(Contract.ended_on.is_(None), Contract.ended_on > day),
     )
+
+
+def status_label(contract: Contract, day: date) -> str:
+    """The contract's status on ``day`` in the user's language."""
+    status = status_on(contract, day)
+    return str(CONTRACT_STATUS_LABELS.get(status, status))
