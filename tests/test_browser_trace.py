@@ -7,70 +7,16 @@ harvest, and reads the batch page; no page may scroll sideways at 360 px. Screen
 go to ``test-artifacts/``.
 """
 
-import os
-import threading
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Page, expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import Page, expect
 
+from tests.browser_helpers import ARTIFACTS, PHONE
 from tests.conftest import GIA_LAI_COMMUNES, PASSWORD
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PHONE = {"width": 360, "height": 740}
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's Chromium, headless; skipped where it is missing, except under CI."""
-    if not Path(CHROMIUM).exists():
-        reason = f"{CHROMIUM} is missing (apt-get install -y --no-install-recommends chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def base_url(app):
-    """The app behind a real HTTP server on a free port of 127.0.0.1."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-    server.server_close()
-
-
-@pytest.fixture
-def page(browser):
-    """A fresh phone-sized page; fails the test if any response was a server error."""
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="vi-VN")
-    page = context.new_page()
-    server_errors = []
-    page.on("response", lambda r: server_errors.append(r.url) if r.status >= 500 else None)
-    yield page
-    context.close()
-    assert server_errors == [], f"server errors: {server_errors}"
 
 
 def fits_the_phone(page: Page, name: str) -> None:
