@@ -73,7 +73,10 @@ def _register_features(app: Flask) -> None:
     # Imported here, not at module top: the factory is the one core module allowed to
     # know the features, and importing them registers their models with the metadata.
     import core.idempotency  # noqa: F401
+    import indicators
     import linkage.models  # noqa: F401
+    import portal
+    import recall
     import trace.models  # noqa: F401
     from api import register_api
     from linkage import cli as linkage_cli
@@ -91,4 +94,7 @@ def _register_features(app: Flask) -> None:
     registry_cli.register(app)
     trace_cli.register(app)
     linkage_cli.register(app)
+    recall.register(app)
+    portal.register(app)
+    indicators.register(app)
     register_api(app)

@@ -14,7 +14,14 @@ from core.factory import create_app
 from registry.models import MemberHousehold, OrgKind, Role, User
 from registry.services import accounts, members, organizations, units
 
-pytest_plugins = ["tests.trace_helpers", "tests.linkage_helpers", "tests.browser_helpers"]
+pytest_plugins = [
+    "tests.trace_helpers",
+    "tests.linkage_helpers",
+    "tests.browser_helpers",
+    "tests.indicators_helpers",
+    "tests.recall_helpers",
+    "tests.portal_helpers",
+]
 
 # Loaded once per session (units) or by the migrations (Decree 98's support rows).
 REFERENCE_TABLES = {"admin_units", "admin_unit_mappings", "alembic_version", "support_policies"}
