@@ -5,3 +5,8 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Attach this feature's models, views and commands to the app (called by the factory)."""
+    import portal.models  # noqa: F401 - registers the outbox table with the metadata
+    from portal import cli, views
+
+    app.register_blueprint(views.bp)
+    cli.register(app)

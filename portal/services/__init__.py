@@ -1,0 +1,1 @@
+"""Portal services: filling the outbox, sending it, and what it holds."""
