@@ -63,3 +63,8 @@ clean:
 .PHONY: bench
 bench: $(VENV)/.dev-deps translations
 	$(BIN)/python -m bench
+
+## Load test: gunicorn (production settings) on a fresh PostgreSQL database, a mixed wrk workload
+.PHONY: load
+load: $(VENV)/.dev-deps translations
+	$(BIN)/python -m bench.load

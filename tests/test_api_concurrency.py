@@ -24,7 +24,7 @@ def test_concurrent_retries_create_one_organization(app, world, token_for, is_po
         pytest.skip("SQLite serialises writers; the race is a PostgreSQL concern")
     headers = {**token_for(world["users"]["department"]), "Idempotency-Key": "race-1"}
     results: list[tuple[int, dict]] = []
-    start = threading.Barrier(12)
+    start = threading.Barrier(50)
 
     def post():
         client = app.test_client()
@@ -32,13 +32,13 @@ def test_concurrent_retries_create_one_organization(app, world, token_for, is_po
         response = client.post("/api/v1/organizations", json=PAYLOAD, headers=headers)
         results.append((response.status_code, response.json))
 
-    threads = [threading.Thread(target=post) for _ in range(12)]
+    threads = [threading.Thread(target=post) for _ in range(50)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
 
-    assert len(results) == 12
+    assert len(results) == 50
     assert all(status in (201, 409) for status, _ in results), results
     created_ids = {body["id"] for status, body in results if status == 201}
     assert len(created_ids) == 1
