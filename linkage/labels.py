@@ -103,9 +103,16 @@ TERM_LABELS = {
 }
 
 
+def form_name(number: int) -> str:
+    """ "n. short name" of a linkage form (the number alone for one the decree does not know)."""
+    if number not in LINKAGE_FORMS:
+        return str(number)
+    return f"{number}. {LINKAGE_FORMS[number][0]}"
+
+
 def form_options() -> list[tuple[str, str]]:
     """(value, "n. short name") of the seven forms, for a select."""
-    return [(str(number), f"{number}. {short}") for number, (short, _long) in LINKAGE_FORMS.items()]
+    return [(str(number), form_name(number)) for number in LINKAGE_FORMS]
 
 
 def template_labels() -> dict:

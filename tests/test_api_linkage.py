@@ -415,12 +415,16 @@ def test_department_exports_the_contract_list(linkage, client, world):
         contract_body(world["coop_a"], "HĐ-02", quality_standard="=cmd|' /C calc'!A0"),
         expect=201,
     )
-    response = client.get("/api/v1/contracts/export?format=xlsx", headers=linkage.dept)
+    english = {**linkage.dept, "Accept-Language": "en"}
+    response = client.get("/api/v1/contracts/export?format=xlsx", headers=english)
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(__import__("io").BytesIO(response.data)).active
     rows = list(sheet.values)
     assert rows[0][0] and len(rows) == 3
-    assert {r[7] for r in rows[1:]} == {"active", "draft"}
+    # Statuses, linkage forms and categories as the reader's words, not stored codes.
+    assert {r[7] for r in rows[1:]} == {"In force", "Draft"}
+    assert {r[5] for r in rows[1:]} == {"3. Production and sale"}
+    assert {r[6] for r in rows[1:]} == {"Coffee"}
     csv = client.get("/api/v1/contracts/export?format=csv&status=active", headers=linkage.dept)
     assert csv.data.startswith(b"\xef\xbb\xbf") and csv.data.decode("utf-8-sig").count("\r\n") == 2
 

@@ -101,11 +101,6 @@ def test_fifty_clients_race_for_the_last_kilograms_with_retries(app, farm, world
     assert runner.invoke(args=["trace", "verify"]).exit_code == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="linkage.services.contracts.confirm reads the contract without a row lock: parties "
-    "confirming at once all succeed and the contract may never be signed (lock it FOR UPDATE)",
-)
 def test_fifty_confirmations_of_one_contract_sign_it_once(app, linkage, world):
     """The enterprise and the cooperative each press "confirm" 25 times at once."""
     contract = linkage.call(

@@ -7,9 +7,10 @@ from datetime import datetime
 import pytest
 from openpyxl import load_workbook
 
+from core.exports import safe_cell
 from tests.epcis_helpers import supply_chain
 from tests.trace_helpers import when
-from trace.services.report import COLUMNS, safe_text, trace_report_file
+from trace.services.report import COLUMNS, trace_report_file
 
 HEADERS = [
     "Lot",
@@ -59,9 +60,10 @@ def test_csv_for_a_lot_has_one_row_per_event_line(farm, chain):
     # The transformation that made the green lot (1 input + 1 output line) and the split
     # that consumed it (1 input + 2 outputs).
     assert len(rows) == 5
-    assert [r["event_type"] for r in rows] == ["transformation"] * 5
-    assert sorted(r["role"] for r in rows) == ["input", "input", "output", "output", "output"]
-    made = next(r for r in rows if r["role"] == "output" and r["product"] == "Cà phê nhân xanh")
+    # Codes are written as the reader's words, not as the stored values.
+    assert [r["event_type"] for r in rows] == ["Processing or packing"] * 5
+    assert sorted(r["role"] for r in rows) == ["made", "made", "made", "used", "used"]
+    made = next(r for r in rows if r["role"] == "made" and r["product"] == "Cà phê nhân xanh")
     assert made["quantity"] == "1000" and made["unit"] == "kg"
     times = [r["event_time"] for r in rows]
     assert times == sorted(times)
@@ -70,20 +72,20 @@ def test_csv_for_a_lot_has_one_row_per_event_line(farm, chain):
 
 def test_a_shipment_row_names_from_to_and_the_contract(farm, chain, world, client, token_for):
     rows = read_csv(download(farm.client, farm.headers, f"batch_id={chain['roasted'][0]}"))
-    shipped = [r for r in rows if r["event_type"] == "shipping"]
+    shipped = [r for r in rows if r["event_type"] == "Shipping"]
     assert len(shipped) == 1
     assert shipped[0]["from"] == "HTX Cà phê Đăk Đoa" and shipped[0]["to"] == "Công ty TNHH X"
-    assert (shipped[0]["reference_type"], shipped[0]["reference"]) == ("contract", "HĐ-01/2026")
+    assert (shipped[0]["reference_type"], shipped[0]["reference"]) == ("Contract", "HĐ-01/2026")
     assert shipped[0]["quantity"] == "400"
     # The buyer's receipt is the buyer's record: the department sees both ends.
-    assert "receiving" not in {r["event_type"] for r in rows}
+    assert "Receipt" not in {r["event_type"] for r in rows}
     dept = token_for(world["users"]["department"])
     rows = read_csv(download(client, dept, f"batch_id={chain['roasted'][0]}"))
-    received = [r for r in rows if r["event_type"] == "receiving"]
+    received = [r for r in rows if r["event_type"] == "Receipt"]
     assert received[0]["from"] == "HTX Cà phê Đăk Đoa" and received[0]["to"] == "Công ty TNHH X"
     # The shipment declared erroneous is not reported.
     other = read_csv(download(farm.client, farm.headers, f"batch_id={chain['roasted'][1]}"))
-    assert "shipping" not in {r["event_type"] for r in other}
+    assert "Shipping" not in {r["event_type"] for r in other}
 
 
 def test_xlsx_is_sortable_frozen_and_sorted_as_asked(farm, chain):
@@ -103,19 +105,19 @@ def test_xlsx_is_sortable_frozen_and_sorted_as_asked(farm, chain):
         io.BytesIO(download(farm.client, farm.headers, "format=xlsx&sort=event_type").data)
     ).active
     kinds = [row[COLUMNS.index("event_type")] for row in list(by_type.values)[1:]]
-    assert kinds == sorted(kinds)
+    assert kinds == sorted(kinds) and "Harvest" in kinds
     # input, harvest, 2 × transformation (2 + 3 lines), shipment, inspection = 9 lines
     assert len(kinds) == 9
 
 
 def test_a_date_range_and_scoping(farm, buyer, chain, client, world, token_for):
     recent = read_csv(download(farm.client, farm.headers, "from=" + when(6).replace("+", "%2B")))
-    assert {r["event_type"] for r in recent} == {"shipping", "inspection"}
+    assert {r["event_type"] for r in recent} == {"Shipping", "Inspection"}
     other = token_for(world["users"]["coop_b"])
     assert read_csv(download(client, other, "")) == []
     download(client, other, f"batch_id={chain['green']}", expect=404)
     seen = {r["event_type"] for r in read_csv(download(buyer.client, buyer.headers, ""))}
-    assert seen == {"transformation", "shipping", "receiving"}
+    assert seen == {"Processing or packing", "Shipping", "Receipt"}
     download(farm.client, farm.headers, "format=pdf", expect=422)
     download(farm.client, farm.headers, "sort=quantity", expect=422)
     assert client.get("/api/v1/trace-report").status_code == 401
@@ -147,4 +149,4 @@ def test_formula_looking_values_are_neutralised():
     for column in ("lot", "product", "location", "reference", "from", "to"):
         assert str(cells[column]).startswith("'"), (column, cells[column])
     assert all(cell.data_type != "f" for cell in sheet[2])
-    assert safe_text("Cà phê") == "Cà phê"
+    assert safe_cell("Cà phê") == "Cà phê"

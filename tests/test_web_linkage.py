@@ -384,6 +384,11 @@ def test_contract_list_filters_and_exports(app, world, login, linkage):
     drafts = text(dept.get("/linkage/contracts?status=draft&linkage_form=3&category=coffee"))
     assert "HĐ-NHÁP" in drafts and "HĐLK-01/2026" not in drafts
     assert "HĐLK-01/2026" not in text(dept.get("/linkage/contracts?admin_unit=23941"))
+    overview = text(dept.get("/linkage/"))
+    for status, number in (("active", 1), ("draft", 1), ("signed", 0), ("terminated", 0)):
+        tile = rf'data-status="{status}">\s*<span class="tile-number">{number}<'
+        assert re.search(tile, overview), status
+    assert re.search(r'data-form="3">.*?<td class="num">2</td>', overview)
     xlsx = dept.get("/linkage/contracts/export?format=xlsx&status=active")
     assert xlsx.status_code == 200
     rows = list(openpyxl.load_workbook(io.BytesIO(xlsx.data)).active.values)
@@ -394,6 +399,10 @@ def test_contract_list_filters_and_exports(app, world, login, linkage):
         "HĐLK-01/2026",
         "HĐ-NHÁP",
     }
+    # The user's words, not the stored codes (draft, active, 3, coffee).
+    assert not {r[7] for r in table[1:]} & {"draft", "active"}
+    assert not {r[5] for r in table[1:]} & {"3"} and all(r[5].startswith("3. ") for r in table[1:])
+    assert "coffee" not in {r[6] for r in table[1:]}
     assert dept.get("/linkage/contracts/export?format=pdf").status_code == 400
 
 

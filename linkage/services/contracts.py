@@ -61,6 +61,7 @@ def contracts_query(
 ) -> Select:
     """A select() of the contracts the caller is party to (the department: all), filtered."""
     stmt = select(Contract).options(
+        selectinload(Contract.lead_org),
         selectinload(Contract.parties).selectinload(ContractParty.organization),
         selectinload(Contract.items),
     )
@@ -83,7 +84,7 @@ def contracts_query(
     if admin_unit:
         stmt = stmt.where(_party_in_unit(admin_unit))
     if status:
-        stmt = stmt.where(_status_condition(status, date.today()))
+        stmt = stmt.where(status_condition(status, date.today()))
     return stmt.order_by(Contract.created_at.desc(), Contract.id.desc())
 
 
@@ -103,7 +104,8 @@ def _party_in_unit(code: str):
     )
 
 
-def _status_condition(status: str, day: date):
+def status_condition(status: str, day: date):
+    """SQL condition: the contract has ``status`` (see ``lifecycle.status_on``) on ``day``."""
     if status == "active":
         return in_force_on(day) & (Contract.state == ContractState.SIGNED)
     if status == "expired":
@@ -262,15 +264,26 @@ def _item(contract: Contract, row: dict) -> ContractItem:
     )
 
 
+def _locked(contract: Contract) -> Contract:
+    # Parties confirming at the same moment must take turns, or each sees the other's
+    # confirmation missing and the contract is never signed (or one party confirms twice).
+    stmt = (
+        select(Contract)
+        .where(Contract.id == contract.id)
+        .with_for_update()
+        .options(selectinload(Contract.parties))
+        .execution_options(populate_existing=True)
+    )
+    return db.session.scalars(stmt).one()
+
+
 def confirm(user: User, contract_id: int) -> Contract:
     """A party confirms (signs) the contract; signed once every party has confirmed.
 
     The lead's confirmation is its submission: an incomplete contract cannot leave draft.
     """
-    contract = get_contract(user, contract_id)
-    party = next((p for p in contract.parties if p.organization_id == user.organization_id), None)
-    if party is None:
-        raise Forbidden(_("Your organization is not a party to this contract."))
+    contract = _locked(get_contract(user, contract_id))
+    party = _own_party(contract, user)
     if contract.state != ContractState.DRAFT or contract.superseded_at is not None:
         raise Conflict.on_field(
             "state",
@@ -297,6 +310,14 @@ def confirm(user: User, contract_id: int) -> Contract:
     return contract
 
 
+def _own_party(contract: Contract, user: User) -> ContractParty:
+    """The user's organization as a party to the contract; Forbidden when it is none."""
+    party = next((p for p in contract.parties if p.organization_id == user.organization_id), None)
+    if party is None:
+        raise Forbidden(_("Your organization is not a party to this contract."))
+    return party
+
+
 def verify(user: User, contract_id: int) -> Contract:
     """The department marks a signed contract as checked against the paper original."""
     require_department(user)
@@ -313,8 +334,7 @@ def end(
 ) -> Contract:
     """Terminate (with a reason) or complete a signed contract; any party may do it."""
     contract = get_contract(user, contract_id)
-    if not any(p.organization_id == user.organization_id for p in contract.parties):
-        raise Forbidden(_("Your organization is not a party to this contract."))
+    _own_party(contract, user)
     if contract.state != ContractState.SIGNED or contract.superseded_at is not None:
         raise Conflict.on_field(
             "state",

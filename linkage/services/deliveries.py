@@ -36,6 +36,13 @@ def deliveries_query(user: User | None, contract_id: int | None = None) -> Selec
     return stmt.order_by(Delivery.delivered_on.desc(), Delivery.id.desc())
 
 
+def list_deliveries(
+    user: User | None, contract_id: int | None = None, limit: int | None = None
+) -> list[Delivery]:
+    """The deliveries of ``deliveries_query``, newest first, at most ``limit`` of them."""
+    return list(db.session.scalars(deliveries_query(user, contract_id).limit(limit)))
+
+
 def record_delivery(user: User, contract_id: int, values: dict) -> Delivery:
     """Record a delivery from a cooperative party to the buying party, with its trace events."""
     contract = get_contract(user, contract_id)
@@ -53,32 +60,23 @@ def record_delivery(user: User, contract_id: int, values: dict) -> Delivery:
     )
     delivery.lines = [line for line, _item in lines]
     db.session.add(delivery)
-    reference = {"type": "contract", "id": contract.number}
     when = datetime.combine(day, time(12), VIETNAM)
+    common = {
+        "event_time": min(when, datetime.now(UTC)),
+        "reference": {"type": "contract", "id": contract.number},
+    }
+    shipped = [{"batch_id": ln.batch_id, "quantity": ln.quantity} for ln, _i in lines]
+    received = [
+        {"batch_id": ln.batch_id, "quantity": ln.accepted_quantity or ln.quantity}
+        for ln, _i in lines
+    ]
     shipping = _trace_event(
         user,
         seller,
-        {
-            "kind": "shipping",
-            "event_time": min(when, datetime.now(UTC)),
-            "destination_org_id": buyer.id,
-            "reference": reference,
-            "lines": [{"batch_id": ln.batch_id, "quantity": ln.quantity} for ln, _i in lines],
-        },
+        {**common, "kind": "shipping", "destination_org_id": buyer.id, "lines": shipped},
     )
     receiving = _trace_event(
-        user,
-        buyer,
-        {
-            "kind": "receiving",
-            "event_time": min(when, datetime.now(UTC)),
-            "source_org_id": seller.id,
-            "reference": reference,
-            "lines": [
-                {"batch_id": ln.batch_id, "quantity": ln.accepted_quantity or ln.quantity}
-                for ln, _i in lines
-            ],
-        },
+        user, buyer, {**common, "kind": "receiving", "source_org_id": seller.id, "lines": received}
     )
     delivery.shipping_event_id, delivery.receiving_event_id = shipping.id, receiving.id
     db.session.flush()

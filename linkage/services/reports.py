@@ -1,4 +1,8 @@
-"""The contract list as a table for CSV/XLSX export (no contract terms beyond the summary)."""
+"""The contract list as a table for CSV/XLSX export (no contract terms beyond the summary).
+
+Codes are written as the user reads them (status, linkage form, product categories);
+the linkage form keeps its number from Decree 98 Art. 4 in front of its name.
+"""
 
 from datetime import date
 
@@ -8,10 +12,12 @@ from sqlalchemy.orm import selectinload
 
 from core.exports import table_file
 from core.extensions import db
+from linkage.labels import form_name
 from linkage.models import Contract, ContractParty
 from linkage.services.fulfilment import fulfilment, is_behind
-from linkage.services.lifecycle import status_on
+from linkage.services.lifecycle import status_label
 from registry.models import Organization
+from trace.views.labels import CATEGORY_LABELS
 
 
 def _header() -> list[str]:
@@ -42,7 +48,6 @@ def contract_rows(stmt: Select, today: date | None = None) -> list[list]:
                 selectinload(Contract.parties)
                 .selectinload(ContractParty.organization)
                 .selectinload(Organization.admin_unit),
-                selectinload(Contract.lead_org),
             )
         )
     )
@@ -58,9 +63,9 @@ def contract_rows(stmt: Select, today: date | None = None) -> list[list]:
                 contract.lead_org.name,
                 "; ".join(o.name for o in coops),
                 "; ".join(sorted({o.admin_unit.full_name for o in coops})),
-                contract.linkage_form,
-                ", ".join(sorted({i.category.value for i in contract.items})),
-                status_on(contract, today),
+                form_name(contract.linkage_form),
+                ", ".join(sorted({_category(item.category.value) for item in contract.items})),
+                status_label(contract, today),
                 contract.signed_on,
                 contract.effective_from,
                 contract.effective_to,
@@ -70,6 +75,10 @@ def contract_rows(stmt: Select, today: date | None = None) -> list[list]:
             ]
         )
     return rows
+
+
+def _category(code: str) -> str:
+    return str(CATEGORY_LABELS.get(code, code))
 
 
 def contracts_file(stmt: Select, fmt: str) -> tuple[bytes, str, str]:

@@ -5,6 +5,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import selectinload
 
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
@@ -59,7 +60,11 @@ def max_support(policy: SupportPolicy, eligible_cost: int) -> int:
 
 def claims_query(user: User | None) -> Select:
     """Claims under contracts the caller is party to (the department: all)."""
-    stmt = select(SupportClaim).join(Contract, Contract.id == SupportClaim.contract_id)
+    stmt = (
+        select(SupportClaim)
+        .join(Contract, Contract.id == SupportClaim.contract_id)
+        .options(selectinload(SupportClaim.contract), selectinload(SupportClaim.claimant))
+    )
     stmt = scope_to_caller(stmt, user, Contract.lead_org_id, shared_with=party_of)
     return stmt.order_by(SupportClaim.claimed_on.desc(), SupportClaim.id.desc())
 

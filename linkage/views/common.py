@@ -13,26 +13,25 @@ from flask import Blueprint, request
 from flask_babel import get_locale
 from flask_login import current_user
 
-from core.errors import Conflict, ServiceError, ValidationFailed
-from core.extensions import db, login_manager
 from core.validation import load_or_errors
 from linkage import labels
 from linkage.models import Contract
+from registry.views.common import (  # noqa: F401 - the linkage views' helpers, re-exported
+    FIELD_ERRORS,
+    commune_options,
+    done,
+    link_args,
+    paginate,
+    refusal,
+    require_login,
+    valid_filters,
+)
 from trace.views.labels import CATEGORY_LABELS, UNIT_LABELS
 
 bp = Blueprint("linkage", __name__, url_prefix="/linkage")
+bp.before_request(require_login)
 
-PER_PAGE = 25
-# Refusals a page shows beside its fields; NotFound and Forbidden become error pages.
-FIELD_ERRORS = (ValidationFailed, Conflict)
 MAX_ROWS = 50  # repeated rows read from one form (parties, items, delivery lines)
-
-
-@bp.before_request
-def _require_login():
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    return None
 
 
 @bp.context_processor
@@ -117,23 +116,6 @@ def placed(errors: dict[str, list[str]], fields) -> dict[str, list[str]]:
         target = key if key in fields else "_schema"
         result.setdefault(target, []).extend(messages)
     return result
-
-
-def refusal(exc: ServiceError) -> dict[str, list[str]]:
-    """Roll back a refused request and return its messages, keyed by field."""
-    db.session.rollback()
-    return exc.errors or {"_schema": [exc.message]}
-
-
-def paginate(stmt):
-    """One page (``?page=``) of a service's select()."""
-    page = request.args.get("page", 1, type=int)
-    return db.paginate(stmt, page=page, per_page=PER_PAGE, error_out=False)
-
-
-def link_args() -> dict[str, str]:
-    """The current query string without the page number, for the pager's links."""
-    return {key: value for key, value in request.args.items() if key != "page" and value}
 
 
 def is_party(contract: Contract) -> bool:

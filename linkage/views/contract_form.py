@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.errors import Forbidden
-from core.extensions import db
 from linkage.labels import TERM_LABELS, form_options
 from linkage.models import Contract, ContractState
 from linkage.schemas import ContractInputSchema
@@ -20,6 +19,7 @@ from linkage.views.common import (
     FIELD_ERRORS,
     as_text,
     bp,
+    done,
     form_fields,
     form_rows,
     is_lead,
@@ -101,9 +101,10 @@ def _save(mode: str, contract: Contract | None):
         except FIELD_ERRORS as exc:
             errors, status = refusal(exc), exc.status
         else:
-            db.session.commit()
-            flash(_("Contract %(number)s has been saved.", number=saved.number), "success")
-            return redirect(url_for(".contract", contract_id=saved.id))
+            return done(
+                _("Contract %(number)s has been saved.", number=saved.number),
+                url_for(".contract", contract_id=saved.id),
+            )
     for prefix, rows in kept.items():
         errors = renumber(errors, prefix, rows)
     return _form(mode, contract, request.form, placed(errors, _inputs(request.form))), status

@@ -6,12 +6,10 @@ The lead's form (create, edit, amend) is in ``contract_form``; deliveries in ``d
 import io
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
-from core.extensions import db
 from linkage.labels import form_options
 from linkage.models import Contract, ContractState
 from linkage.schemas import ContractQueryArgsSchema, ReasonSchema
@@ -22,12 +20,15 @@ from linkage.views import options, progress
 from linkage.views.common import (
     FIELD_ERRORS,
     bp,
+    commune_options,
+    done,
     form_fields,
     is_lead,
     link_args,
     load,
     paginate,
     refusal,
+    valid_filters,
 )
 
 FILTERS = ("status", "linkage_form", "admin_unit", "category")
@@ -40,12 +41,7 @@ EXPORT_FORMATS = ("csv", "xlsx")
 def list_filters() -> tuple[dict, dict[str, list[str]]]:
     """The list's filters from the query string; invalid ones are dropped and reported."""
     raw = {name: request.args[name] for name in FILTERS if request.args.get(name)}
-    values, errors = load(ContractQueryArgsSchema(), raw)
-    if errors:
-        values, _ignored = load(
-            ContractQueryArgsSchema(), {k: v for k, v in raw.items() if k not in errors}
-        )
-    return values or {}, errors
+    return valid_filters(ContractQueryArgsSchema(), raw)
 
 
 @bp.get("/contracts", endpoint="contracts")
@@ -53,7 +49,7 @@ def contract_list():
     """Contracts the user may see (a party's own; the department's all), filtered and paged."""
     filters, errors = list_filters()
     stmt = contracts.contracts_query(current_user, **filters)
-    page = paginate(stmt.options(selectinload(Contract.lead_org)))
+    page = paginate(stmt)
     progress_by_id = fulfilment(page.items)
     return render_template(
         "linkage/contract_list.html",
@@ -64,7 +60,7 @@ def contract_list():
         shares={cid: progress.overall_share(rows) for cid, rows in progress_by_id.items()},
         behind={cid: is_behind(rows) for cid, rows in progress_by_id.items()},
         statuses={c.id: status_on(c, date.today()) for c in page.items},
-        communes=options.commune_options(),
+        communes=commune_options(),
         form_choices=form_options(),
     )
 
@@ -110,7 +106,7 @@ def render_contract(contract: Contract, **forms):
         coop_choices=[
             (str(p.organization_id), p.organization.name) for p in contract.cooperative_parties
         ],
-        deliveries=list(db.session.scalars(deliveries.deliveries_query(current_user, contract.id))),
+        deliveries=deliveries.list_deliveries(current_user, contract.id),
         seasons=rows,
         behind=is_behind(rows),
         chart=progress.chart(rows),
@@ -151,9 +147,7 @@ def _refused(contract_id: int, exc, key: str):
 
 
 def _done(contract: Contract, message: str):
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for(".contract", contract_id=contract.id))
+    return done(message, url_for(".contract", contract_id=contract.id))
 
 
 # Actions -----------------------------------------------------------------------------------

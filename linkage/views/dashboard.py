@@ -9,13 +9,9 @@ from datetime import date
 
 from flask import render_template
 from flask_login import current_user
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
-from core.extensions import db
-from linkage.labels import CONTRACT_STATUS_LABELS, LINKAGE_FORMS
 from linkage.models import Contract
-from linkage.services import contracts, deliveries
+from linkage.services import deliveries, overview
 from linkage.services.fulfilment import fulfilment, is_behind
 from linkage.services.lifecycle import status_on
 from linkage.views import progress
@@ -37,24 +33,12 @@ def index():
     return _enterprise()
 
 
-def _count(stmt) -> int:
-    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-
-
 def _department():
-    by_status = {
-        status: _count(contracts.contracts_query(current_user, status=status))
-        for status in CONTRACT_STATUS_LABELS
-    }
-    current = contracts.contracts_query(current_user).order_by(None).subquery()
-    rows = db.session.execute(
-        select(current.c.linkage_form, func.count()).group_by(current.c.linkage_form)
-    ).all()
-    by_form = {number: 0 for number in LINKAGE_FORMS} | {form: n for form, n in rows}
+    by_form = overview.counts_by_form(current_user)
     return render_template(
         "linkage/dashboard.html",
         role="department",
-        by_status=by_status,
+        by_status=overview.counts_by_status(current_user),
         by_form=by_form,
         total=sum(by_form.values()),
     )
@@ -62,8 +46,7 @@ def _department():
 
 def _recent_contracts() -> tuple[list[Contract], dict]:
     """The user's latest current contracts, with status, fulfilment share and behind flag."""
-    stmt = contracts.contracts_query(current_user).options(selectinload(Contract.lead_org))
-    found = list(db.session.scalars(stmt.limit(SHOWN)))
+    found = overview.recent_contracts(current_user, SHOWN)
     rows = fulfilment(found)
     today = date.today()
     summary = {
@@ -77,35 +60,26 @@ def _recent_contracts() -> tuple[list[Contract], dict]:
     return found, summary
 
 
-def _in_force() -> list[Contract]:
-    """The user's contracts signed by every party: in force now, or starting later."""
-    found = []
-    for status in ("active", "signed"):
-        found += db.session.scalars(contracts.contracts_query(current_user, status=status))
-    return found
-
-
 def _enterprise():
     found, summary = _recent_contracts()
     suppliers: dict[int, dict] = {}
-    for contract in _in_force():
+    for contract in overview.in_force_contracts(current_user):
         for party in contract.cooperative_parties:
             entry = suppliers.setdefault(party.organization_id, {"org": party.organization, "n": 0})
             entry["n"] += 1
-    recent = db.session.scalars(deliveries.deliveries_query(current_user).limit(RECENT))
     return render_template(
         "linkage/dashboard.html",
         role="enterprise",
         contracts=found,
         summary=summary,
-        deliveries=list(recent),
+        deliveries=deliveries.list_deliveries(current_user, limit=RECENT),
         suppliers=sorted(suppliers.values(), key=lambda e: e["org"].name),
     )
 
 
 def _cooperative():
     found, summary = _recent_contracts()
-    in_force = _in_force()
+    in_force = overview.in_force_contracts(current_user)
     rows = fulfilment(in_force)
     owed = [
         {

@@ -5,15 +5,23 @@ delivery that lost its lots to another one recorded at the same moment (409) is
 shown as a message above the form, the form kept as typed.
 """
 
-from flask import flash, redirect, request, url_for
+from flask import request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.errors import Conflict, ValidationFailed
-from core.extensions import db
 from linkage.schemas import DeliveryInputSchema
 from linkage.services import contracts, deliveries
-from linkage.views.common import bp, form_fields, form_rows, load, placed, refusal, renumber
+from linkage.views.common import (
+    bp,
+    done,
+    form_fields,
+    form_rows,
+    load,
+    placed,
+    refusal,
+    renumber,
+)
 from linkage.views.contracts import render_contract
 
 LINE_FIELDS = ("batch_id", "quantity", "accepted_quantity", "rejection_reason")
@@ -37,9 +45,10 @@ def delivery_new(contract_id: int):
         except ValidationFailed as exc:
             errors = refusal(exc)
         else:
-            db.session.commit()
-            flash(_("The delivery has been recorded."), "success")
-            return redirect(url_for(".contract", contract_id=contract_id, _anchor="deliveries"))
+            return done(
+                _("The delivery has been recorded."),
+                url_for(".contract", contract_id=contract_id, _anchor="deliveries"),
+            )
     inputs = {*TOP_FIELDS, "lines", *request.form.keys()}
     errors = placed(renumber(errors, "lines", kept), inputs)
     contract = contracts.get_contract(current_user, contract_id)

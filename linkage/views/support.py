@@ -7,13 +7,12 @@ force allows, and the department grants an amount up to it or rejects the claim.
 
 from datetime import date
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from core.extensions import db
-from linkage.models import SupportCategory, SupportClaim, SupportPolicy
+from linkage.models import SupportCategory, SupportPolicy
 from linkage.schemas import ClaimDecisionSchema, ClaimInputSchema, PolicyInputSchema
 from linkage.services import support
 from linkage.views import options
@@ -21,6 +20,7 @@ from linkage.views.common import (
     FIELD_ERRORS,
     as_text,
     bp,
+    done,
     form_fields,
     link_args,
     load,
@@ -76,9 +76,7 @@ def _save_policy(policy: SupportPolicy | None):
         except FIELD_ERRORS as exc:
             errors, status = refusal(exc), exc.status
         else:
-            db.session.commit()
-            flash(_("The policy row has been saved."), "success")
-            return redirect(url_for(".policies"))
+            return done(_("The policy row has been saved."), url_for(".policies"))
     return _policy_form(policy, request.form, placed(errors, POLICY_FIELDS)), status
 
 
@@ -109,9 +107,7 @@ def claim_new():
         except FIELD_ERRORS as exc:
             errors, status = refusal(exc), exc.status
         else:
-            db.session.commit()
-            flash(_("Your claim has been submitted."), "success")
-            return redirect(url_for(".claims"))
+            return done(_("Your claim has been submitted."), url_for(".claims"))
     page = _claims_page(request.form, placed(errors, CLAIM_FIELDS), ceiling=ceiling)
     return page, status
 
@@ -138,17 +134,13 @@ def claim_decide(claim_id: int):
         except FIELD_ERRORS as exc:
             errors, status = refusal(exc), exc.status
         else:
-            db.session.commit()
-            flash(_("Claim %(id)s has been decided.", id=claim.id), "success")
-            return redirect(url_for(".claims"))
+            return done(_("Claim %(id)s has been decided.", id=claim.id), url_for(".claims"))
     decision = {"claim_id": claim_id, "values": request.form, "errors": errors}
     return _claims_page({}, {}, decision), status
 
 
 def _claims_page(values, errors: dict, decision: dict | None = None, ceiling=None):
-    stmt = support.claims_query(current_user).options(
-        selectinload(SupportClaim.contract), selectinload(SupportClaim.claimant)
-    )
+    stmt = support.claims_query(current_user)
     may_claim = current_user.organization_id is not None and not current_user.is_department
     return render_template(
         "linkage/claim_list.html",

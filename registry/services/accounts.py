@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.errors import Conflict, NotFound, ValidationFailed
@@ -86,7 +87,7 @@ def create_user(
 def users_query(actor: User):
     """A select() of all users (department admin only)."""
     require_department(actor)
-    return select(User).order_by(User.email)
+    return select(User).options(selectinload(User.organization)).order_by(User.email)
 
 
 def list_all_users() -> list[User]:
@@ -127,6 +128,12 @@ def issue_token(user: User, name: str) -> tuple[ApiToken, str]:
     db.session.add(token)
     db.session.flush()
     return token, secret
+
+
+def user_for_session(user_id: str) -> User | None:
+    """The active user whose id a login session carries, or None (unknown, bad or disabled)."""
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
 
 
 def user_for_token(secret: str) -> User | None:

@@ -11,7 +11,7 @@ from core.extensions import db
 from core.text import fold
 from registry.models import AdminUnit, MemberHousehold, MemberType, Organization, User
 from registry.services.organizations import get_organization
-from registry.services.scoping import ensure_visible
+from registry.services.scoping import get_visible
 from registry.services.units import current_commune
 
 _PLAIN_FIELDS = ("head_name", "village", "phone", "planted_area_ha", "joined_on")
@@ -53,11 +53,7 @@ def active_member_count(org_id: int) -> int:
 
 def get_member(user: User | None, member_id: int) -> MemberHousehold:
     """A member household, if the caller may see its cooperative's members."""
-    member = db.session.get(MemberHousehold, member_id)
-    if member is None:
-        raise NotFound(_("No such member household."))
-    ensure_visible(user, member.organization_id, _("No such member household."))
-    return member
+    return get_visible(user, MemberHousehold, member_id, _("No such member household."))
 
 
 def add_member(user: User | None, org_id: int, values: dict) -> MemberHousehold:

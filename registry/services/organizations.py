@@ -1,13 +1,13 @@
 """Organizations: create, edit, list and fetch, scoped to the caller."""
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from core.errors import Conflict, NotFound
+from core.errors import Conflict
 from core.extensions import db
 from core.text import fold
 from registry.models import (
@@ -20,7 +20,11 @@ from registry.models import (
     Sector,
     User,
 )
-from registry.services.scoping import ensure_visible, require_department, scope_to_caller
+from registry.services.scoping import (
+    get_visible,
+    require_department,
+    scope_to_caller,
+)
 from registry.services.units import current_commune
 
 # fail(row number, field, message): how the rule checks report a problem.
@@ -78,11 +82,21 @@ def organizations_query(
 
 def get_organization(user: User | None, org_id: int) -> Organization:
     """The organization, if the caller may see it; otherwise 404."""
-    org = db.session.get(Organization, org_id)
-    if org is None:
-        raise NotFound(_("No such organization."))
-    ensure_visible(user, org.id, _("No such organization."))
-    return org
+    message = _("No such organization.")
+    return get_visible(user, Organization, org_id, message, owner=lambda org: org.id)
+
+
+def directory(user: User, kinds: Iterable[OrgKind] | None = None) -> list[Organization]:
+    """Active organizations other than the caller's, by name: whom a form may name as partner.
+
+    A directory of names, not anyone's records, so it is not scoped to the caller.
+    """
+    stmt = select(Organization).where(
+        Organization.status == OrgStatus.ACTIVE, Organization.id != user.organization_id
+    )
+    if kinds is not None:
+        stmt = stmt.where(Organization.kind.in_(list(kinds)))
+    return list(db.session.scalars(stmt.order_by(Organization.name, Organization.id)))
 
 
 def find_by_registration_code(code: str) -> Organization | None:

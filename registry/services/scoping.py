@@ -5,13 +5,17 @@ Every service that lists or fetches organization-owned records goes through
 """
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, false, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from core.errors import Forbidden, NotFound
+from core.extensions import db
 from registry.models import Role, User
+
+Record = TypeVar("Record")
 
 
 def sees_everything(user: User | None) -> bool:
@@ -50,6 +54,24 @@ def ensure_visible(user: User | None, organization_id: int, what: str | None = N
     """Raise NotFound (not 403: existence is not disclosed) for another organization's record."""
     if not may_see_org(user, organization_id):
         raise NotFound(what or _("Not found."))
+
+
+def get_visible(
+    user: User | None,
+    model: type[Record],
+    record_id: int,
+    message: str,
+    owner: Callable[[Record], int] = lambda record: record.organization_id,
+) -> Record:
+    """The record of ``model`` with this id, if the caller may see its owner's records.
+
+    Absent and not visible are the same 404 with ``message``: existence is not disclosed.
+    """
+    record = db.session.get(model, record_id)
+    if record is None:
+        raise NotFound(message)
+    ensure_visible(user, owner(record), message)
+    return record
 
 
 def require_department(user: User | None) -> None:

@@ -18,9 +18,9 @@ from core.errors import ServiceError
 from core.extensions import db, limiter, login_manager
 from core.i18n import LOCALE_SESSION_KEY
 from core.validation import load_or_errors
-from registry.models import User
 from registry.schemas import PasswordChangeSchema
 from registry.services import accounts
+from registry.views.common import done
 
 bp = Blueprint("auth", __name__)
 
@@ -31,12 +31,7 @@ def register_login_manager() -> None:
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
-    login_manager.user_loader(_load_user)
-
-
-def _load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    login_manager.user_loader(accounts.user_for_session)
 
 
 def _safe_next(target: str | None) -> str:
@@ -90,12 +85,11 @@ def change_password():
                 accounts.change_password(
                     current_user, values["current_password"], values["new_password"]
                 )
-                db.session.commit()
-                flash(_("Your password has been changed."), "success")
-                return redirect(url_for("home.index"))
             except ServiceError as exc:
                 db.session.rollback()
                 errors = exc.errors
+            else:
+                return done(_("Your password has been changed."), url_for("home.index"))
     return render_template("auth/password.html", errors=errors), 422 if errors else 200
 
 
@@ -125,9 +119,7 @@ def tokens():
 def revoke_token(token_id):
     """Revoke one of one's own API tokens."""
     accounts.revoke_token(current_user, token_id)
-    db.session.commit()
-    flash(_("The token has been revoked."), "success")
-    return redirect(url_for("auth.tokens"))
+    return done(_("The token has been revoked."), url_for("auth.tokens"))
 
 
 @bp.get("/lang/<code>")

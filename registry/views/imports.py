@@ -6,7 +6,7 @@ commits only when the report has no error, and otherwise shows the report row by
 
 from io import BytesIO
 
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import render_template, request, send_file, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,7 +14,8 @@ from flask_login import current_user
 from core.extensions import db
 from registry.services import imports, members
 from registry.services.scoping import require_department
-from registry.views.organizations import FIELD_ERRORS, bp, service_errors
+from registry.views.common import FIELD_ERRORS, done, refusal
+from registry.views.organizations import bp
 
 
 @bp.route("/organizations/import", methods=["GET", "POST"], endpoint="import_organizations")
@@ -61,13 +62,11 @@ def _run_import(kind: str, org, run, done_url: str):
     try:
         report = run(upload.filename, upload.read())
     except FIELD_ERRORS as exc:
-        return _import_page(kind, org, errors=service_errors(exc)), 422
+        return _import_page(kind, org, errors=refusal(exc)), 422
     if not report.ok:
         db.session.rollback()
         return _import_page(kind, org, report=report), 422
-    db.session.commit()
-    flash(_("Rows imported: %(count)s.", count=format_decimal(report.created)), "success")
-    return redirect(done_url)
+    return done(_("Rows imported: %(count)s.", count=format_decimal(report.created)), done_url)
 
 
 def _import_page(kind: str, org, report=None, errors: dict | None = None):

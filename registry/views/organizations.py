@@ -8,13 +8,11 @@ commit once; every scoping rule lives in the services.
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema
 
-from core.errors import Conflict, ServiceError, ValidationFailed
-from core.extensions import db, login_manager
 from core.validation import load_or_errors
 from registry.models import MemberHousehold, Organization
 from registry.schemas import (
@@ -24,21 +22,21 @@ from registry.schemas import (
     OrganizationInputSchema,
     OrganizationQueryArgsSchema,
 )
-from registry.services import members, organizations, units
+from registry.services import members, organizations
 from registry.services.scoping import require_department
+from registry.views.common import (
+    FIELD_ERRORS,
+    commune_options,
+    done,
+    link_args,
+    paginate,
+    refusal,
+    require_login,
+    valid_filters,
+)
 
 bp = Blueprint("registry", __name__, url_prefix="/registry")
-
-PER_PAGE = 25
-# Refusals a form can show beside its fields; NotFound and Forbidden become error pages.
-FIELD_ERRORS = (ValidationFailed, Conflict)
-
-
-@bp.before_request
-def _require_login():
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    return None
+bp.before_request(require_login)
 
 
 # Helpers shared by the registry's views ------------------------------------------------
@@ -51,36 +49,9 @@ def form_data() -> dict[str, str]:
 
 def query_args(schema: Schema) -> tuple[dict, dict[str, list[str]]]:
     """The schema's filters from the query string; invalid ones are dropped and reported."""
-    raw = {name: request.args[name] for name in schema.fields if name in request.args}
-    values, errors = load_or_errors(schema, raw)
-    if errors:
-        values, _errors = load_or_errors(schema, {k: v for k, v in raw.items() if k not in errors})
-    return values or {}, errors
-
-
-def link_args() -> dict[str, str]:
-    """The current query string without the page number, for the pager's links."""
-    return {key: value for key, value in request.args.items() if key != "page" and value}
-
-
-def paginate(stmt):
-    """One page (``?page=``) of a service's select()."""
-    page = request.args.get("page", 1, type=int)
-    return db.paginate(stmt, page=page, per_page=PER_PAGE, error_out=False)
-
-
-def service_errors(exc: ServiceError) -> dict[str, list[str]]:
-    """A refusal's field messages, or its message as a form-level error."""
-    db.session.rollback()
-    return exc.errors or {"_schema": [exc.message]}
-
-
-def commune_options(current_code: str | None = None) -> list[tuple[str, str]]:
-    """(code, name) of the province's communes, keeping a record's own unit if it is not one."""
-    options = [(unit.code, unit.full_name) for unit in units.communes_of()]
-    if current_code and current_code not in {code for code, _name in options}:
-        options.insert(0, (current_code, current_code))
-    return options
+    return valid_filters(
+        schema, {name: request.args[name] for name in schema.fields if name in request.args}
+    )
 
 
 # Organizations ---------------------------------------------------------------------------
@@ -138,11 +109,12 @@ def _save_organization(org: Organization | None):
             else:
                 saved = organizations.update_organization(current_user, org.id, values)
         except FIELD_ERRORS as exc:
-            errors = service_errors(exc)
+            errors = refusal(exc)
         else:
-            db.session.commit()
-            flash(_("%(name)s has been saved.", name=saved.name), "success")
-            return redirect(url_for(".organization", org_id=saved.id))
+            return done(
+                _("%(name)s has been saved.", name=saved.name),
+                url_for(".organization", org_id=saved.id),
+            )
     return _organization_form(org, request.form, errors), 422
 
 
@@ -210,11 +182,12 @@ def member_new(org_id: int):
         try:
             member = members.add_member(current_user, org.id, values)
         except FIELD_ERRORS as exc:
-            errors = service_errors(exc)
+            errors = refusal(exc)
         else:
-            db.session.commit()
-            flash(_("Household %(name)s has been added.", name=member.head_name), "success")
-            return redirect(url_for(".members", org_id=org_id))
+            return done(
+                _("Household %(name)s has been added.", name=member.head_name),
+                url_for(".members", org_id=org_id),
+            )
     return _member_form(org, None, request.form, errors), 422
 
 
@@ -229,11 +202,12 @@ def member_edit(member_id: int):
         try:
             members.update_member(current_user, member_id, values)
         except FIELD_ERRORS as exc:
-            errors = service_errors(exc)
+            errors = refusal(exc)
         else:
-            db.session.commit()
-            flash(_("Household %(name)s has been saved.", name=member.head_name), "success")
-            return redirect(url_for(".members", org_id=member.organization_id))
+            return done(
+                _("Household %(name)s has been saved.", name=member.head_name),
+                url_for(".members", org_id=member.organization_id),
+            )
     return _member_form(member.organization, member, request.form, errors), 422
 
 
@@ -246,11 +220,12 @@ def member_leave(member_id: int):
         try:
             members.leave_member(current_user, member_id, values["left_on"])
         except FIELD_ERRORS as exc:
-            errors = service_errors(exc)
+            errors = refusal(exc)
         else:
-            db.session.commit()
-            flash(_("Household %(name)s has left.", name=member.head_name), "success")
-            return redirect(url_for(".members", org_id=member.organization_id))
+            return done(
+                _("Household %(name)s has left.", name=member.head_name),
+                url_for(".members", org_id=member.organization_id),
+            )
     page = _member_form(
         member.organization, member, _member_values(member), {}, leave_errors=errors
     )

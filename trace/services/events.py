@@ -6,6 +6,7 @@ and builds the event; ``record_event`` does what all kinds share.
 
 import hashlib
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, delete, or_, select
@@ -16,12 +17,25 @@ from core.extensions import db
 from registry.models import User
 from registry.services.scoping import require_own_org, scope_to_caller
 from trace.epcis_hash import event_hash
-from trace.models import Batch, BatchLink, EventKind, EventLine, LineRole, TraceEvent
+from trace.models import (
+    Batch,
+    BatchLink,
+    BatchStatus,
+    EventKind,
+    EventLine,
+    LineRole,
+    Product,
+    Site,
+    TraceEvent,
+)
 from trace.services import recorders
-from trace.services.batches import delivered_to
+from trace.services.batches import batches_query, delivered_to
 from trace.services.chain import append_to_chain, epcis_context
 from trace.services.epcis_build import extension_namespace
+from trace.services.products import products_query
+from trace.services.public_cache import touch as touch_public_pages
 from trace.services.quantities import held_quantities
+from trace.services.sites import sites_query
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 CLOCK_SKEW = timedelta(minutes=5)
@@ -63,6 +77,7 @@ def store_event(event: TraceEvent) -> None:
     db.session.add(event)
     db.session.flush()
     _link_genealogy(event)
+    touch_public_pages(line.batch_id for line in event.lines)  # consumer pages fresh on commit
 
 
 def _link_genealogy(event: TraceEvent) -> None:
@@ -97,6 +112,7 @@ def declare_erroneous(user: User, event_id: int, reason: str) -> TraceEvent:
     db.session.execute(delete(BatchLink).where(BatchLink.event_id == original.id))
     db.session.flush()
     _refuse_negative_holdings(original)
+    touch_public_pages(line.batch_id for line in original.lines)
     return correction
 
 
@@ -185,3 +201,29 @@ def get_event(user: User | None, event_id: int) -> TraceEvent:
     if event is None:
         raise NotFound(_("No such event."))
     return event
+
+
+# What the event forms offer to pick ---------------------------------------------------------
+
+
+def recording_sites(user: User) -> list[Site]:
+    """The sites an event of the caller's organization may name."""
+    if user.organization_id is None:
+        return []
+    return list(db.session.scalars(sites_query(user)))
+
+
+def output_products(user: User) -> list[Product]:
+    """The caller's active products, which a transformation may make."""
+    return list(db.session.scalars(products_query(user).where(Product.active.is_(True))))
+
+
+def held_lots(user: User, batch: Batch, limit: int) -> list[tuple[Batch, Decimal]]:
+    """(lot, quantity held) of the caller's lots with something left, ``batch`` first.
+
+    A transformation's possible inputs; ``batch`` is listed even when nothing is left.
+    """
+    stmt = batches_query(user, status=BatchStatus.ACTIVE.value).limit(limit)
+    lots = [batch, *(lot for lot in db.session.scalars(stmt) if lot.id != batch.id)]
+    held = held_quantities([lot.id for lot in lots], user.organization_id)
+    return [(lot, held[lot.id]) for lot in lots if lot.id == batch.id or held[lot.id] > 0]

@@ -2,10 +2,10 @@
 
 In the spirit of the FDA FSMA 204 "24-hour" sortable spreadsheet: for a lot or a time range,
 what happened (event type), to what (lot, product, GTIN, quantity and unit), when (local
-time), where, from whom, to whom, and under which document.
+time), where, from whom, to whom, and under which document. The rows carry codes; the file
+shows them in the user's language (the event ID is the key back to the record).
 """
 
-import csv
 import io
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -17,12 +17,14 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import selectinload
 
 from core.errors import ValidationFailed
+from core.exports import safe_cell, to_csv
 from core.extensions import db
 from registry.models import User
 from trace.models import Batch, EventKind, EventLine, TraceEvent
 from trace.services.batches import get_batch
 from trace.services.events import events_query
 from trace.services.quantities import not_erroneous
+from trace.views.labels import EVENT_LABELS, REFERENCE_LABELS, ROLE_LABELS, UNIT_LABELS
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 COLUMNS = (
@@ -47,12 +49,18 @@ SORTS = {
     "lot": lambda row: (row["lot"], row["event_time"], row["event_id"]),
     "event_type": lambda row: (row["event_type"], row["event_time"], row["event_id"], row["lot"]),
 }
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MIMETYPES = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 MAX_WIDTH = 60
+# The columns that hold a code, and the display names the file writes instead.
+LABELLED = {
+    "unit": UNIT_LABELS,
+    "event_type": EVENT_LABELS,
+    "role": ROLE_LABELS,
+    "reference_type": REFERENCE_LABELS,
+}
 
 
 def trace_report_rows(
@@ -113,10 +121,18 @@ def trace_report_file(rows: list[dict], fmt: str, sort: str | None) -> tuple[byt
         raise ValidationFailed.on_field("format", _("Choose csv or xlsx."))
     if (sort or "event_time") not in SORTS:
         raise ValidationFailed.on_field("sort", _("Sort by event_time, lot or event_type."))
-    ordered = sorted(rows, key=SORTS[sort or "event_time"])
+    ordered = sorted(map(_labelled, rows), key=SORTS[sort or "event_time"])
     data = _csv(ordered) if fmt == "csv" else _xlsx(ordered)
     stamp = datetime.now(VIETNAM).strftime("%Y%m%d-%H%M")
     return data, MIMETYPES[fmt], f"trace-report-{stamp}.{fmt}"
+
+
+def _labelled(row: dict) -> dict:
+    """The row with its codes replaced by their names in the user's language."""
+    shown = {
+        column: str(labels.get(row[column], row[column])) for column, labels in LABELLED.items()
+    }
+    return row | shown
 
 
 def headers() -> list[str]:
@@ -140,11 +156,6 @@ def headers() -> list[str]:
     ]
 
 
-def safe_text(value: str) -> str:
-    """Text a spreadsheet will not run as a formula: a leading apostrophe where it could."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
-
-
 def _cell_text(value) -> str:
     if value is None:
         return ""
@@ -154,15 +165,11 @@ def _cell_text(value) -> str:
         return format(value.normalize(), "f")
     if isinstance(value, int):
         return str(value)
-    return safe_text(str(value))
+    return safe_cell(str(value))
 
 
 def _csv(rows: list[dict]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(headers())
-    writer.writerows([_cell_text(row[column]) for column in COLUMNS] for row in rows)
-    return out.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
+    return to_csv(headers(), ([_cell_text(row[column]) for column in COLUMNS] for row in rows))
 
 
 def _cell_value(value):
@@ -171,7 +178,7 @@ def _cell_value(value):
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, str):
-        return safe_text(value)
+        return safe_cell(value)
     return value
 
 

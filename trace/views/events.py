@@ -10,14 +10,14 @@ from decimal import Decimal
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from core.errors import Forbidden
 from core.extensions import db
-from registry.models import Organization, OrgKind, OrgStatus
-from trace.models import Batch, BatchStatus, Product
+from registry.models import OrgKind
+from registry.services.organizations import directory
+from trace.models import Batch
 from trace.schemas import CorrectionInputSchema, EventInputSchema
-from trace.services import batches, events, products, quantities, sites
+from trace.services import batches, events, quantities
 from trace.views.batches import incoming_shipments, render_batch
 from trace.views.common import (
     FIELD_ERRORS,
@@ -222,9 +222,7 @@ POSTED = {
 
 
 def _site_options() -> list[tuple[str, str]]:
-    if current_user.organization_id is None:
-        return []
-    return [(str(s.id), s.name) for s in db.session.scalars(sites.sites_query(current_user))]
+    return [(str(s.id), s.name) for s in events.recording_sites(current_user)]
 
 
 def _harvest_options(batch: Batch) -> dict:
@@ -234,18 +232,14 @@ def _harvest_options(batch: Batch) -> dict:
 
 def _held_lots(batch: Batch) -> list[tuple[Batch, Decimal]]:
     """Lots the organization holds some of, this batch first (a transformation's inputs)."""
-    stmt = batches.batches_query(current_user, status=BatchStatus.ACTIVE.value)
-    lots = [lot for lot in db.session.scalars(stmt.limit(HELD_LOTS_SHOWN)) if lot.id != batch.id]
-    lots.insert(0, batch)
-    held = quantities.held_quantities([lot.id for lot in lots], current_user.organization_id)
-    return [(lot, held[lot.id]) for lot in lots if lot.id == batch.id or held[lot.id] > 0]
+    return events.held_lots(current_user, batch, HELD_LOTS_SHOWN)
 
 
 def _transformation_options(batch: Batch) -> dict:
-    stmt = products.products_query(current_user).where(Product.active.is_(True))
+    products = events.output_products(current_user)
     return {
         "held_lots": _held_lots(batch),
-        "product_options": [(str(p.id), p.name) for p in db.session.scalars(stmt)],
+        "product_options": [(str(p.id), p.name) for p in products],
     }
 
 
@@ -256,15 +250,7 @@ def _shipping_options(batch: Batch) -> dict:
 
 def _partners() -> list[tuple[str, list[tuple[str, str]]]]:
     """Active organizations to ship to, grouped by kind, enterprises first."""
-    # A directory of names, not anyone's records: not scoped (see the report's service wish).
-    orgs = db.session.scalars(
-        select(Organization)
-        .where(
-            Organization.status == OrgStatus.ACTIVE,
-            Organization.id != current_user.organization_id,
-        )
-        .order_by(Organization.name, Organization.id)
-    ).all()
+    orgs = directory(current_user)
     kinds = [OrgKind.ENTERPRISE, *(kind for kind in OrgKind if kind != OrgKind.ENTERPRISE)]
     groups = []
     for kind in kinds:
