@@ -5,3 +5,11 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Attach this feature's models, views and commands to the app (called by the factory)."""
+    import recall.models  # noqa: F401 - registers the tables with the metadata
+    from recall import cli, views
+    from recall.demo import create_recall_demo
+    from registry.demo import add_demo_step
+
+    app.register_blueprint(views.bp)
+    cli.register(app)
+    add_demo_step("recall", create_recall_demo)

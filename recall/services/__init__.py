@@ -1,0 +1,1 @@
+"""Recall services: open, trace, notify, acknowledge, close (they flush; callers commit)."""

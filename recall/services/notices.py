@@ -1,0 +1,196 @@
+"""Recall notices: written into the outbox with the recall, sent after the commit, retried.
+
+A notice carries a signed acknowledgement link (itsdangerous, keyed by the app's
+secret) that works without logging in. Sending claims a notice first (a
+conditional UPDATE on its attempt count) so two senders never send one twice,
+and commits each result at once: a sent e-mail cannot be rolled back.
+"""
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import or_, select, update
+
+from core.errors import NotFound
+from core.extensions import db
+from recall import labels
+from recall.mail import Mailer, MailError, MailServerDown, smtp_configured
+from recall.models import NoticeStatus, Recall, RecallNotice, RecallRecipient
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+_SALT = "recall-acknowledgement"
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt=_SALT)
+
+
+def ack_token(recipient: RecallRecipient) -> str:
+    """The signed token of a recipient's acknowledgement link."""
+    return _serializer().dumps({"recipient": recipient.id, "recall": recipient.recall_id})
+
+
+def recipient_for_token(token: str) -> RecallRecipient:
+    """The recipient a link's token names; NotFound when it is forged or too old."""
+    max_age = current_app.config["RECALL_ACK_LINK_DAYS"] * 86400
+    try:
+        data = _serializer().loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise NotFound(_("This acknowledgement link has expired; please log in.")) from exc
+    except BadSignature as exc:
+        raise NotFound(_("This acknowledgement link is not valid.")) from exc
+    recipient = db.session.get(RecallRecipient, data.get("recipient"))
+    if recipient is None or recipient.recall_id != data.get("recall"):
+        raise NotFound(_("This acknowledgement link is not valid."))
+    return recipient
+
+
+def ack_url(recipient: RecallRecipient) -> str:
+    """The public acknowledgement link of a recipient, on our public base URL."""
+    # Built by hand, not url_for: the demo and the worker run outside any request.
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return f"{base}/recalls/ack/{ack_token(recipient)}"
+
+
+def add_notices(recall: Recall, recipient: RecallRecipient, emails: list[str]) -> None:
+    """Put one notice per e-mail address of a recipient into the outbox (flushed)."""
+    if not emails:
+        return
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        subject = _("Recall of lot %(lot)s: act within 24 hours", lot=recall.batch.lot_code)
+        body = render_template(
+            "recall/notice_email.txt",
+            recall=recall,
+            recipient=recipient,
+            link=ack_url(recipient),
+            deadline=recall.deadline.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M"),
+            **labels.template_labels(),
+        )
+    for address in emails:
+        db.session.add(
+            RecallNotice(
+                recall_id=recall.id,
+                recipient_id=recipient.id,
+                address=address[:254],
+                subject=subject[:255],
+                body=body,
+            )
+        )
+    db.session.flush()
+
+
+@dataclass
+class SendResult:
+    """How a sending run went."""
+
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+
+def due_notice_ids(recall_id: int | None = None, limit: int = 500) -> list[int]:
+    """Notices waiting to go out (pending, or failed with attempts left and their pause over)."""
+    now = datetime.now(UTC)
+    max_attempts = current_app.config["RECALL_NOTICE_MAX_ATTEMPTS"]
+    pause = timedelta(seconds=current_app.config["RECALL_NOTICE_RETRY_SECONDS"])
+    stmt = select(RecallNotice.id, RecallNotice.attempts, RecallNotice.last_attempt_at).where(
+        RecallNotice.status.in_([NoticeStatus.PENDING, NoticeStatus.FAILED]),
+        RecallNotice.attempts < max_attempts,
+    )
+    if recall_id is not None:
+        stmt = stmt.where(RecallNotice.recall_id == recall_id)
+    due = []
+    for notice_id, attempts, last in db.session.execute(
+        stmt.order_by(RecallNotice.id).limit(limit)
+    ):
+        if last is not None and last.tzinfo is None:
+            last = last.replace(tzinfo=UTC)
+        if last is None or last + pause * 2 ** max(attempts - 1, 0) <= now:
+            due.append(notice_id)
+    return due
+
+
+def _claim(notice_id: int) -> RecallNotice | None:
+    """Take a notice for sending, or None when another sender took it (committed)."""
+    notice = db.session.get(RecallNotice, notice_id)
+    if notice is None or notice.status == NoticeStatus.SENT:
+        return None
+    seen = notice.attempts
+    claimed = db.session.execute(
+        update(RecallNotice)
+        .where(
+            RecallNotice.id == notice_id,
+            RecallNotice.attempts == seen,
+            or_(
+                RecallNotice.status == NoticeStatus.PENDING,
+                RecallNotice.status == NoticeStatus.FAILED,
+            ),
+        )
+        .values(attempts=seen + 1, last_attempt_at=datetime.now(UTC))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if claimed.rowcount != 1:
+        return None
+    db.session.refresh(notice)
+    return notice
+
+
+def send_notices(
+    notice_ids: list[int], progress=lambda ids: ids, budget: float | None = None
+) -> SendResult:
+    """Send these notices by SMTP, each result committed at once; nothing when SMTP is unset."""
+    result = SendResult()
+    if not smtp_configured():
+        result.skipped = len(notice_ids)
+        return result
+    started = time.monotonic()
+    stop = False
+    with Mailer() as mailer:
+        for notice_id in progress(notice_ids):
+            if stop or (budget is not None and time.monotonic() - started > budget):
+                result.skipped += 1  # left as it is for the worker's next round
+                continue
+            stop = not _send_one(mailer, notice_id, result)
+    return result
+
+
+def _send_one(mailer: Mailer, notice_id: int, result: SendResult) -> bool:
+    """Send one notice and commit how it went; False when the server cannot be reached."""
+    notice = _claim(notice_id)
+    if notice is None:
+        result.skipped += 1
+        return True
+    reachable = True
+    try:
+        mailer.send(notice.address, notice.subject, notice.body)
+    except MailError as exc:
+        notice.status, notice.last_error = NoticeStatus.FAILED, str(exc)[:500]
+        result.failed += 1
+        reachable = not isinstance(exc, MailServerDown)
+    else:
+        notice.status, notice.sent_at, notice.last_error = (
+            NoticeStatus.SENT,
+            datetime.now(UTC),
+            None,
+        )
+        result.sent += 1
+    db.session.commit()
+    return reachable
+
+
+def send_after_commit(recall_id: int) -> SendResult:
+    """Try a new recall's notices once, after the request's commit; failures wait for the worker."""
+    try:
+        budget = current_app.config["RECALL_SEND_BUDGET_SECONDS"]
+        return send_notices(due_notice_ids(recall_id), budget=budget)
+    except Exception:  # noqa: BLE001 - the recall is saved; the worker sends what is left
+        db.session.rollback()
+        current_app.logger.exception("sending the notices of recall %s failed", recall_id)
+        return SendResult()
