@@ -1,8 +1,11 @@
 """Helpers for linkage tests: a complete contract body and a signed contract via the API."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
+
+from tests.web_helpers import text
 
 TODAY = date.today()
 
@@ -72,3 +75,58 @@ class Linkage:
 @pytest.fixture
 def linkage(client, world, token_for):
     return Linkage(client, world, token_for)
+
+
+# The web forms, as a browser posts them -------------------------------------------------------
+
+
+def contract_form(coop_id: int, number: str = "HĐLK-W1/2026", **values) -> dict:
+    """The contract form as a lead fills it in: one cooperative, one commitment, every term.
+
+    Unused rows are posted blank (the unit select always posts its value), as a browser does.
+    """
+    form = {
+        "number": number,
+        "linkage_form": "3",
+        "lead_representative": "Ông Nguyễn Văn Giám đốc",
+        "area_ha": "55,5",
+        "parties.0.organization_id": str(coop_id),
+        "parties.0.representative": "Bà Rơ Châm H'Lan",
+        "parties.0.households": "40",
+        "items.0.category": "coffee",
+        "items.0.season": "2026/27",
+        "items.0.quantity": "20.000",
+        "items.0.unit": "kg",
+        "items.0.due_from": (TODAY - timedelta(days=60)).isoformat(),
+        "items.0.due_to": (TODAY + timedelta(days=120)).isoformat(),
+        "price_mechanism": "floor",
+        "price_vnd": "95.000",
+        "price_formula": "Giá sàn 95.000 đ/kg hoặc giá thị trường nếu cao hơn",
+        "quality_standard": "Cà phê quả chín ≥ 95%",
+        "delivery_terms": "Tại kho HTX, hằng tuần",
+        "payment_terms": "Chuyển khoản trong 7 ngày",
+        "input_advances": "Ứng phân bón, trừ vào tiền hàng",
+        "rights_obligations": "Theo Điều 5",
+        "risk_sharing": "Chia sẻ 50/50 khi mất mùa",
+        "force_majeure": "Thiên tai, dịch bệnh",
+        "breach_liability": "Phạt 8% giá trị vi phạm",
+        "dispute_resolution": "Thương lượng, sau đó Tòa án",
+        "amendment_termination": "Bằng văn bản, báo trước 30 ngày",
+        "signed_on": "",
+        "effective_from": (TODAY - timedelta(days=90)).isoformat(),
+        "effective_to": (TODAY + timedelta(days=275)).isoformat(),
+    }
+    for row in (1, 2):
+        form.update({f"parties.{row}.organization_id": "", f"parties.{row}.representative": ""})
+        form.update({f"items.{row}.category": "", f"items.{row}.unit": "kg"})
+        form.update({f"items.{row}.quantity": "", f"items.{row}.season": ""})
+    form.update(values)
+    return form
+
+
+def saved_id(response) -> int:
+    """The id of the contract a posted form saved (it redirects to the contract's page)."""
+    assert response.status_code == 302, re.findall(r'field-error"[^>]*>([^<]*)<', text(response))
+    match = re.search(r"/linkage/contracts/(\d+)$", response.headers["Location"])
+    assert match, response.headers["Location"]
+    return int(match.group(1))

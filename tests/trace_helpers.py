@@ -17,6 +17,46 @@ def when(days_ago: float = 1) -> str:
     return moment.astimezone(VIETNAM).isoformat(timespec="seconds")
 
 
+# The web forms, as a browser posts them -------------------------------------------------------
+
+
+def local_time(days_ago: float = 1) -> str:
+    """A datetime-local value (Vietnam time), as the browser posts it."""
+    moment = datetime.now(VIETNAM) - timedelta(days=days_ago)
+    return moment.strftime("%Y-%m-%dT%H:%M")
+
+
+def product_form(**values) -> dict:
+    """The product form with one standard filled in and a blank row, as a browser posts it."""
+    form = {
+        "name": "Cà phê nhân Robusta",
+        "category": "coffee",
+        "unit": "kg",
+        "is_agricultural": "1",
+        "standards.0.kind": "vietgap",
+        "standards.0.certificate_number": "VG-52-0001",
+        "standards.0.issuer": "Trung tâm Chứng nhận",
+        "standards.0.expires_on": "2028-12-31",
+        "standards.1.kind": "",
+    }
+    form.update(values)
+    return form
+
+
+def batch_form(product_id: int, member_id: int, site_id: int | None = None, **values) -> dict:
+    """The batch form: a harvest three days ago, all of it from one household."""
+    form = {
+        "product_id": str(product_id),
+        "quantity": "1.000",
+        "harvest_date": (datetime.now(VIETNAM).date() - timedelta(days=3)).isoformat(),
+        f"hh-{member_id}": "1000",
+    }
+    if site_id is not None:
+        form["site_ids"] = str(site_id)
+    form.update(values)
+    return form
+
+
 class Farm:
     """A cooperative's API client with shortcuts for products, sites, batches and events."""
 

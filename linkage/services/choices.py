@@ -18,7 +18,7 @@ from registry.models import COOPERATIVE_KINDS, Organization, OrgKind, User
 from registry.services.organizations import directory
 from trace.models import Batch, BatchStatus, Product
 from trace.services.batches import batches_query
-from trace.services.quantities import held_quantities
+from trace.services.quantities import held_by_owners
 
 
 def counterparts(user: User) -> list[Organization]:
@@ -57,10 +57,7 @@ def deliverable_lots(user: User, contract: Contract) -> list[tuple[Batch, Decima
         lots = _own_lots(user)
     else:
         lots = _contract_lots(contract, coop_ids)
-    held: dict[int, Decimal] = {}
-    # One query per holder: a contract has a few cooperative parties at most.
-    for org_id in {lot.organization_id for lot in lots}:
-        held.update(held_quantities([b.id for b in lots if b.organization_id == org_id], org_id))
+    held = held_by_owners([lot.id for lot in lots])
     return [(lot, held[lot.id]) for lot in lots if held[lot.id] > 0]
 
 

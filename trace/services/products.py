@@ -9,10 +9,10 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import Conflict, ValidationFailed
 from core.extensions import db
 from registry.models import User
-from registry.services.scoping import ensure_visible, require_own_org, scope_to_caller
+from registry.services.scoping import get_visible, require_own_org, scope_to_caller
 from trace.codes import new_public_code
 from trace.models import Product, ProductCategory, ProductStandard, QuantityUnit, StandardKind
 
@@ -42,11 +42,7 @@ def products_query(
 
 def get_product(user: User | None, product_id: int) -> Product:
     """A product the caller may see, or 404."""
-    product = db.session.get(Product, product_id)
-    if product is None:
-        raise NotFound(_("No such product."))
-    ensure_visible(user, product.organization_id, _("No such product."))
-    return product
+    return get_visible(user, Product, product_id, _("No such product."))
 
 
 def create_product(user: User, values: dict) -> Product:

@@ -4,10 +4,10 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import Conflict, ValidationFailed
 from core.extensions import db
 from registry.models import MemberHousehold, User
-from registry.services.scoping import ensure_visible, require_own_org, scope_to_caller
+from registry.services.scoping import get_visible, require_own_org, scope_to_caller
 from registry.services.units import current_commune
 from trace.codes import new_public_code
 from trace.models import Site, SiteKind
@@ -23,11 +23,7 @@ def sites_query(user: User | None) -> Select:
 
 def get_site(user: User | None, site_id: int) -> Site:
     """A site the caller may see, or 404."""
-    site = db.session.get(Site, site_id)
-    if site is None:
-        raise NotFound(_("No such site."))
-    ensure_visible(user, site.organization_id, _("No such site."))
-    return site
+    return get_visible(user, Site, site_id, _("No such site."))
 
 
 def create_site(user: User, values: dict) -> Site:

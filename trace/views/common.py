@@ -15,24 +15,23 @@ from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.errors import Conflict, Forbidden, ServiceError, ValidationFailed
-from core.extensions import db, login_manager
+from core.errors import Forbidden
 from core.validation import load_or_errors
+from registry.views.common import (  # noqa: F401 - the trace views' helpers, re-exported
+    FIELD_ERRORS,
+    commune_options,
+    done,
+    paginate,
+    refusal,
+    require_login,
+    valid_filters,
+)
 from trace.views import labels
 
 bp = Blueprint("trace", __name__, url_prefix="/trace")
+bp.before_request(require_login)
 
-PER_PAGE = 25
-# Refusals a form shows beside its fields; NotFound and Forbidden become error pages.
-FIELD_ERRORS = (ValidationFailed, Conflict)
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-
-
-@bp.before_request
-def _require_login():
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    return None
 
 
 @bp.context_processor
@@ -103,17 +102,8 @@ def query_filters(schema, names) -> tuple[dict, dict[str, list[str]], dict[str, 
     An invalid filter is reported and dropped; the others still apply.
     """
     raw = {name: request.args[name] for name in names if request.args.get(name)}
-    values, errors = load(schema, raw)
-    if errors:
-        raw = {name: value for name, value in raw.items() if name not in errors}
-        values, _errors = load(schema, raw)
-    return values or {}, errors, raw
-
-
-def refusal(exc: ServiceError) -> dict[str, list[str]]:
-    """Roll back a refused request and return its messages, keyed by field."""
-    db.session.rollback()
-    return exc.errors or {"_schema": [exc.message]}
+    values, errors = valid_filters(schema, raw)
+    return values, errors, {name: value for name, value in raw.items() if name not in errors}
 
 
 def placed(errors: dict, fields, renames: dict[str, str] | None = None) -> dict:
@@ -168,8 +158,3 @@ def as_text(value) -> str:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(getattr(value, "value", value))
-
-
-def query_int(name: str) -> int | None:
-    """A whole-number query argument; anything else is ignored."""
-    return request.args.get(name, type=int)

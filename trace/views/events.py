@@ -7,12 +7,11 @@ API's ``EventInputSchema`` loads, so the web and the API check events the same w
 
 from decimal import Decimal
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.errors import Forbidden
-from core.extensions import db
 from registry.models import OrgKind
 from registry.services.organizations import directory
 from trace.models import Batch
@@ -24,6 +23,7 @@ from trace.views.common import (
     aware_time,
     bp,
     compact,
+    done,
     form_decimal,
     form_text,
     load,
@@ -84,9 +84,8 @@ def event_new(batch_id: int, kind: str):
         except FIELD_ERRORS as exc:
             errors = refusal(exc)
         else:
-            db.session.commit()
-            flash(_("%(kind)s has been recorded.", kind=EVENT_LABELS[kind]), "success")
-            return redirect(url_for(".batch", batch_id=batch.id))
+            message = _("%(kind)s has been recorded.", kind=EVENT_LABELS[kind])
+            return done(message, url_for(".batch", batch_id=batch.id))
     fields = {*FORM_FIELDS[kind], "reference_id", *context.get("fields", ())}
     renames = {**RENAMES, **context.get("renames", {})}
     errors = placed(errors, fields, renames)
@@ -105,9 +104,8 @@ def event_erroneous(batch_id: int, event_id: int):
         except FIELD_ERRORS as exc:
             errors = refusal(exc)
         else:
-            db.session.commit()
-            flash(_("The event has been declared erroneous."), "success")
-            return redirect(url_for(".batch", batch_id=batch.id))
+            message = _("The event has been declared erroneous.")
+            return done(message, url_for(".batch", batch_id=batch.id))
     shown = placed(errors, {"reason"})
     batch = batches.get_batch(current_user, batch_id)
     return render_batch(batch, correction_errors={event_id: shown}), 422

@@ -2,23 +2,23 @@
 
 import re
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.extensions import db
 from trace.models import Product
 from trace.schemas import ProductInputSchema, ProductQueryArgsSchema
 from trace.services import products
 from trace.views.common import (
     FIELD_ERRORS,
-    PER_PAGE,
     as_text,
     bp,
     compact,
+    done,
     form_flag,
     form_text,
     load,
+    paginate,
     placed,
     query_filters,
     refusal,
@@ -36,12 +36,7 @@ PLAIN_FIELDS = ("name", "category", "gtin", "unit", "description", "shelf_life_d
 def product_list():
     """The products the user may see, filtered by category or name."""
     filters, errors, args = query_filters(ProductQueryArgsSchema(), ("category", "q"))
-    page = db.paginate(
-        products.products_query(current_user, **filters),
-        page=request.args.get("page", 1, type=int),
-        per_page=PER_PAGE,
-        error_out=False,
-    )
+    page = paginate(products.products_query(current_user, **filters))
     return render_template("trace/product_list.html", page=page, args=args, errors=errors)
 
 
@@ -83,9 +78,7 @@ def product_image_upload(product_id: int):
         products.save_image(current_user, product.id, upload.read(products.MAX_IMAGE_BYTES + 1))
     except FIELD_ERRORS as exc:
         return _product_page(products.get_product(current_user, product_id), refusal(exc)), 422
-    db.session.commit()
-    flash(_("The photo has been saved."), "success")
-    return redirect(url_for(".product", product_id=product.id))
+    return done(_("The photo has been saved."), url_for(".product", product_id=product.id))
 
 
 @bp.get("/products/<int:product_id>/image", endpoint="product_image")
@@ -112,9 +105,8 @@ def _save_product(product: Product | None):
         except FIELD_ERRORS as exc:
             errors = refusal(exc)
         else:
-            db.session.commit()
-            flash(_("%(name)s has been saved.", name=saved.name), "success")
-            return redirect(url_for(".product", product_id=saved.id))
+            message = _("%(name)s has been saved.", name=saved.name)
+            return done(message, url_for(".product", product_id=saved.id))
     shown = {**raw, "is_agricultural": raw["is_agricultural"] == "true"}
     shown["no_standard_declared"] = raw["no_standard_declared"] == "true"
     return _product_form(product, shown, errors), 422

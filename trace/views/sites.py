@@ -1,23 +1,25 @@
 """HTML views of sites: growing areas (vùng trồng) and facilities, with their households."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.extensions import db
-from registry.services import members, units
+from registry.services import members
 from trace.models import Site
 from trace.schemas import SiteInputSchema
 from trace.services import sites
 from trace.views.common import (
     FIELD_ERRORS,
-    PER_PAGE,
     as_text,
     bp,
+    commune_options,
+    done,
     form_coordinate,
     form_decimal,
     form_text,
     load,
+    paginate,
     placed,
     refusal,
     require_recorder,
@@ -38,13 +40,7 @@ PLAIN_FIELDS = (
 @bp.get("/sites", endpoint="sites")
 def site_list():
     """The growing areas and facilities the user may see."""
-    page = db.paginate(
-        sites.sites_query(current_user),
-        page=request.args.get("page", 1, type=int),
-        per_page=PER_PAGE,
-        error_out=False,
-    )
-    return render_template("trace/site_list.html", page=page)
+    return render_template("trace/site_list.html", page=paginate(sites.sites_query(current_user)))
 
 
 @bp.get("/sites/<int:site_id>", endpoint="site")
@@ -92,22 +88,18 @@ def _save_site(site: Site | None):
         except FIELD_ERRORS as exc:
             errors = refusal(exc)
         else:
-            db.session.commit()
-            flash(_("%(name)s has been saved.", name=saved.name), "success")
-            return redirect(url_for(".site", site_id=saved.id))
+            message = _("%(name)s has been saved.", name=saved.name)
+            return done(message, url_for(".site", site_id=saved.id))
     return _site_form(site, raw, placed(errors, {*PLAIN_FIELDS, "household_ids"})), 422
 
 
 def _site_form(site: Site | None, values: dict, errors: dict):
-    communes = [(unit.code, unit.full_name) for unit in units.communes_of()]
-    if values.get("admin_unit") and values["admin_unit"] not in {c for c, _n in communes}:
-        communes.insert(0, (values["admin_unit"], values["admin_unit"]))
     return render_template(
         "trace/site_form.html",
         site=site,
         values=values,
         errors=errors,
-        communes=communes,
+        communes=commune_options(values.get("admin_unit")),
         households=_current_members(),
     )
 
