@@ -1,12 +1,13 @@
 """Trace API: products, sites, batches, events, completeness and genealogy."""
 
-from flask import request, send_file
+from flask import Response, request, send_file
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
 from api.common import Blueprint, caller, commits, load_bearer_user, paginate
+from trace.models import EventKind
 from trace.schemas import (
     BatchInputSchema,
     BatchQueryArgsSchema,
@@ -226,16 +227,16 @@ class BatchTrace(MethodView):
     def get(self, args, batch_id):
         """Trace a batch backward or forward (one step with depth=1)"""
         depth = 1 if args["depth"] == "1" else None
-        return genealogy.as_dict(
-            genealogy.trace_batch(caller(), batch_id, args["direction"], depth)
-        )
+        # The JSON is written in one piece by the service (a trace can have 10,000 lots).
+        body = genealogy.trace_json(caller(), batch_id, args["direction"], depth)
+        return Response(body, mimetype="application/json")
 
 
 class EventQueryArgsSchema(Schema):
     """Filters of the event list."""
 
     batch_id = fields.Integer()
-    kind = fields.String()
+    kind = fields.String(validate=validate.OneOf([kind.value for kind in EventKind]))
     since = fields.AwareDateTime(data_key="from")
     until = fields.AwareDateTime(data_key="to")
 

@@ -1,9 +1,13 @@
 """Trace API: products, sites, batches, events, quantities, completeness, genealogy, scoping."""
 
 import json
+from datetime import datetime
 
+from core.extensions import db
+from registry.models import User
 from tests.conftest import GIA_LAI_COMMUNES
 from tests.trace_helpers import GTIN, when
+from trace.services import genealogy
 
 
 def test_products_validate_gtin_and_are_scoped(farm, client, world, token_for):
@@ -270,3 +274,73 @@ def test_openapi_lists_the_trace_endpoints(client):
         "/api/v1/batches/{batch_id}/completeness",
     ):
         assert path in paths, path
+
+
+def _comparable(trace: dict) -> dict:
+    """A trace with its times as datetimes (the JSON writes them with fewer digits)."""
+    shipments = [s | {"time": datetime.fromisoformat(s["time"])} for s in trace["shipments"]]
+    return trace | {"shipments": shipments}
+
+
+def test_trace_json_is_the_trace_records_as_json(app, farm, world):
+    """The endpoint's JSON (written by the database on PostgreSQL) says what ``as_dict`` says.
+
+    Names, lot codes and references carry quotes and a backslash, so escaping shows; a
+    shipment declared erroneous is left out; quantities keep their decimals.
+    """
+    product, site = farm.product(name='Cà phê "đặc biệt" \\ rang'), farm.site()
+    cherries = farm.batch(product["id"], 5000, lot_code='L"01/26')
+    farm.harvest(cherries["id"], site["id"])
+    made = farm.transform(
+        [(cherries["id"], 4000.25)],
+        [
+            {"product_id": product["id"], "quantity": 1000.5},
+            {"product_id": product["id"], "quantity": 999},
+        ],
+        how="splitting",
+    )
+    outputs = [line["batch_id"] for line in made["lines"] if line["role"] == "output"]
+    farm.ship(outputs[0], 0.125, world["ent_x"], reference={"type": "contract", "id": 'HĐ "7"'})
+    wrong = farm.ship(outputs[1], 10, world["ent_y"])
+    farm.post(f"/events/{wrong['id']}/corrections", {"reason": "Nhập nhầm"})
+    farm.ship(cherries["id"], 999.75, world["ent_y"], days_ago=2)
+    asks = [
+        (cherries["id"], "forward", "all"),
+        (cherries["id"], "forward", "1"),
+        (outputs[0], "backward", "all"),
+        (outputs[1], "backward", "1"),
+    ]
+    for batch_id, direction, depth in asks:
+        response = farm.client.get(
+            f"/api/v1/batches/{batch_id}/trace?direction={direction}&depth={depth}",
+            headers=farm.headers,
+        )
+        assert response.status_code == 200 and response.mimetype == "application/json"
+        with app.test_request_context():
+            user = db.session.get(User, world["users"]["coop_a"])
+            records = genealogy.trace_batch(user, batch_id, direction, 1 if depth == "1" else None)
+            expected = json.loads(json.dumps(genealogy.as_dict(records)))
+        assert _comparable(response.json) == _comparable(expected), (direction, depth)
+    forward = farm.get(f"/batches/{cherries['id']}/trace")
+    lots = {b["id"]: b for b in forward["batches"]}
+    assert lots[cherries["id"]]["lot_code"] == 'L"01/26'
+    assert lots[outputs[0]]["product"] == 'Cà phê "đặc biệt" \\ rang'
+    assert lots[outputs[0]]["quantity"] == 1000.5 and lots[outputs[0]]["depth"] == 1
+    assert [link["parent_quantity"] for link in forward["links"]] == [4000.25, 4000.25]
+    shipped = {s["batch_id"]: s for s in forward["shipments"]}
+    assert set(shipped) == {cherries["id"], outputs[0]}  # the corrected shipment is gone
+    assert shipped[outputs[0]]["quantity"] == 0.125
+    assert shipped[outputs[0]]["reference"] == 'HĐ "7"'
+    assert shipped[cherries["id"]]["to_organization_id"] == world["ent_y"]
+
+
+def test_trace_of_a_lot_nobody_may_see_is_not_found(farm, client, world, token_for):
+    product, site = farm.product(), farm.site()
+    batch = farm.batch(product["id"], 100)
+    farm.harvest(batch["id"], site["id"])
+    other = token_for(world["users"]["coop_b"])
+    response = client.get(f"/api/v1/batches/{batch['id']}/trace", headers=other)
+    assert response.status_code == 404
+    alone = farm.get(f"/batches/{batch['id']}/trace?direction=backward")
+    assert alone["links"] == [] and alone["shipments"] == []
+    assert [b["id"] for b in alone["batches"]] == [batch["id"]]

@@ -368,3 +368,20 @@ def test_idempotency_key_replays_the_report(app, buyer, delivered, world):
     replay = buyer.client.post("/api/v1/epcis/capture", json=sent, headers=headers)
     assert replay.status_code == 201 and replay.json == first
     assert replay.headers["Idempotent-Replayed"] == "true"
+
+
+def test_text_that_copy_must_escape_is_stored_as_sent(app, buyer, delivered, world, runner):
+    """Tabs, newlines, backslashes and quotes in an extension survive the bulk load intact."""
+    awkward = 'tab\there\nnew line \\ back\\slash "quoted" \\N đã kiểm'
+    event = receipts(app, world, delivered)[0] | {"erp:note": awkward}
+    sent = document([event])
+    assert capture(buyer.client, buyer.headers, sent, 201)["stored"] == 1
+    with app.app_context():
+        stored = db.session.scalar(
+            db.select(TraceEvent).where(
+                TraceEvent.event_hash == sent["epcisBody"]["eventList"][0]["eventID"]
+            )
+        )
+        assert stored.epcis["erp:note"] == awkward
+    verified = runner.invoke(args=["trace", "verify"])
+    assert verified.exit_code == 0, verified.output

@@ -15,6 +15,7 @@ from trace.epcis_hash import (
     document_event_hashes,
     document_events,
     event_hash,
+    event_hashes,
     prehash_string,
 )
 from trace.epcis_hash.identifiers import canonical_gs1_uri
@@ -507,3 +508,28 @@ def test_module_does_not_import_flask():
         [sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_hashing_many_events_at_once_matches_hashing_each():
+    """``event_hashes`` shares canonical spellings across events: never one event's with another's.
+
+    Every vector event, hashed one list under one context (so every value recurs across
+    structures and fields), and each vector document with its own context, as one by one.
+    """
+    _require_vectors()
+    together = []
+    for path in sorted(VECTORS.glob("*.jsonld")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        events = document_events(document)
+        assert event_hashes(events, document.get("@context")) == [
+            event_hash(event, document.get("@context")) for event in events
+        ]
+        together.extend(events)
+    one_by_one = [event_hash(event, CONTEXT) for event in together]
+    assert event_hashes(together, CONTEXT) == one_by_one
+    # The same value in a field with a vocabulary and in one without stays apart.
+    plain = {"type": "ObjectEvent", "action": "OBSERVE", "eventTime": "2026-11-20T08:00:00Z"}
+    pair = [plain | {"bizStep": "shipping"}, plain | {"htx:step": "shipping"}]
+    assert event_hashes(pair, CONTEXT) == [event_hash(event, CONTEXT) for event in pair]
+    assert "BizStep-shipping" in prehash_string(pair[0], CONTEXT)
+    assert "BizStep-" not in prehash_string(pair[1], CONTEXT)

@@ -11,7 +11,7 @@ Pure Python, no Flask: usable from capture, export and command-line checks alike
 """
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from trace.epcis_hash.canonical import event_prehash
@@ -20,7 +20,13 @@ from trace.epcis_hash.values import namespaces
 HASH_PREFIX = "ni:///sha-256;"
 HASH_SUFFIX = "?ver=CBV2.0"
 
-__all__ = ["document_event_hashes", "document_events", "event_hash", "prehash_string"]
+__all__ = [
+    "document_event_hashes",
+    "document_events",
+    "event_hash",
+    "event_hashes",
+    "prehash_string",
+]
 
 
 def prehash_string(event: Mapping[str, Any], context: dict | list | None = None) -> str:
@@ -34,14 +40,36 @@ def prehash_string(event: Mapping[str, Any], context: dict | list | None = None)
 
 def event_hash(event: Mapping[str, Any], context: dict | list | None = None) -> str:
     """The event's hash ID, ``ni:///sha-256;<64 hex digits>?ver=CBV2.0``."""
-    digest = hashlib.sha256(prehash_string(event, context).encode("utf-8")).hexdigest()
-    return f"{HASH_PREFIX}{digest}{HASH_SUFFIX}"
+    return _hash_id(prehash_string(event, context))
+
+
+def event_hashes(
+    events: Iterable[Mapping[str, Any]], context: dict | list | None = None
+) -> list[str]:
+    """The hash IDs of many events written under one ``@context`` (a document's), in order.
+
+    The same as ``event_hash`` of each, but the context is read once and a value repeated
+    across the events (a step, a place, a party, a lot) is made canonical once.
+    """
+    shared = namespaces(context)
+    return [
+        _hash_id(
+            event_prehash(
+                event,
+                namespaces(context, event["@context"]) if "@context" in event else shared,
+            )
+        )
+        for event in events
+    ]
+
+
+def _hash_id(prehash: str) -> str:
+    return f"{HASH_PREFIX}{hashlib.sha256(prehash.encode('utf-8')).hexdigest()}{HASH_SUFFIX}"
 
 
 def document_event_hashes(document: Mapping[str, Any]) -> list[str]:
     """The hash ID of every event of an EPCISDocument or EPCISQueryDocument, in order."""
-    context = document.get("@context")
-    return [event_hash(event, context) for event in document_events(document)]
+    return event_hashes(document_events(document), document.get("@context"))
 
 
 def document_events(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:

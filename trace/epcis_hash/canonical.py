@@ -38,8 +38,10 @@ def event_prehash(event: Mapping[str, Any], ns: Namespaces) -> str:
 
 def _body(obj: Mapping[str, Any], order: Mapping[str, Renderer], ns: Namespaces) -> str:
     """Known fields in order, then the structure's extensions, sorted (rules 20 and 21)."""
-    known = "".join(render(key, obj[key], ns) for key, render in order.items() if key in obj)
-    return known + extensions({k: v for k, v in obj.items() if k not in order}, ns)
+    known = [render(key, obj[key], ns) for key, render in order.items() if key in obj]
+    if len(known) == len(obj):  # no extension here (the usual case)
+        return "".join(known)
+    return "".join(known) + extensions({k: v for k, v in obj.items() if k not in order}, ns)
 
 
 def extensions(obj: Mapping[str, Any], ns: Namespaces) -> str:
@@ -52,7 +54,9 @@ def _extension(key: str, value: Any, ns: Namespaces) -> list[str]:
     if isinstance(value, list):
         return [part for item in value for part in _extension(key, item, ns)]
     value = _unwrap(value)
-    name = qualified_name(key, ns)
+    name = ns.memo.get(("name", key))
+    if name is None:
+        name = ns.memo[("name", key)] = qualified_name(key, ns)
     if isinstance(value, dict):
         inner = extensions(value, ns)
         return [name + inner] if inner else []
@@ -72,10 +76,24 @@ def _unwrap(value: Any) -> Any:
     return value
 
 
+_PLAIN = frozenset({str, int, float})
+
+
 def scalar(vocabulary: str | None = None, time: bool = False) -> Renderer:
     """``key=value`` for a value field; a list of values repeats the key, sorted."""
 
     def render(key: str, value: Any, ns: Namespaces) -> str:
+        kind = type(value)
+        if time or kind not in _PLAIN:
+            return written(key, value, ns)
+        # A plain value (the usual case) is written the same wherever it recurs.
+        memo_key = (render, key, kind, value)
+        known = ns.memo.get(memo_key)
+        if known is None:
+            known = ns.memo[memo_key] = written(key, value, ns)
+        return known
+
+    def written(key: str, value: Any, ns: Namespaces) -> str:
         parts = []
         for item in _items(value):
             if isinstance(item, dict):
@@ -93,6 +111,16 @@ def structure(order: Mapping[str, Renderer]) -> Renderer:
     """An object: its key, then its fields in ``order`` and its extensions."""
 
     def render(key: str, value: Any, ns: Namespaces) -> str:
+        # A flat object (a place, a party, a quantity) recurs across events: write it once.
+        if type(value) is dict and all(type(v) in _PLAIN for v in value.values()):
+            memo_key = (render, key, *value.items())
+            known = ns.memo.get(memo_key)
+            if known is None:
+                known = ns.memo[memo_key] = written(key, value, ns)
+            return known
+        return written(key, value, ns)
+
+    def written(key: str, value: Any, ns: Namespaces) -> str:
         # A bare value where an object belongs (readPoint: "urn:…") is taken as its id.
         obj = value if isinstance(value, dict) else {"id": value}
         body = _body(obj, order, ns)
@@ -106,10 +134,36 @@ def listing(element: str, item: Renderer) -> Renderer:
     sorted (rules 11 and 12); nothing at all when the list is empty."""
 
     def render(key: str, value: Any, ns: Namespaces) -> str:
+        memo_key = _flat_key(render, key, value)
+        if memo_key is None:
+            return written(key, value, ns)
+        known = ns.memo.get(memo_key)
+        if known is None:
+            known = ns.memo[memo_key] = written(key, value, ns)
+        return known
+
+    def written(key: str, value: Any, ns: Namespaces) -> str:
         parts = sorted(filter(None, (item(element, v, ns) for v in _items(value))))
         return key + "".join(parts) if parts else ""
 
     return render
+
+
+def _flat_key(render: Renderer, key: str, value: Any) -> tuple | None:
+    """A memo key for a list of plain values or flat objects (parties, quantities), else None."""
+    if type(value) is not list:
+        return None
+    parts: list = [render, key]
+    for element in value:
+        if type(element) is dict:
+            if not all(type(v) in _PLAIN for v in element.values()):
+                return None
+            parts.append(tuple(element.items()))
+        elif type(element) in _PLAIN:
+            parts.append((type(element), element))
+        else:
+            return None
+    return tuple(parts)
 
 
 def _typed(field: str, vocabulary: str) -> Renderer:

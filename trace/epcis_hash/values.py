@@ -7,7 +7,7 @@ zone, an EPC URI or a Digital Link) hashes the same.
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -35,10 +35,15 @@ _TIMESTAMP = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?([Zz]|[+-]
 
 @dataclass(frozen=True)
 class Namespaces:
-    """Prefixes and terms of a JSON-LD @context, and its @vocab."""
+    """Prefixes and terms of a JSON-LD @context, and its @vocab.
+
+    ``memo`` keeps canonical spellings already worked out under these namespaces: the events
+    of one document repeat the same steps, places, parties and lots, so each is worked out once.
+    """
 
     definitions: Mapping[str, str]
     vocab: str | None = None
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def namespaces(*contexts) -> Namespaces:
@@ -104,6 +109,16 @@ def canonical_value(value, ns: Namespaces, vocabulary: str | None = None) -> str
     ``vocabulary`` is the Web URI prefix that a bare CBV term of this field expands to
     (e.g. ``https://ref.gs1.org/cbv/BizStep-`` for bizStep).
     """
+    if type(value) is str:
+        key = ("value", value, vocabulary)
+        known = ns.memo.get(key)
+        if known is None:
+            known = ns.memo[key] = _canonical_value(value, ns, vocabulary)
+        return known
+    return _canonical_value(value, ns, vocabulary)
+
+
+def _canonical_value(value, ns: Namespaces, vocabulary: str | None) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float | Decimal):
@@ -152,10 +167,14 @@ def canonical_timestamp(text: str) -> str:
         return text.strip()
     seconds, fraction, zone = match.groups()
     offset = "+00:00" if zone in (None, "Z", "z") else zone
-    millis = Decimal("0." + (fraction or "0")).quantize(Decimal("0.001"), ROUND_HALF_UP)
+    if fraction is None or len(fraction) <= 3:  # the usual case: no rounding to do
+        millis = int((fraction or "").ljust(3, "0"))
+    else:
+        rounded = Decimal("0." + fraction).quantize(Decimal("0.001"), ROUND_HALF_UP)
+        millis = int(rounded * 1000)
     try:
         moment = datetime.fromisoformat(seconds + offset)
-        moment = (moment + timedelta(milliseconds=int(millis * 1000))).astimezone(UTC)
+        moment = (moment + timedelta(milliseconds=millis)).astimezone(UTC)
     except (ValueError, OverflowError):  # 2026-02-30, or past year 9999 once in UTC
         return text.strip()
     return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"

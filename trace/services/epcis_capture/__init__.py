@@ -21,7 +21,7 @@ from core.errors import Conflict, ValidationFailed
 from core.extensions import db
 from registry.models import Organization, User
 from registry.services.scoping import require_own_org
-from trace.epcis_hash import document_events, event_hash
+from trace.epcis_hash import document_events, event_hashes
 from trace.models import EventKind, TraceEvent
 from trace.services import rules
 from trace.services.epcis_build import base_url, extension_namespace, org_uri
@@ -112,7 +112,10 @@ class _Capture:
 
     def run(self, events: list[dict], invalid: set[int]) -> None:
         """Check every schema-valid event, then store them all if none was refused."""
-        hashes = {i: event_hash(e, self.context) for i, e in enumerate(events) if i not in invalid}
+        valid = [index for index in range(len(events)) if index not in invalid]
+        hashes = dict(
+            zip(valid, event_hashes([events[i] for i in valid], self.context), strict=True)
+        )
         resolver = Resolver(base_url())
         resolver.load([events[i] for i in hashes])
         org_id = self.user.organization_id

@@ -40,11 +40,21 @@ _GLN = re.compile(r"^https?://[^/?#]+(?:/[^?#]*?)?/(414|417)/(\d{13})(?:[/?#]|$)
 def lot_refs(event: dict) -> Iterable[tuple[str, str]]:
     """(JSON path inside the event, URI) of every lot an event names, in any list."""
     for key, member in LOT_LISTS.items():
-        for index, element in enumerate(event.get(key) or []):
+        for index, element in enumerate(event.get(key) or ()):
             if member is None:
                 yield f"{key}[{index}]", element
             else:
                 yield f"{key}[{index}].{member}", element.get(member, "")
+
+
+def lot_uris(event: dict) -> list[str]:
+    """The URI of every lot an event names, in any list (``lot_refs`` without the paths)."""
+    uris = []
+    for key, member in LOT_LISTS.items():
+        elements = event.get(key)
+        if elements:
+            uris.extend(elements if member is None else [e.get(member, "") for e in elements])
+    return uris
 
 
 class Resolver:
@@ -68,7 +78,7 @@ class Resolver:
         """Read (and lock) every lot, party and site the events name."""
         lots, parties, places = set(), set(), set()
         for event in events:
-            lots.update(filter(None, map(self.lot_key, (uri for _p, uri in lot_refs(event)))))
+            lots.update(map(self.lot_key, lot_uris(event)))
             for entry in [*(event.get("sourceList") or []), *(event.get("destinationList") or [])]:
                 parties.add(self.party_key(entry.get("source") or entry.get("destination") or ""))
             for key in ("readPoint", "bizLocation"):

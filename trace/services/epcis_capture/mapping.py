@@ -11,7 +11,7 @@ from urllib.parse import unquote
 from flask_babel import gettext as _
 
 from trace.models import UOM_CODES, Batch, EventKind, QuantityUnit
-from trace.services.epcis_capture.identifiers import Resolver, lot_refs
+from trace.services.epcis_capture.identifiers import Resolver, lot_refs, lot_uris
 
 CBV = "https://ref.gs1.org/cbv/"
 COUNT_UNITS = {QuantityUnit.PIECE, QuantityUnit.BOX, QuantityUnit.BAG}
@@ -72,9 +72,11 @@ def read_event(event: dict, resolver: Resolver, input_names: frozenset, org_id: 
     """Map one schema-valid event; ``problems`` lists what stops it being recorded."""
     applied = input_key(event, input_names)
     mapped = Mapped(kind_of(event, applied))
-    for path, uri in lot_refs(event):
-        if resolver.lot(uri) is None:
-            mapped.refuse(path, _("Unknown lot: %(uri)s is not a lot recorded here.", uri=uri))
+    # Paths are only written out for an event that names a lot we do not know.
+    if not all(resolver.lot(uri) for uri in lot_uris(event)):
+        for path, uri in lot_refs(event):
+            if resolver.lot(uri) is None:
+                mapped.refuse(path, _("Unknown lot: %(uri)s is not a lot recorded here.", uri=uri))
     if mapped.kind is None:
         mapped.refuse(
             "type",
