@@ -6,7 +6,8 @@ reach yet (a recall, unit codes) are set in the database, as the test says.
 
 import io
 import re
-from datetime import UTC, datetime, timedelta
+import time
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask_babel import gettext
@@ -18,8 +19,8 @@ from core.extensions import db
 from core.i18n import LOCALE_SESSION_KEY
 from tests.trace_helpers import GTIN
 from trace.codes import new_public_code
-from trace.models import Batch, BatchStatus, Scan, UnitCode
-from trace.services import scans
+from trace.models import Batch, BatchStatus, Scan, Site, UnitCode
+from trace.services import public_cache, scans
 
 PHONE_UA = (
     "Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -44,10 +45,11 @@ def make_lot(farm, gtin: str | None = GTIN, contract: bool = True, **batch_value
 
 
 def set_status(app, batch_id: int, status: BatchStatus) -> None:
-    """Change a batch's status in the database (the recall workflow is another issue)."""
+    """Change a batch's status in the database, then announce it as the recall workflow does."""
     with app.app_context():
         db.session.execute(update(Batch).where(Batch.id == batch_id).values(status=status))
         db.session.commit()
+        public_cache.invalidate_lots([batch_id])
 
 
 def add_unit(app, batch_id: int, serial: str = "0001") -> str:
@@ -413,3 +415,154 @@ def test_a_lot_made_from_another_shows_its_origin_and_contract(client, farm, buy
     assert html.count(f"Sold to Công ty TNHH X under linkage contract {CONTRACT}") == 2
     assert "Công ty CP Y" not in html
     assert "No standard declared." in html
+
+
+def pack_from(buyer, lot: dict, days_ago: int = 2) -> dict:
+    """A lot the enterprise packed from 500 of ``lot`` (its page shows ``lot``'s story too)."""
+    roasted = buyer.product(name="Cà phê rang xay Phố Núi", standards=[])
+    packing = buyer.transform(
+        [(lot["batch"]["id"], 500)],
+        [{"product_id": roasted["id"], "quantity": 450, "packing_date": "2026-11-25"}],
+        how="packing",
+        days_ago=days_ago,
+    )
+    packed_id = next(line["batch_id"] for line in packing["lines"] if line["role"] == "output")
+    return buyer.get(f"/batches/{packed_id}")
+
+
+def test_an_upstream_event_refreshes_a_downstream_page_at_once(client, farm, buyer, world):
+    cherries = make_lot(farm, contract=False)
+    farm.ship(cherries["batch"]["id"], 600, world["ent_x"], days_ago=4)
+    packed = pack_from(buyer, cherries)
+    in_english(client)
+    before = page(client, f"/q/{packed['public_code']}")
+    assert before.get_data(as_text=True).count("Shipped to Công ty TNHH X") == 1
+    farm.ship(cherries["batch"]["id"], 100, world["ent_x"], days_ago=1)  # to the maker: shown
+    after = page(client, f"/q/{packed['public_code']}", **{"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200 and after.headers["ETag"] != before.headers["ETag"]
+    assert after.get_data(as_text=True).count("Shipped to Công ty TNHH X") == 2
+
+
+def test_invalidate_lots_refreshes_the_cached_pages_of_a_lot_and_lots_made_from_it(
+    app, client, farm, buyer, world
+):
+    cherries = make_lot(farm, contract=False)
+    farm.ship(cherries["batch"]["id"], 600, world["ent_x"], days_ago=4)
+    packed = pack_from(buyer, cherries)
+    in_english(client)
+    paths = [f"/q/{cherries['code']}", f"/q/{packed['public_code']}"]
+    before = [page(client, path) for path in paths]
+    with app.app_context():  # a change no event announces (the recall workflow announces its own)
+        db.session.execute(
+            update(Site).where(Site.id == cherries["site"]["id"]).values(name="Vùng trồng Kon Mới")
+        )
+        db.session.commit()
+    cached = [page(client, path).get_data(as_text=True) for path in paths]
+    assert all("Vùng trồng cà phê Làng Kon" in html for html in cached)  # served from the cache
+    with app.app_context():
+        public_cache.invalidate_lots([cherries["batch"]["id"]])
+    for path, old in zip(paths, before, strict=True):
+        fresh = page(client, path, **{"If-None-Match": old.headers["ETag"]})
+        assert fresh.status_code == 200 and fresh.headers["ETag"] != old.headers["ETag"]
+        assert "Vùng trồng Kon Mới" in fresh.get_data(as_text=True)
+
+
+def test_units_share_the_lots_cached_page_with_their_own_parts(app, client, lot):
+    codes = [add_unit(app, lot["batch"]["id"], serial) for serial in ("0001", "0002")]
+    in_english(client)
+    lot_html = page(client, f"/q/{lot['code']}").get_data(as_text=True)
+    assert f"Code: {lot['code']}" in lot_html and 'id="scans"' not in lot_html
+    for serial, code in zip(("0001", "0002"), codes, strict=True):
+        html = page(client, f"/q/{code}").get_data(as_text=True)
+        assert f"<dt>Item</dt><dd>{serial}</dd>" in html and f"Code: {code}" in html
+        assert "scanned 1 time" in html and f'href="/q/{code}?lang=vi"' in html
+    again = page(client, f"/q/{codes[0]}").get_data(as_text=True)
+    assert "scanned 2 times" in again  # the count is fresh although the page is cached
+    assert "<!--htx:" not in again and "<!--htx:" not in lot_html
+
+
+def test_redis_store_shares_pages_and_stays_fresh(app, client, farm, lot):
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    saved = app.extensions.get("htx_public_cache")
+    database = app.config["SQLALCHEMY_DATABASE_URI"]
+    app.extensions["htx_public_cache"] = public_cache.RedisStore(url, database)
+    try:
+        in_english(client)
+        first = page(client, f"/q/{lot['code']}")
+        keys = redis.Redis.from_url(url).keys(f"*htx:public:*{lot['batch']['id']}:en:*")
+        assert len(keys) == 1
+        assert page(client, f"/q/{lot['code']}").headers["ETag"] == first.headers["ETag"]
+        farm.ship(lot["batch"]["id"], 100, farm.world["ent_y"], days_ago=1)
+        after = page(client, f"/q/{lot['code']}")
+        assert after.headers["ETag"] != first.headers["ETag"]
+        assert "Shipped to Công ty CP Y" in after.get_data(as_text=True)
+    finally:
+        redis.Redis.from_url(url).flushdb()
+        app.extensions["htx_public_cache"] = saved
+
+
+def test_databases_sharing_one_redis_never_see_each_others_pages():
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/14"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    staging = public_cache.RedisStore(url, "postgresql://db/staging")
+    production = public_cache.RedisStore(url, "postgresql://db/production")
+    try:
+        staging.put("htx:public:p:1:vi", "staging page", 60)
+        assert staging.get_many(["htx:public:p:1:vi"]) == ["staging page"]
+        assert production.get_many(["htx:public:p:1:vi"]) == [None]
+    finally:
+        redis.Redis.from_url(url).flushdb()
+
+
+def test_buffered_scans_of_lot_codes_are_written_together(app, client, lot):
+    unit = add_unit(app, lot["batch"]["id"])
+    in_english(client)
+    app.config["SCAN_BUFFER_SIZE"], app.config["SCAN_BUFFER_SECONDS"] = 3, 30
+    try:
+        page(client, f"/q/{lot['code']}")
+        page(client, f"/q/{lot['code']}")
+        assert scan_rows(app) == []  # waiting in the buffer
+        assert "scanned 1 time" in page(client, f"/q/{unit}").get_data(as_text=True)
+        assert len(scan_rows(app)) == 1  # a unit's scan is written at once
+        page(client, f"/q/{lot['code']}")  # the third: the buffer is full, written now
+        deadline = time.monotonic() + 10
+        while len(scan_rows(app)) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        rows = scan_rows(app)
+        assert len(rows) == 4 and sum(row.unit_id is None for row in rows) == 3
+        assert all(
+            len(row.client_hash) == 64 and row.user_agent == "android/chrome" for row in rows
+        )
+    finally:
+        app.config["SCAN_BUFFER_SIZE"] = 0
+        buffer = app.extensions.pop("htx_scan_buffer", None)
+        if buffer is not None:
+            buffer.flush()  # nothing may be left to write into the next test's database
+
+
+def test_a_change_nobody_announced_shows_after_the_recheck(app, client, lot):
+    in_english(client)
+    path = f"/q/{lot['code']}"
+    assert "1 Nov 2027" in page(client, path).get_data(as_text=True)
+    with app.app_context():  # no event, no invalidate_lots: only the recheck can see it
+        db.session.execute(
+            update(Batch).where(Batch.id == lot["batch"]["id"]).values(expiry_date=date(2028, 2, 2))
+        )
+        db.session.commit()
+    try:
+        app.config["PUBLIC_PAGE_RECHECK_SECONDS"] = 600
+        assert "1 Nov 2027" in page(client, path).get_data(as_text=True)  # no database read
+        app.config["PUBLIC_PAGE_RECHECK_SECONDS"] = 0
+        html = page(client, path).get_data(as_text=True)
+        assert "2 Feb 2028" in html and "1 Nov 2027" not in html
+    finally:
+        app.config["PUBLIC_PAGE_RECHECK_SECONDS"] = 60

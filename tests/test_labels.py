@@ -390,6 +390,33 @@ def test_first_print_issues_the_label(app, client, world, farm, complete_batch):
     assert label_issued(app, batch["id"]) == first
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("lot_code", "LOT-NEW-1"), ("expiry_date", "2028-01-31"), ("harvest_date", None)],
+)
+def test_what_a_printed_label_shows_cannot_be_changed(client, farm, complete_batch, field, value):
+    batch = complete_batch()
+    printed = client.get(
+        f"/api/v1/batches/{batch['id']}/labels.pdf?layout=roll-50x30", headers=farm.headers
+    )
+    assert printed.status_code == 200
+    body = {
+        "product_id": batch["product_id"],
+        "quantity": 500,
+        "lot_code": batch["lot_code"],
+        "harvest_date": "2026-11-01",
+        "packing_date": "2026-11-20",
+        "expiry_date": "2027-11-20",
+        "households": [{"member_id": farm.world["member_a"], "quantity": 500}],
+    }
+    changed = {key: val for key, val in {**body, field: value}.items() if val is not None}
+    response = client.put(f"/api/v1/batches/{batch['id']}", json=changed, headers=farm.headers)
+    assert response.status_code == 409, response.json
+    assert list(response.json["errors"]) == [field]
+    assert field in response.json["errors"][field][0]
+    assert farm.get(f"/batches/{batch['id']}")[field] == batch[field]
+
+
 def test_layouts_listed_and_bad_choices_refused(client, farm, complete_batch):
     listed = farm.get("/labels/layouts")
     assert [layout["key"] for layout in listed] == [

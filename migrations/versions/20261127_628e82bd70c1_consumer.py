@@ -17,8 +17,14 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # A lot's public-page version (trace.services.public_cache.invalidate_lots).
+    op.create_table('public_page_versions',
+    sa.Column('batch_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['batch_id'], ['batches.id'], name=op.f('fk_public_page_versions_batch_id_batches'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('batch_id', name=op.f('pk_public_page_versions'))
+    )
 
 
 def downgrade():
-    pass
+    op.drop_table('public_page_versions')

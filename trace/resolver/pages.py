@@ -35,10 +35,8 @@ from trace.models import (
     ProductStandard,
     Site,
     TraceEvent,
-    UnitCode,
     batch_sites,
 )
-from trace.resolver.identifiers import DigitalLink
 from trace.resolver.places import place_name
 from trace.services.quantities import not_erroneous
 
@@ -61,54 +59,12 @@ def _first(stmt, **params):
     return db.session.scalars(stmt, params).unique().first()
 
 
-def _public(batch: Batch | None) -> Batch | None:
-    return batch if batch is not None and batch.status != BatchStatus.DRAFT else None
+_LOT = select(Batch).options(*_BATCH_OPTIONS).where(Batch.id == bindparam("batch_id"))
 
 
-_LOT_BY_CODE = select(Batch).options(*_BATCH_OPTIONS).where(Batch.public_code == bindparam("code"))
-_UNIT_BY_CODE = (
-    select(UnitCode)
-    .options(joinedload(UnitCode.batch).options(*_BATCH_OPTIONS))
-    .where(UnitCode.public_code == bindparam("code"))
-)
-
-
-def batch_by_code(code: str) -> tuple[Batch | None, UnitCode | None]:
-    """The lot, or the unit and its lot, that carries this public code."""
-    batch = _first(_LOT_BY_CODE, code=code)
-    if batch is not None:
-        return _public(batch), None
-    unit = _first(_UNIT_BY_CODE, code=code)
-    if unit is None or _public(unit.batch) is None:
-        return None, None
-    return unit.batch, unit
-
-
-def batch_by_link(link: DigitalLink) -> tuple[Batch | None, UnitCode | None]:
-    """The lot (and unit) a Digital Link with a lot or serial names; ``(None, None)`` if none."""
-    if link.cpv is not None:
-        return None, None  # we issue no consumer product variants
-    if link.serial is None:
-        batch = _first(
-            select(Batch)
-            .join(Product, Product.id == Batch.product_id)
-            .options(*_BATCH_OPTIONS)
-            .where(Product.gtin == link.gtin, Batch.lot_code == link.lot)
-        )
-        return _public(batch), None
-    stmt = (
-        select(UnitCode)
-        .join(Batch, Batch.id == UnitCode.batch_id)
-        .join(Product, Product.id == Batch.product_id)
-        .options(joinedload(UnitCode.batch).options(*_BATCH_OPTIONS))
-        .where(Product.gtin == link.gtin, UnitCode.serial == link.serial)
-    )
-    if link.lot is not None:
-        stmt = stmt.where(Batch.lot_code == link.lot)
-    units = db.session.scalars(stmt.limit(2)).unique().all()
-    if len(units) != 1 or _public(units[0].batch) is None:
-        return None, None  # unknown, or a serial without its lot that is not unique
-    return units[0].batch, units[0]
+def lot(batch_id: int) -> Batch:
+    """The lot with its product, standards and producer, as its page shows them."""
+    return _first(_LOT, batch_id=batch_id)
 
 
 def product_by_gtin(gtin: str) -> Product | None:

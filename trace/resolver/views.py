@@ -15,15 +15,25 @@ A malformed identifier is answered 400, an unknown one 404, each with a page
 import json
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    session,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 
 from core.errors import error_body
 from core.extensions import db, limiter
 from core.i18n import LOCALE_SESSION_KEY
-from trace.models import Batch, Product, UnitCode
-from trace.resolver import http, images, pages
+from trace.models import Product
+from trace.resolver import http, images, lookup, pages
 from trace.resolver.identifiers import (
     Malformed,
     check_attributes,
@@ -44,8 +54,9 @@ from trace.resolver.linkset import (
     normalise_link_type,
     product_anchor,
 )
+from trace.resolver.lookup import Resolved
 from trace.resolver.places import place_name
-from trace.services import scans
+from trace.services import public_cache, scans
 from trace.services.epcis_build import base_url
 
 bp = Blueprint("resolver", __name__)
@@ -66,8 +77,7 @@ def by_code(code):
         check_attributes(request.args)
     except Malformed as exc:
         return _malformed(exc)
-    batch, unit = pages.batch_by_code(code)
-    return _resolve(batch, unit)
+    return _resolve(f"q:{code}", lambda: lookup.by_code(code))
 
 
 @bp.get("/01/<path:rest>", strict_slashes=False)
@@ -81,47 +91,116 @@ def digital_link(rest):
         return _malformed(exc)
     if link.cpv is None and link.lot is None and link.serial is None:
         return _product_level(pages.product_by_gtin(link.gtin))
-    batch, unit = pages.batch_by_link(link)
-    return _resolve(batch, unit)
+    key = f"01:{link.gtin}/{link.cpv}/{link.lot}/{link.serial}"
+    return _resolve(key, lambda: lookup.by_link(link))
 
 
-def _resolve(batch: Batch | None, unit: UnitCode | None):
-    if batch is None:
-        return _not_found()
-    anchors = lot_anchors(batch, unit, bool(batch.product.standards))
+def _resolve(key: str, find):
+    """Answer for the identifier ``key``; ``find()`` reads what it names from the database.
+
+    A page request for an identifier this process has resolved before is served
+    from the page cache without the database when the cache says it is current.
+    """
     link_type = normalise_link_type(request.args.get("linkType"))
-    if link_type == "linkset" or http.wants_json():
-        return _linkset(anchors, http.UNIT_CACHE if unit else http.LOT_CACHE)
+    wants_json = http.wants_json()
+    if not wants_json and link_type not in ("linkset", TRACEABILITY, CERTIFICATION):
+        response = _remembered_page(key)
+        if response is not None:
+            return response
+    found = find()
+    if found is None:
+        return _not_found()
+    # ``found`` has the attributes of a lot (and of its unit) that the links are made of.
+    anchors = lot_anchors(found, found.unit, found.has_certificates)
+    if link_type == "linkset" or wants_json:
+        return _linkset(anchors, http.UNIT_CACHE if found.unit else http.LOT_CACHE)
     if link_type in (TRACEABILITY, CERTIFICATION):
         target = find_link(anchors, link_type)
         if target is not None:
             return _redirect(target.href, anchors[0])
-    return _consumer_page(batch, unit, anchors[0])
+    return _consumer_page(key, found)
 
 
-def _consumer_page(batch: Batch, unit: UnitCode | None, anchor: Anchor):
+def _remembered_page(key: str):
+    remembered = lookup.remembered(key)
+    if remembered is None:
+        return None
+    found, lots = remembered
+    helpers = _helpers()
+    html = public_cache.fresh_page(found.id, _variant(helpers), lots)
+    return _page_response(found, html, helpers) if html is not None else None
+
+
+def _consumer_page(key: str, found: Resolved):
+    helpers = _helpers()
+    html, lots = public_cache.cached_page(
+        found.id, _variant(helpers), found.stamp, lambda: _render_lot(found.id, helpers)
+    )
+    lookup.remember(key, found, lots)
+    return _page_response(found, html, helpers)
+
+
+def _variant(helpers: dict) -> str:
+    return f"{get_locale()}:{helpers['today'].isoformat()}"
+
+
+def _page_response(found: Resolved, html: str, helpers: dict):
+    """The page of a lot (or unit) from its cached text: the scan, the item's parts, headers."""
     language = _remember_language()
+    unit = found.unit
     if not language and scans.counts_as_scan(request.method, request.headers):
         scans.record_scan(
-            batch.id,
+            found.id,
             unit.id if unit else None,
             request.remote_addr,
             request.headers.get("User-Agent"),
             str(get_locale()),
+            buffered=unit is None,  # a unit's page shows its own count: written at once
         )
     stats = scans.unit_scan_stats(unit.id) if unit else None
-    page = pages.consumer_page(batch)
-    html = render_template(
+    if db.session().in_transaction():  # a page served from the cache may have read nothing
+        db.session.commit()
+    html = _filled(html, found, stats, helpers["day"])
+    cache = http.PERSONAL_CACHE if language else (http.UNIT_CACHE if unit else http.LOT_CACHE)
+    anchor = lot_anchors(found, unit, found.has_certificates)[0]
+    return http.html_response(html, cache, link_header(anchor, _linkset_href(anchor)))
+
+
+def _slot(name: str) -> Markup:
+    # A comment: text people type is escaped, so it can never make (or break) a marker.
+    return Markup(f"<!--htx:{name}-->")  # noqa: S704 - our own names, never user text
+
+
+def _render_lot(batch_id: int, helpers: dict) -> str:
+    """The lot's page, shared by its items: per-item and per-request parts left as slots."""
+    page = pages.consumer_page(pages.lot(batch_id))
+    return render_template(
         "public/lot.html",
         page=page,
-        unit=unit,
-        stats=stats,
         image=images.image_url(page.product),
-        **_helpers(),
+        slot=_slot,
+        **{**helpers, "lang_url": lambda code: _slot(f"lang:{code}")},
     )
-    db.session.commit()
-    cache = http.PERSONAL_CACHE if language else (http.UNIT_CACHE if unit else http.LOT_CACHE)
-    return http.html_response(html, cache, link_header(anchor, _linkset_href(anchor)))
+
+
+def _filled(html: str, found: Resolved, stats, day) -> str:
+    """The cached page with this request's language links and, for an item, its own parts."""
+    unit = found.unit
+    parts = {f"lang:{code}": escape(http.with_language(code)) for code in _languages()}
+    parts["code"] = escape(unit.public_code if unit else found.public_code)
+    if unit is not None:
+        parts["alert"] = get_template_attribute("public/_unit.html", "alert")(stats)
+        parts["item"] = get_template_attribute("public/_unit.html", "item")(unit)
+        parts["scans"] = get_template_attribute("public/_unit.html", "scans")(stats, day)
+    else:
+        parts.update(alert="", item="", scans="")
+    for name, value in parts.items():
+        html = html.replace(f"<!--htx:{name}-->", str(value))
+    return html
+
+
+def _languages() -> tuple[str, ...]:
+    return current_app.config["LANGUAGES"]
 
 
 def _remember_language() -> str | None:

@@ -24,6 +24,8 @@ from trace.models import (
 )
 
 DATE_FIELDS = ("harvest_date", "production_date", "packing_date", "expiry_date")
+# No lot traced here was made before this; an earlier date is a typing slip (0024 for 2024).
+EARLIEST_DATE = date(2000, 1, 1)
 
 
 def delivered_to(org_id: int):
@@ -139,6 +141,7 @@ def update_batch(user: User, batch_id: int, values: dict) -> Batch:
     """Edit a draft batch of the caller's; an active batch's data is fixed by its events."""
     batch = get_batch(user, batch_id)
     require_own_org(user, batch.organization_id)
+    _refuse_label_changes(batch, values)
     if batch.status != BatchStatus.DRAFT:
         raise ValidationFailed.on_field("status", _("Only a draft batch can be edited."))
     batch.product = _own_product(user, values["product_id"])
@@ -148,6 +151,27 @@ def update_batch(user: User, batch_id: int, values: dict) -> Batch:
     _apply(batch, values)
     db.session.flush()
     return batch
+
+
+def _refuse_label_changes(batch: Batch, values: dict) -> None:
+    """Once labels are printed, what they show (product, lot, dates) stays as printed."""
+    if batch.label_issued_at is None:
+        return
+    # A PUT sends every field: a date left out is cleared, which changes it too.
+    changed = [field for field in DATE_FIELDS if values.get(field) != getattr(batch, field)]
+    if values.get("lot_code") and values["lot_code"] != batch.lot_code:
+        changed.insert(0, "lot_code")
+    if "product_id" in values and values["product_id"] != batch.product_id:
+        changed.insert(0, "product_id")
+    if changed:
+        raise Conflict.on_field(
+            changed[0],
+            _(
+                "Labels of this batch have been printed: what they show (%(fields)s) "
+                "can no longer be changed.",
+                fields=", ".join(changed),
+            ),
+        )
 
 
 def set_status(user: User, batch_id: int, status: str) -> Batch:
@@ -221,6 +245,8 @@ def check_dates(batch: Batch) -> None:
         value = getattr(batch, field)
         if value and value > today:
             raise ValidationFailed.on_field(field, _("This date is in the future."))
+        if value and value < EARLIEST_DATE:
+            raise ValidationFailed.on_field(field, _("This date is too far in the past."))
     made = [d for d in (batch.harvest_date, batch.production_date) if d]
     if batch.packing_date and any(d > batch.packing_date for d in made):
         raise ValidationFailed.on_field(

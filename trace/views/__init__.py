@@ -4,7 +4,7 @@ One blueprint, ``trace`` (under ``/trace``), defined in ``trace.views.common``;
 importing the modules below attaches their routes to it.
 """
 
-from trace.views import batches, events, products, sites  # noqa: F401 - attaches the routes
+from trace.views import batches, events, print_labels, products, sites  # noqa: F401 - routes
 from trace.views.common import bp
 
 __all__ = ["bp"]

@@ -127,9 +127,11 @@ def labels_pdf(
     units: str | None = None,
     copies: int | None = None,
     issue: bool = True,
+    id_range: tuple[int, int] | None = None,
 ) -> bytes:
     """A print-ready PDF: ``copies`` batch labels (one sheet by default), or with
-    ``units="all"`` one label per unit code of the batch, serial printed."""
+    ``units="all"`` one label per unit code of the batch, serial printed — only
+    those whose ids are in ``id_range`` (first, last) when given (the ones just made)."""
     stock = _layout(layout)
     if units not in (None, "all"):
         raise ValidationFailed.on_field("units", _('Use "all" or leave it out.'))
@@ -138,7 +140,7 @@ def labels_pdf(
     if units is None:
         document = _batch_document(batch, stock, copies, info)
     else:
-        document = _units_document(batch, stock, info)
+        document = _units_document(batch, stock, info, id_range)
     if issue:
         _mark_issued(user, batch)
     return document
@@ -155,8 +157,8 @@ def _batch_document(batch: Batch, stock: Layout, copies: int | None, info) -> by
     return pdf.batch_sheet(stock, lay_out(facts_for(batch), stock), uri, copies, info)
 
 
-def _units_document(batch: Batch, stock: Layout, info) -> bytes:
-    items = unit_items(batch)
+def _units_document(batch: Batch, stock: Layout, info, id_range=None) -> bytes:
+    items = unit_items(batch, id_range)
     if not items:
         raise ValidationFailed.on_field("units", _("This batch has no unit codes yet."))
     longest = max(items, key=lambda item: (len(item[0]), len(item[1])))
@@ -165,13 +167,12 @@ def _units_document(batch: Batch, stock: Layout, info) -> bytes:
     return pdf.unit_sheet(stock, text, items, info)
 
 
-def unit_items(batch: Batch) -> list[tuple[str, str]]:
-    """(URI, serial) of every unit code of the batch, in serial order."""
-    rows = db.session.execute(
-        select(UnitCode.serial, UnitCode.public_code)
-        .where(UnitCode.batch_id == batch.id)
-        .order_by(UnitCode.id)
-    )
+def unit_items(batch: Batch, id_range: tuple[int, int] | None = None) -> list[tuple[str, str]]:
+    """(URI, serial) of every unit code of the batch (or of those in ``id_range``), in order."""
+    stmt = select(UnitCode.serial, UnitCode.public_code).where(UnitCode.batch_id == batch.id)
+    if id_range is not None:
+        stmt = stmt.where(UnitCode.id.between(*id_range))
+    rows = db.session.execute(stmt.order_by(UnitCode.id))
     return [(unit_uri(row, batch), row.serial) for row in rows]
 
 
