@@ -2,13 +2,28 @@
 
 from flask import Flask, send_from_directory
 from flask_smorest import Api
+from marshmallow import Schema, fields
 from swagger_ui_bundle import swagger_ui_path
 
 from core.extensions import csrf
 
 
+class ApiErrorSchema(Schema):
+    """The one JSON error shape (core.errors), as the OpenAPI document describes it."""
+
+    code = fields.String(metadata={"description": "Error code, e.g. not_found"})
+    message = fields.String(metadata={"description": "What went wrong, in the user's language"})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "Messages per field"},
+    )
+
+
 class TraceApi(Api):
     """flask-smorest's Api; errors are answered by core.errors in the one JSON shape."""
+
+    ERROR_SCHEMA = ApiErrorSchema
 
     def _register_error_handlers(self):
         """Leave error handling to the app's own handlers (core.errors)."""

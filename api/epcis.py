@@ -13,6 +13,7 @@ from marshmallow import Schema, fields, validate
 
 from api.common import Blueprint, caller, commits, load_bearer_user
 from core.errors import error_body
+from core.security import refuse_unstorable_json
 from trace.services import epcis_capture, epcis_export
 from trace.services import report as trace_report
 
@@ -88,8 +89,10 @@ def _limited_body(view):
         request.max_content_length = current_app.config.get(
             "EPCIS_CAPTURE_MAX_BYTES", CAPTURE_MAX_BYTES
         )
-        return view(*args, **kwargs)
+        refused = refuse_unstorable_json()
+        return refused if refused is not None else view(*args, **kwargs)
 
+    wrapper.sets_own_body_limit = True  # read by core.security before the body is touched
     return wrapper
 
 

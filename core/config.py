@@ -42,6 +42,9 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
     PROVINCE_CODE = _env("PROVINCE_CODE", "52")
+    # Indicator targets (DESIGN.md section 8): linkage 50% (target e), traceability 100% (đ).
+    INDICATOR_TARGET_LINKAGE = float(_env("INDICATOR_TARGET_LINKAGE", "0.5"))
+    INDICATOR_TARGET_TRACEABILITY = float(_env("INDICATOR_TARGET_TRACEABILITY", "1.0"))
     # GS1's EPCIS 2.0 JSON schema, used to validate captured documents. Not shipped in
     # the repository: point this at a copy of GS1's file (the default is the shared
     # standards folder beside a checkout).
@@ -69,6 +72,19 @@ class Config:
     PASSWORD_HASH_METHOD = _env("PASSWORD_HASH_METHOD", "scrypt")
 
     RATELIMIT_STORAGE_URI = _env("REDIS_URL", "memory://")
+    # Rendered consumer pages (trace.services.public_cache): in Redis when there is one
+    # (shared by the workers: a lot is rendered once, not once per worker), else in
+    # each process's memory.
+    PUBLIC_PAGE_CACHE_URL = _env("PUBLIC_PAGE_CACHE_URL", _env("REDIS_URL"))
+    PUBLIC_PAGE_CACHE_SECONDS = int(_env("PUBLIC_PAGE_CACHE_SECONDS", "600"))
+    PUBLIC_PAGE_CACHE_SIZE = int(_env("PUBLIC_PAGE_CACHE_SIZE", "2000"))
+    # How old a cached page's last database check may be: changes announced to the cache
+    # (events, recalls, invalidate_lots) are seen at once; this bounds the others, as the
+    # pages' own max-age=60 does for proxies.
+    PUBLIC_PAGE_RECHECK_SECONDS = float(_env("PUBLIC_PAGE_RECHECK_SECONDS", "60"))
+    # Scans of lot codes written in batches by each worker (trace.services.scans); 0: at once.
+    SCAN_BUFFER_SIZE = int(_env("SCAN_BUFFER_SIZE", "200"))
+    SCAN_BUFFER_SECONDS = float(_env("SCAN_BUFFER_SECONDS", "2"))
     # Off: proxies would cache X-RateLimit-* and Retry-After headers with public pages.
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute")
@@ -87,6 +103,32 @@ class Config:
     MAX_PAGE_SIZE = 200
     IDEMPOTENCY_TTL_HOURS = 24
 
+    # Sharing with the national portal (portal/): `flask portal sync` sends the outbox here.
+    PORTAL_ENDPOINT = _env("PORTAL_ENDPOINT")
+    PORTAL_TOKEN = _env("PORTAL_TOKEN")
+    PORTAL_ADAPTER = _env("PORTAL_ADAPTER", "epcis")  # epcis | national
+    PORTAL_BATCH_SIZE = int(_env("PORTAL_BATCH_SIZE", "100"))
+    PORTAL_TIMEOUT_S = float(_env("PORTAL_TIMEOUT_S", "30"))
+    PORTAL_MAX_ATTEMPTS = int(_env("PORTAL_MAX_ATTEMPTS", "8"))
+    PORTAL_BACKOFF_BASE_S = float(_env("PORTAL_BACKOFF_BASE_S", "30"))
+    PORTAL_BACKOFF_MAX_S = float(_env("PORTAL_BACKOFF_MAX_S", "3600"))
+
+    # Recall notices go out by SMTP; with no SMTP_HOST they wait in the outbox (pending).
+    SMTP_HOST = _env("SMTP_HOST")
+    SMTP_PORT = int(_env("SMTP_PORT", "25"))
+    SMTP_USER = _env("SMTP_USER")
+    SMTP_PASSWORD = _env("SMTP_PASSWORD")
+    SMTP_STARTTLS = _env_bool("SMTP_STARTTLS", False)
+    SMTP_TIMEOUT = float(_env("SMTP_TIMEOUT", "10"))
+    MAIL_FROM = _env("MAIL_FROM", "thuhoi@htx.invalid")
+    RECALL_DEADLINE_HOURS = int(_env("RECALL_DEADLINE_HOURS", "24"))
+    RECALL_NOTICE_MAX_ATTEMPTS = int(_env("RECALL_NOTICE_MAX_ATTEMPTS", "5"))
+    # A failed notice waits this long, doubled after each further failure, before a retry.
+    RECALL_NOTICE_RETRY_SECONDS = int(_env("RECALL_NOTICE_RETRY_SECONDS", "60"))
+    # How long the request that opens a recall may spend sending; the worker sends the rest.
+    RECALL_SEND_BUDGET_SECONDS = float(_env("RECALL_SEND_BUDGET_SECONDS", "10"))
+    RECALL_ACK_LINK_DAYS = int(_env("RECALL_ACK_LINK_DAYS", "60"))
+
     TESTING = False
 
 
@@ -94,6 +136,7 @@ class ProductionConfig(Config):
     """Settings for gunicorn behind nginx: secure cookies, a real secret required."""
 
     ENV_NAME = "production"
+    DEBUG = False
     PROXY_COUNT = int(_env("PROXY_COUNT", "1"))
 
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
@@ -108,6 +151,8 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = _database_url(_env("TEST_DATABASE_URL")) or "sqlite://"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - fast hash for tests
     RATELIMIT_STORAGE_URI = "memory://"
+    PUBLIC_PAGE_CACHE_URL = None  # in memory; a test may point it at a local Redis
+    SCAN_BUFFER_SIZE = 0  # scans written at once, so a test reads them right after a GET
     WTF_CSRF_ENABLED = True
 
 

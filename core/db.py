@@ -3,9 +3,10 @@
 import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import Enum, MetaData, event
+from sqlalchemy import DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapper
+from sqlalchemy.orm.attributes import set_committed_value
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -47,3 +48,25 @@ def _enable_sqlite_foreign_keys(dbapi_connection, connection_record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+_AWARE_COLUMNS: dict = {}
+
+
+@event.listens_for(Mapper, "load")
+@event.listens_for(Mapper, "refresh")
+def _aware_datetimes(target, context, attrs=None):
+    # SQLite hands back naive datetimes even for DateTime(timezone=True) columns; they were
+    # stored as UTC, so say so, and the API's date-times keep their offset on SQLite too.
+    mapper = type(target).__mapper__
+    keys = _AWARE_COLUMNS.get(mapper)
+    if keys is None:
+        keys = _AWARE_COLUMNS[mapper] = [
+            prop.key
+            for prop in mapper.column_attrs
+            if isinstance(prop.columns[0].type, DateTime) and prop.columns[0].type.timezone
+        ]
+    for key in keys:
+        value = target.__dict__.get(key)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            set_committed_value(target, key, value.replace(tzinfo=UTC))

@@ -10,6 +10,7 @@ from core.errors import register_error_handlers
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
 from core.i18n import select_locale, template_helpers
 from core.json import NumberJSONProvider
+from core.security import IdConverter, register_security
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -23,6 +24,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         instance_path=str(PROJECT_DIR / "instance"),
     )
     app.json = NumberJSONProvider(app)
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     _load_config(app, config)
     _refuse_default_secret(app)
     if app.config.get("PROXY_COUNT"):
@@ -32,6 +34,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     _register_extensions(app)
     _register_features(app)
     register_error_handlers(app)
+    register_security(app)
     return app
 
 
@@ -79,6 +82,7 @@ def _register_features(app: Flask) -> None:
     import recall
     import trace.models  # noqa: F401
     from api import register_api
+    from core import backup
     from linkage import cli as linkage_cli
     from linkage import views as linkage_views
     from registry import cli as registry_cli
@@ -91,6 +95,7 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(trace_resolver.bp)
     app.register_blueprint(trace_views.bp)
     app.register_blueprint(linkage_views.bp)
+    backup.register(app)
     registry_cli.register(app)
     trace_cli.register(app)
     linkage_cli.register(app)

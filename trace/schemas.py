@@ -16,7 +16,9 @@ from trace.models import (
 )
 from trace.services.uris import public_uri
 
-POSITIVE = validate.Range(min=0, min_inclusive=False, max=1e10, error=_l("Must be more than 0."))
+POSITIVE = validate.Range(
+    min=0, min_inclusive=False, max=1e10, error=_l("Must be more than 0 and at most 10 billion.")
+)
 
 
 def _choice(enum_cls, **kwargs) -> fields.String:
