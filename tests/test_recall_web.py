@@ -116,3 +116,20 @@ def test_pages_need_a_login_and_load_nothing_from_elsewhere(app, client, login, 
     page = login(world["users"]["department"]).get("/recalls").get_data(as_text=True)
     assert not re.search(r'(src|href)="https?://', page)
     assert 'name="viewport"' in page
+
+
+def test_a_recalled_lot_page_links_to_its_recall(app, login, world, chain, no_smtp):
+    """The lot page of a recalled lot leads to the recall; a lot it never reached does not."""
+    coop = login(world["users"]["coop_a"])
+    assert post_form(coop, chain.id("ROAST")).status_code == 302
+    page = coop.get(f"/trace/batches/{chain.id('ROAST')}").get_data(as_text=True)
+    href = re.search(r'id="see-recall" href="([^"]+)"', page).group(1)
+    opened = coop.get(href)
+    assert opened.status_code == 302
+    with app.app_context():
+        recall_id = db.session.scalar(db.select(Recall.id))
+    assert opened.headers["Location"].endswith(f"/recalls/{recall_id}")
+    assert 'id="see-recall"' not in coop.get(f"/trace/batches/{chain.id('RAW')}").get_data(
+        as_text=True
+    )
+    assert coop.get(f"/recalls/lot/{chain.id('RAW')}").status_code == 404

@@ -157,6 +157,15 @@ def get_recall(user: User | None, recall_id: int) -> Recall:
     return recall
 
 
+def recall_reaching(user: User | None, batch_id: int) -> Recall:
+    """The latest recall the caller may see that reaches lot ``batch_id``, or 404."""
+    reaching = select(RecallBatch.recall_id).where(RecallBatch.batch_id == batch_id)
+    recall = db.session.scalar(recalls_query(user).where(Recall.id.in_(reaching)).limit(1))
+    if recall is None:
+        raise NotFound(_("No recall of this lot that you may see."))
+    return recall
+
+
 class RecipientView:
     """A recall as a recipient reads it: its own row and lots, not the other recipients'.
 

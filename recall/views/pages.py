@@ -73,6 +73,13 @@ def recall_detail(recall_id: int):
     return render_recall(recalls.get_recall(current_user, recall_id))
 
 
+@bp.get("/lot/<int:batch_id>", endpoint="for_lot")
+def recall_for_lot(batch_id: int):
+    """The recall that reaches a lot (the link on a recalled lot's page)."""
+    recall = recalls.recall_reaching(current_user, batch_id)
+    return redirect(url_for(".recall", recall_id=recall.id))
+
+
 def _view(recall):
     return recalls.for_caller(current_user, recall)
 
