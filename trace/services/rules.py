@@ -1,8 +1,9 @@
 """The rules of each event kind, checked against a ledger: which lots, how much, who else.
 
 The API's recorders (``trace.services.recorders``, one event at a time against the database)
-and EPCIS capture (a whole document against a ledger kept in memory) both check events here;
-neither has rules of its own.
+and EPCIS capture (a whole document through ``check_document``, against a ledger that reads
+everything once and keeps the quantities in memory) both check events here; neither has rules
+of its own.
 """
 
 from dataclasses import dataclass, field
@@ -41,9 +42,13 @@ class Checked:
 class Ledger:
     """Where the rules read lots, quantities, sites and organizations: the database.
 
-    EPCIS capture passes a subclass that reads a whole document's records up front and keeps
-    the quantities its events move in memory.
+    EPCIS capture passes a subclass that reads a whole document's records up front, checks
+    each distinct list of lots once and keeps the quantities its events move in memory.
     """
+
+    def lots(self, ids: list[int], field: str) -> dict[int, Batch]:
+        """The batches, checked (``check_lots``) and locked."""
+        return check_lots(ids, field, self)
 
     def batches(self, ids: list[int]) -> list[Batch]:
         """The batches, locked in id order so concurrent writers queue instead of overselling.
@@ -91,6 +96,9 @@ class Ledger:
         """An organization by id."""
         return db.session.get(Organization, org_id)
 
+    def add(self, checked: Checked) -> None:
+        """Count an accepted event: here nothing, the database counts it once it is stored."""
+
 
 DATABASE = Ledger()
 
@@ -115,6 +123,11 @@ def _organization(org_id: int | None, field: str, ledger: Ledger) -> Organizatio
 
 def _locked_batches(ids: list[int], field: str, ledger: Ledger) -> dict[int, Batch]:
     """The batches, checked: listed once each, existing, not recalled."""
+    return ledger.lots(ids, field)
+
+
+def check_lots(ids: list[int], field: str, ledger: Ledger) -> dict[int, Batch]:
+    """The batches of ``ledger``, checked: listed once each, existing, not recalled."""
     if not ids:
         raise ValidationFailed.on_field(field, _("List at least one batch."))
     if len(set(ids)) != len(ids):
@@ -313,6 +326,31 @@ def activate(checked: Checked) -> None:
     for batch in checked.activates:
         if batch.status == BatchStatus.DRAFT:
             batch.status = BatchStatus.ACTIVE
+
+
+def check_document(
+    user: User, items: list[tuple[EventKind, dict] | None], ledger: Ledger
+) -> list[Checked | ValidationFailed | None]:
+    """Check a document's events in order, each by its kind's rules, against one ledger.
+
+    An accepted event activates its lots and is added to the ledger (which must then count
+    it, as EPCIS capture's ``DocumentLedger`` does); a refused one is not, as if it had been
+    sent alone. ``None`` items (events refused before the rules) stay ``None``.
+    """
+    results: list[Checked | ValidationFailed | None] = []
+    for item in items:
+        if item is None:
+            results.append(None)
+            continue
+        try:
+            checked = CHECKS[item[0]](user, item[1], ledger)
+        except ValidationFailed as refusal:
+            results.append(refusal)
+            continue
+        activate(checked)
+        ledger.add(checked)
+        results.append(checked)
+    return results
 
 
 CHECKS = {

@@ -3,9 +3,9 @@
 1. GS1's JSON schema checks the document (``schema``).
 2. Each event's CBV 2.0 hash is computed; one already stored, or repeated in the document, is
    a duplicate and skipped. A sent ``eventID`` must be that hash.
-3. Each event is read as the API's input (``mapping``) and checked by the same rules as the
-   API's (``trace.services.rules``), with lots, parties and places read once for the whole
-   document (``identifiers``) and quantities tracked in memory (``ledger``).
+3. Each event is read as the API's input (``mapping``), then the whole document is checked by
+   the same rules as the API's (``rules.check_document``): lots, parties and places read and
+   the lots locked once (``identifiers``), quantities read once and moved in Python.
 4. If every event passed, they are chained and inserted in bulk (``store``); the received
    event is what is stored, so its hash stays the sender's.
 """
@@ -25,8 +25,9 @@ from trace.epcis_hash import document_events, event_hashes
 from trace.models import EventKind, TraceEvent
 from trace.services import rules
 from trace.services.epcis_build import base_url, extension_namespace, org_uri
+from trace.services.epcis_capture.collector import collector_paused
 from trace.services.epcis_capture.identifiers import CHUNK, Resolver
-from trace.services.epcis_capture.ledger import Entry, EntryLine, MemoryLedger
+from trace.services.epcis_capture.ledger import DocumentLedger, Entry, EntryLine
 from trace.services.epcis_capture.mapping import Mapped, read_event
 from trace.services.epcis_capture.schema import DOCUMENT, SchemaUnavailable, schema_problems
 from trace.services.epcis_capture.store import store_all
@@ -68,6 +69,11 @@ def capture_document(user: User, document: dict) -> CaptureReport:
     back. Raises SchemaUnavailable (503) when GS1's schema cannot be found.
     """
     require_own_org(user, user.organization_id)
+    with collector_paused():
+        return _capture(user, document)
+
+
+def _capture(user: User, document: dict) -> CaptureReport:
     report = CaptureReport()
     problems = schema_problems(document)
     events = [] if _broken(problems) else list(document_events(document))
@@ -125,19 +131,35 @@ class _Capture:
             select(Organization.id).where(Organization.id == org_id).with_for_update()
         )
         fresh = self._fresh(hashes)
-        ledger = MemoryLedger(org_id, resolver)
-        accepted = []
+        ledger = DocumentLedger(
+            org_id, resolver.batches, resolver.sites_by_id, resolver.parties_by_id
+        )
         with db.session.no_autoflush:
-            for index in fresh:
-                event = self._check(index, events[index], hashes[index], resolver, ledger)
-                if event is not None:
-                    ledger.add(event)
-                    accepted.append(event)
+            accepted = self._judge(fresh, events, hashes, resolver, ledger)
         if not self.report.ok:
             for batch in resolver.batches.values():
                 db.session.expire(batch)  # lots the rules activated, in memory only
             return
         self._store(org_id, accepted)
+
+    def _judge(self, fresh, events, hashes, resolver, ledger) -> list[Entry]:
+        """Map every fresh event, check them all by the rules at once, report per event."""
+        problems = {index: [] for index in fresh}
+        mapped = [self._map(events[i], hashes[i], resolver, problems[i]) for i in fresh]
+        items = [(_rules_of(m.kind), m.values) if m else None for m in mapped]
+        verdicts = rules.check_document(self.user, items, ledger)
+        accepted = []
+        for index, found, verdict in zip(fresh, mapped, verdicts, strict=True):
+            if isinstance(verdict, ValidationFailed):
+                problems[index].extend(_refusals(verdict, found))
+            elif verdict is not None:
+                accepted.append(self._entry(verdict, found, events[index], hashes[index]))
+            sent = events[index].get("eventID") or hashes[index]
+            for where, message in problems[index]:
+                self.report.errors.append(
+                    CaptureError(index, sent, f"eventList[{index}].{where}", message)
+                )
+        return accepted
 
     def _fresh(self, hashes: dict[int, str]) -> list[int]:
         """Indexes of events neither stored already nor repeated earlier in the document."""
@@ -160,38 +182,26 @@ class _Capture:
                 fresh.append(index)
         return fresh
 
-    def _check(self, index, event, hashed, resolver, ledger) -> Entry | None:
-        """The event as recorded by its recorder, or None with its problems reported."""
-        refuse = self._refuser(index, event.get("eventID") or hashed)
+    def _map(self, event, hashed, resolver, problems: list) -> Mapped | None:
+        """The event as the rules' input, or None with its problems noted."""
         if event.get("eventID") and event["eventID"] != hashed:
-            refuse("eventID", _("This is not the event's CBV 2.0 hash, %(hash)s.", hash=hashed))
+            problems.append(
+                ("eventID", _("This is not the event's CBV 2.0 hash, %(hash)s.", hash=hashed))
+            )
         if "errorDeclaration" in event:
-            refuse("errorDeclaration", _("Declare an event erroneous through its corrections."))
+            problems.append(
+                ("errorDeclaration", _("Declare an event erroneous through its corrections."))
+            )
         mapped = read_event(event, resolver, self.input_names, self.user.organization_id)
-        for where, message in mapped.problems:
-            refuse(where, message)
+        problems.extend(mapped.problems)
         if mapped.problems or "errorDeclaration" in event:
             return None
         try:
             check_event_time(mapped.values["event_time"])
-            # An observation of no kind of ours follows the inspection's rule: lots you hold.
-            kind = EventKind.INSPECTION if mapped.kind == EventKind.OTHER else mapped.kind
-            checked = rules.CHECKS[kind](self.user, mapped.values, ledger)
         except ValidationFailed as refusal:
-            for name, messages in (refusal.errors or {"": [refusal.message]}).items():
-                for message in messages:
-                    refuse(_path(name, message, mapped), message)
+            problems.extend(_refusals(refusal, mapped))
             return None
-        rules.activate(checked)
-        return self._entry(checked, mapped, event, hashed)
-
-    def _refuser(self, index: int, event_id: str):
-        def refuse(where: str, message: str) -> None:
-            self.report.errors.append(
-                CaptureError(index, event_id, f"eventList[{index}].{where}", message)
-            )
-
-        return refuse
+        return mapped
 
     def _entry(self, checked: Checked, mapped: Mapped, event: dict, hashed: str) -> Entry:
         """The event as received (so its hash stays the sender's), with the query columns."""
@@ -227,6 +237,21 @@ class _Capture:
                 _("Some of these events were stored at the same moment; send the document again.")
             ) from clash
         self.report.stored = len(accepted)
+
+
+def _rules_of(kind: EventKind) -> EventKind:
+    """Whose rules an event follows: an observation of no kind of ours, the inspection's
+    (lots you made or hold)."""
+    return EventKind.INSPECTION if kind == EventKind.OTHER else kind
+
+
+def _refusals(refusal: ValidationFailed, mapped: Mapped) -> list[tuple[str, str]]:
+    """(where, message) of each message of a rule's refusal of the event."""
+    return [
+        (_path(name, message, mapped), message)
+        for name, messages in (refusal.errors or {"": [refusal.message]}).items()
+        for message in messages
+    ]
 
 
 def _path(name: str, message: str, mapped: Mapped) -> str:

@@ -1,47 +1,23 @@
 """The rules' ledger for a whole captured document: read once, then kept in memory.
 
-Quantities start from the same SQL as the API's checks (``trace.services.quantities``) and
-move with each event the document adds, so event 500 sees what events 1-499 shipped. The
-events are kept as plain records (``Entry``) until one bulk insert.
+Lots (locked), sites and organizations come read up front; quantities start from the same SQL
+as the API's checks (``trace.services.quantities``), read once for every lot, and move with
+each event the document adds, so event 500 sees what events 1-499 shipped. The events are
+kept as plain records (``Entry``) until one bulk insert.
 """
 
 from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
-from functools import cached_property
 
 from sqlalchemy import func, select
 
+from core.errors import ValidationFailed
 from core.extensions import db
 from registry.models import Organization
 from trace.models import Batch, EventKind, EventLine, LineRole, Site, TraceEvent
-from trace.services.epcis_capture.identifiers import Resolver
 from trace.services.quantities import held_quantities, not_erroneous, produced_quantities
-from trace.services.rules import Ledger
-
-ZERO = Decimal(0)
-
-
-def held_change(event: TraceEvent, line: EventLine) -> int:
-    """+1, -1 or 0: how a line of the holder's own event moves what it holds.
-
-    The in-memory twin of the CASE in ``quantities.held_quantities`` for the holder's own
-    events (a captured document only holds the caller's); a test checks the two agree.
-    """
-    if line.role == LineRole.OUTPUT or (
-        event.kind == EventKind.HARVEST and line.role == LineRole.OBJECT
-    ):
-        return 1
-    if event.kind == EventKind.SHIPPING or line.role == LineRole.INPUT:
-        return -1
-    return 0
-
-
-def makes(event: TraceEvent, line: EventLine) -> bool:
-    """True when the line is production of its batch (harvest or transformation output)."""
-    return line.role == LineRole.OUTPUT or (
-        event.kind == EventKind.HARVEST and line.role == LineRole.OBJECT
-    )
+from trace.services.rules import Checked, Ledger, check_lots
 
 
 class EntryLine:
@@ -71,86 +47,111 @@ class Entry:
             setattr(self, name, value)
 
 
-class MemoryLedger(Ledger):
-    """Batches and quantities of one organization's document, tracked as its events pass."""
+def held_change(kind: EventKind, role: LineRole) -> int:
+    """+1, -1 or 0: how a line of the holder's own event moves what it holds.
 
-    def __init__(self, org_id: int, resolver: Resolver):
-        self.org_id, self.resolver = org_id, resolver
-        self._batches = resolver.batches
-        self._ids = sorted(self._batches)
-        self._added: list[Entry] = []
+    The Python twin of the CASE in ``quantities.held_quantities`` for the holder's own events
+    (a ``DocumentLedger`` only moves the organization's own); a test checks the two agree.
+    """
+    if role == LineRole.OUTPUT or (kind == EventKind.HARVEST and role == LineRole.OBJECT):
+        return 1
+    if kind == EventKind.SHIPPING or role == LineRole.INPUT:
+        return -1
+    return 0
 
-    # Each figure is read from the database the first time a recorder asks for it (a
-    # document of receipts never needs what was produced), then the events already
-    # accepted are replayed onto it.
-    @cached_property
-    def _held(self) -> dict[int, Decimal]:
-        held = defaultdict(Decimal, held_quantities(self._ids, self.org_id) if self._ids else {})
-        for event in self._added:
-            _move_held(held, event)
-        return held
 
-    @cached_property
-    def _produced(self) -> dict[int, Decimal]:
-        produced = defaultdict(Decimal, produced_quantities(self._ids) if self._ids else {})
-        for event in self._added:
-            _move_produced(produced, event)
-        return produced
+class DocumentLedger(Ledger):
+    """One organization's ledger over a whole document, read once and then kept in Python.
 
-    @cached_property
-    def _shipped(self) -> dict[int, dict[int, Decimal]]:
-        return _shipped_to_org(self.org_id, self._ids)
+    The lots (already read and locked, in id order), sites and organizations come in; each
+    distinct list of lots is checked once; held and produced quantities are read for every
+    lot at the first need, in one query each, and then moved by each accepted event (``add``),
+    so event 500 sees what events 1-499 shipped. No query runs per event.
+    """
+
+    def __init__(self, org_id: int, batches: dict[int, Batch], sites: dict, organizations: dict):
+        self.org_id, self._batches = org_id, batches
+        self._sites, self._organizations = sites, organizations
+        self._verdicts: dict[tuple, dict[int, Batch] | ValidationFailed] = {}
+        self._added: list[Checked] = []
+        self._held: dict[int, Decimal] | None = None
+        self._produced: dict[int, Decimal] | None = None
+        self._shipped: dict[int, dict[int, Decimal]] | None = None
+
+    def lots(self, ids: list[int], field: str) -> dict[int, Batch]:
+        """The batches, checked once per distinct list (recalls do not change mid-document)."""
+        key = (tuple(ids), field)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            try:
+                verdict = check_lots(ids, field, self)
+            except ValidationFailed as refusal:
+                verdict = refusal
+            self._verdicts[key] = verdict
+        if isinstance(verdict, ValidationFailed):
+            raise ValidationFailed(verdict.message, verdict.errors)
+        return verdict
 
     def batches(self, ids: list[int]) -> list[Batch]:
-        """The batches among those read up front (already locked)."""
+        """The batches among those read (and locked) up front, in id order as the database's."""
         return [self._batches[i] for i in sorted(ids) if i in self._batches]
 
     def held(self, batch_ids: list[int], org_id: int) -> dict[int, Decimal]:
         """What the organization holds now, this document's earlier events included."""
         if org_id != self.org_id:
             return super().held(batch_ids, org_id)
+        if self._held is None:
+            self._held = self._replayed(held_quantities(sorted(self._batches), org_id), 1, -1)
         return {batch_id: self._held[batch_id] for batch_id in batch_ids}
 
     def produced(self, batch_ids: list[int]) -> dict[int, Decimal]:
         """How much of each batch has been made, this document's events included."""
+        if self._produced is None:
+            self._produced = self._replayed(produced_quantities(sorted(self._batches)), 1, 0)
         return {batch_id: self._produced[batch_id] for batch_id in batch_ids}
 
     def shipped_to(self, org_id: int, source_id: int, batch_ids: list[int]) -> dict[int, Decimal]:
-        """How much ``source_id`` shipped to the organization (from stored events)."""
+        """How much ``source_id`` shipped to the organization (stored shipments, all sources
+        read in one query: the document's own events are never shipments to itself)."""
         if org_id != self.org_id:
             return super().shipped_to(org_id, source_id, batch_ids)
+        if self._shipped is None:
+            self._shipped = _shipped_by_source(org_id, sorted(self._batches))
         shipped = self._shipped.get(source_id, {})
         return {batch_id: shipped[batch_id] for batch_id in batch_ids if batch_id in shipped}
 
     def site(self, site_id: int) -> Site | None:
-        """A site the document named (read up front), else from the database."""
-        return self.resolver.sites_by_id.get(site_id) or super().site(site_id)
+        """A site read up front, else from the database."""
+        return self._sites.get(site_id) or super().site(site_id)
 
     def organization(self, org_id: int) -> Organization | None:
-        """An organization the document named (read up front), else from the database."""
-        return self.resolver.parties_by_id.get(org_id) or super().organization(org_id)
+        """An organization read up front, else from the database."""
+        return self._organizations.get(org_id) or super().organization(org_id)
 
-    def add(self, event: Entry) -> None:
+    def add(self, checked: Checked) -> None:
         """Account for an accepted event of the organization's."""
-        self._added.append(event)
-        if "_held" in self.__dict__:
-            _move_held(self._held, event)
-        if "_produced" in self.__dict__:
-            _move_produced(self._produced, event)
+        self._added.append(checked)
+        for figures, gain, loss in ((self._held, 1, -1), (self._produced, 1, 0)):
+            if figures is not None:
+                _move(figures, checked, gain, loss)
+
+    def _replayed(self, stored: dict[int, Decimal], gain: int, loss: int) -> dict:
+        figures = defaultdict(Decimal, stored)
+        for checked in self._added:
+            _move(figures, checked, gain, loss)
+        return figures
 
 
-def _move_held(held: dict[int, Decimal], event: Entry) -> None:
-    for line in event.lines:
-        held[line.batch_id] += held_change(event, line) * (line.quantity or ZERO)
+def _move(figures: dict[int, Decimal], checked: Checked, gain: int, loss: int) -> None:
+    """Add an event's lines to held (gain 1, loss -1) or produced (gain 1, loss 0) figures."""
+    for role, batch, quantity in checked.lines:
+        change = held_change(checked.kind, role)
+        factor = gain if change > 0 else loss if change < 0 else 0
+        if factor and quantity:
+            figures[batch.id] += factor * quantity
 
 
-def _move_produced(produced: dict[int, Decimal], event: Entry) -> None:
-    for line in event.lines:
-        if makes(event, line):
-            produced[line.batch_id] += line.quantity or ZERO
-
-
-def _shipped_to_org(org_id: int, batch_ids: list[int]) -> dict[int, dict[int, Decimal]]:
+def _shipped_by_source(org_id: int, batch_ids: list[int]) -> dict[int, dict[int, Decimal]]:
     """{source organization: {batch: quantity}} of live shipments to ``org_id``."""
     shipped: dict[int, dict[int, Decimal]] = defaultdict(dict)
     for start in range(0, len(batch_ids), 500):

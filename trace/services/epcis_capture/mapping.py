@@ -6,6 +6,7 @@ Only what the rules need is read here; the event itself is stored as received.
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from urllib.parse import unquote
 
 from flask_babel import gettext as _
@@ -16,6 +17,7 @@ from trace.services.epcis_capture.identifiers import Resolver, lot_refs, lot_uri
 CBV = "https://ref.gs1.org/cbv/"
 COUNT_UNITS = {QuantityUnit.PIECE, QuantityUnit.BOX, QuantityUnit.BAG}
 MAX_QUANTITY = Decimal("1e11")  # Numeric(14, 3)
+MILLI = Decimal("0.001")
 OBSERVED = {"shipping": EventKind.SHIPPING, "receiving": EventKind.RECEIVING}
 OBSERVED["inspecting"] = EventKind.INSPECTION
 REFERENCE_TYPES = {"po": "po", "inv": "invoice", "desadv": "desadv"}
@@ -108,13 +110,19 @@ def _event_time(event: dict, mapped: Mapped) -> datetime | None:
     mapped.paths["event_time"] = "eventTime"
     try:
         moment = datetime.fromisoformat(event["eventTime"])
-        sign = -1 if event["eventTimeZoneOffset"][0] == "-" else 1
-        hours, minutes = event["eventTimeZoneOffset"][1:].split(":")
-        offset = timedelta(hours=int(hours), minutes=int(minutes)) * sign
+        zone = _zone(event["eventTimeZoneOffset"])
     except (ValueError, KeyError, IndexError):
         mapped.refuse("eventTime", _("Not a time that can be read."))
         return None
-    return moment.astimezone(timezone(offset))
+    return moment.astimezone(zone)
+
+
+@cache
+def _zone(offset: str) -> timezone:
+    """The time zone of an offset such as "+07:00" (a document repeats a few of them)."""
+    sign = -1 if offset[0] == "-" else 1
+    hours, minutes = offset[1:].split(":")
+    return timezone(timedelta(hours=int(hours), minutes=int(minutes)) * sign)
 
 
 def _place(event: dict, resolver: Resolver, mapped: Mapped, org_id: int) -> None:
@@ -154,7 +162,9 @@ def _quantity(element: dict, batch: Batch, path: str, mapped: Mapped) -> Decimal
         quantity = Decimal(str(element["quantity"]))
     except InvalidOperation:
         quantity = Decimal(-1)
-    if quantity <= 0 or quantity >= MAX_QUANTITY or quantity != quantity.quantize(Decimal("0.001")):
+    # Quantised as the column stores it, so the chain hash agrees before and after a reload.
+    stored = quantity.quantize(MILLI) if 0 < quantity < MAX_QUANTITY else quantity
+    if quantity <= 0 or quantity >= MAX_QUANTITY or quantity != stored:
         mapped.refuse(
             f"{path}.quantity",
             _("A quantity is positive, below 10^11, with at most 3 decimals."),
@@ -171,8 +181,7 @@ def _quantity(element: dict, batch: Batch, path: str, mapped: Mapped) -> Decimal
                 code=expected,
             ),
         )
-    # Quantised as the column stores it, so the chain hash agrees before and after a reload.
-    return quantity.quantize(Decimal("0.001")) if quantity > 0 else None
+    return stored if quantity > 0 else None
 
 
 def _transformation(event: dict, resolver: Resolver, mapped: Mapped) -> None:
