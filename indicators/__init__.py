@@ -4,4 +4,8 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    """Attach this feature's models, views and commands to the app (called by the factory)."""
+    """Attach this feature's views (the dashboard under /indicators, and /open-data)."""
+    from indicators import views
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(views.open_data_bp)

@@ -1,15 +1,16 @@
-"""Operator commands of the trace side: ``flask trace verify``."""
+"""Operator commands of the trace side: ``flask trace verify``, ``flask trace refresh-traced``."""
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.extensions import db
 from registry.demo import add_demo_step
 from trace.demo import create_trace_demo
-from trace.models import TraceEvent
+from trace.models import Batch, TraceEvent
 from trace.services.chain import verify_chain
+from trace.services.completeness import refresh_all_traced
 
 trace_cli = AppGroup("trace", help="Traceability records.")
 
@@ -38,6 +39,22 @@ def verify_command(org_ids):
     if broken:
         raise SystemExit(1)
     click.echo(f"OK: {len(ids)} organization chains verified.")
+
+
+@trace_cli.command("refresh-traced")
+@click.option("--chunk", default=20000, show_default=True, help="Batches per transaction.")
+def refresh_traced_command(chunk):
+    """Recompute every batch's stored "traced" flag from its checklist (back-fills)."""
+    total = db.session.scalar(select(func.count(Batch.id)))
+    with click.progressbar(length=total, label="Batches", show_pos=True) as bar:
+
+        def done(count: int) -> None:
+            db.session.commit()  # one transaction per chunk: a long back-fill holds no locks
+            bar.update(count)
+
+        changed = refresh_all_traced(chunk, done)
+    db.session.commit()
+    click.echo(f"OK: {changed} batches checked.")
 
 
 def register(app: Flask) -> None:

@@ -18,6 +18,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -194,6 +196,13 @@ class Batch(db.Model):
     __table_args__ = (
         UniqueConstraint("organization_id", "lot_code"),
         Index("ix_batches_org_id", "organization_id", "id"),
+        # The indicators' one pass over the lots, from the index alone (DESIGN.md section 8).
+        Index(
+            "ix_batches_indicator",
+            "organization_id",
+            "counted_on",
+            postgresql_include=["product_id", "traced", "quantity_kg"],
+        ),
         CheckConstraint("quantity > 0", name="quantity_positive"),
     )
 
@@ -212,6 +221,13 @@ class Batch(db.Model):
         portable_enum(BatchStatus, "batch_status"), default=BatchStatus.DRAFT, index=True
     )
     label_issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Every completeness check passes (DESIGN.md section 6); kept exact by
+    # trace.services.completeness after each flush, read by the indicators.
+    traced: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Kept with ``traced``: the day the indicators count the lot on (harvest, production,
+    # packing or creation date; None while a draft) and its quantity in kg (None if not mass).
+    counted_on: Mapped[date | None] = mapped_column(Date)
+    quantity_kg: Mapped[Decimal | None] = mapped_column(QUANTITY)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -274,6 +290,13 @@ class TraceEvent(db.Model):
     __table_args__ = (
         UniqueConstraint("organization_id", "chain_seq"),
         Index("ix_trace_events_org_time", "organization_id", "event_time"),
+        # A trace looks up the shipments among its lots' events: a small index of those only.
+        Index(
+            "ix_trace_events_shipping",
+            "id",
+            postgresql_where=text("kind = 'shipping'"),
+            sqlite_where=text("kind = 'shipping'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -339,7 +362,8 @@ class BatchLink(db.Model):
     __tablename__ = "batch_links"
     __table_args__ = (
         UniqueConstraint("parent_id", "child_id", "event_id"),
-        Index("ix_batch_links_child", "child_id"),
+        # Both directions of a trace walk the links from an index alone.
+        Index("ix_batch_links_child_parent", "child_id", "parent_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
