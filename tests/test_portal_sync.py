@@ -114,7 +114,9 @@ def test_a_resent_batch_carries_the_same_idempotency_key(
     stand_in.fail_next("drop")
     sync_until_settled(app, runner, "epcis")
     keys = [request["headers"]["Idempotency-Key"] for request in stand_in.requests]
-    assert keys[0] == keys[1]
+    # The dropped batch comes back (after batches that were due before its back-off ended)
+    # with the same key; every other batch is sent once.
+    assert keys[0] in keys[1:]
     assert len(set(keys)) == len(keys) - 1
 
 

@@ -269,7 +269,7 @@ def test_a_cooperative_sees_only_its_own_figures(login, world, dash_scenario):
     assert coop.get("/indicators/tables/by-commune.xlsx").status_code == 403
     html = text(coop.get("/indicators/mine"))
     assert float(rate_on_page(html, "own-traceability")) == pytest.approx(0.5)
-    assert "Liên kết với doanh nghiệp" in html or "Linked with an enterprise" in html
+    assert "Đã liên kết với doanh nghiệp" in html
     batches = _Tables(html).tables["own-untraced-batches"]
     assert [row[0] for row in batches[1:]] == [dash_scenario["untraced_lot"]]
     assert "HTX Hồ tiêu Chư Sê" not in html

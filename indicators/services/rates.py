@@ -103,7 +103,8 @@ class TraceabilityRow:
 
 
 def _rate(numerator, denominator) -> float | None:
-    return None if not denominator else numerator / denominator
+    # PostgreSQL sums numeric columns to Decimal; the rates are plain floats on both engines.
+    return None if not denominator else float(numerator) / float(denominator)
 
 
 def _label(group_by: str | None, key, label) -> str:
