@@ -2,6 +2,7 @@
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from core.extensions import db, login_manager
@@ -51,7 +52,12 @@ def retry():
     destination = request.form.get("destination") or None
     count = status.retry(current_user, destination)
     db.session.commit()
-    flash(_("%(count)s record(s) will be sent again on the next sync.", count=count), "success")
+    message = ngettext(
+        "%(num)d record will be sent again on the next sync.",
+        "%(num)d records will be sent again on the next sync.",
+        count,
+    )
+    flash(message, "success")
     return redirect(url_for(".index", **({"destination": destination} if destination else {})))
 
 

@@ -8,11 +8,11 @@ and commits each result at once: a sent e-mail cannot be rolled back.
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, format_date, format_decimal
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import or_, select, update
@@ -58,6 +58,14 @@ def ack_url(recipient: RecallRecipient) -> str:
     return f"{base}/recalls/ack/{ack_token(recipient)}"
 
 
+def _quantity(value) -> str:
+    return "?" if value is None else format_decimal(value)
+
+
+def _day(iso_moment: str | None) -> str:
+    return "?" if not iso_moment else format_date(date.fromisoformat(iso_moment[:10]), "short")
+
+
 def add_notices(recall: Recall, recipient: RecallRecipient, emails: list[str]) -> None:
     """Put one notice per e-mail address of a recipient into the outbox (flushed)."""
     if not emails:
@@ -70,6 +78,8 @@ def add_notices(recall: Recall, recipient: RecallRecipient, emails: list[str]) -
             recipient=recipient,
             link=ack_url(recipient),
             deadline=recall.deadline.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M"),
+            quantity=_quantity,
+            day=_day,
             **labels.template_labels(),
         )
     for address in emails:
