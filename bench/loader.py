@@ -24,6 +24,7 @@ from core.extensions import db
 from trace.epcis_hash import event_hash
 from trace.models import EventKind, LineRole
 from trace.services.chain import EPCIS_CONTEXT_URL, link_hash
+from trace.services.epcis_capture.store import EVENT_COLUMNS
 
 COLUMNS: dict[str, list[str]] = {
     "organizations": [
@@ -101,29 +102,7 @@ COLUMNS: dict[str, list[str]] = {
     ],
     "batch_sites": ["batch_id", "site_id"],
     "batch_households": ["batch_id", "member_id", "quantity"],
-    "trace_events": [
-        "id",
-        "organization_id",
-        "kind",
-        "event_type",
-        "biz_step",
-        "event_time",
-        "time_zone_offset",
-        "site_id",
-        "location_code",
-        "source_org_id",
-        "destination_org_id",
-        "reference_type",
-        "reference",
-        "epcis",
-        "epcis_context",
-        "event_hash",
-        "recorded_by_id",
-        "recorded_at",
-        "chain_seq",
-        "chain_prev",
-        "chain_hash",
-    ],
+    "trace_events": ["id", *EVENT_COLUMNS],
     "event_lines": ["id", "event_id", "batch_id", "role", "quantity"],
     "batch_links": ["id", "parent_id", "child_id", "event_id", "parent_quantity", "child_quantity"],
 }

@@ -14,6 +14,7 @@ effect once. The EPCIS capture interface and our stand-in of the national portal
 """
 
 import hashlib
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 from portal.models import OutboxRecord, RecordKind
@@ -36,15 +37,15 @@ class Payload:
     rows: list[OutboxRecord] = field(default_factory=list)
 
 
-class Adapter:
+class Adapter(ABC):
     """The interface every destination's adapter implements."""
 
     name = "abstract"
     kinds: tuple[RecordKind, ...] = ()
 
+    @abstractmethod
     def build_payload(self, records: list[OutboxRecord]) -> tuple[bytes, dict[str, str]]:
         """The request body and its headers for ``records``; PayloadRefused names bad ones."""
-        raise NotImplementedError
 
     def parse_response(self, body: bytes, records: list[OutboxRecord]) -> dict[int, str]:
         """Records the destination refused one by one in a 2xx answer: {row id: why}."""
