@@ -8,19 +8,21 @@ and on a refusal roll back and re-render the page with the messages by field.
 import re
 from decimal import Decimal
 
-from babel.numbers import NumberFormatError, format_decimal, parse_decimal
+from babel.numbers import format_decimal
 from flask import Blueprint, request
 from flask_babel import get_locale
 from flask_login import current_user
 
-from core.validation import load_or_errors
 from linkage import labels
 from linkage.models import Contract
 from registry.views.common import (  # noqa: F401 - the linkage views' helpers, re-exported
     FIELD_ERRORS,
     commune_options,
     done,
+    form_number,
+    form_text,
     link_args,
+    load,
     paginate,
     refusal,
     require_login,
@@ -41,27 +43,6 @@ def _template_names() -> dict:
         "category_labels": CATEGORY_LABELS,
         "unit_labels": UNIT_LABELS,
     }
-
-
-def form_text(name: str) -> str | None:
-    """One posted field, trimmed; absent and blank are both None."""
-    value = (request.form.get(name) or "").strip()
-    return value or None
-
-
-def form_number(name: str) -> str | None:
-    """A posted number read in the user's locale (``1.234,5`` in Vietnamese), as ``1234.5``.
-
-    What the locale cannot read is passed on as typed, for the schema to name the field.
-    """
-    value = form_text(name)
-    if value is None:
-        return None
-    try:
-        number = parse_decimal(value.replace(" ", ""), locale=get_locale(), strict=True)
-    except NumberFormatError:
-        return value
-    return format(number, "f")
 
 
 def form_fields(names, numbers=()) -> dict:
@@ -90,11 +71,6 @@ def form_rows(prefix: str, names, numbers=(), defaults=()) -> tuple[list[dict], 
             rows.append(row)
             kept.append(index)
     return rows, kept
-
-
-def load(schema, raw: dict) -> tuple[dict | None, dict[str, list[str]]]:
-    """Validate form data with an input schema (None values count as absent)."""
-    return load_or_errors(schema, {key: value for key, value in raw.items() if value is not None})
 
 
 def renumber(errors: dict[str, list[str]], prefix: str, kept: list[int]) -> dict:

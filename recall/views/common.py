@@ -4,9 +4,13 @@ the label tables, and reading a posted form through the API's input schemas."""
 from flask import Blueprint, request
 from flask_login import current_user
 
-from core.extensions import db, login_manager
-from core.validation import load_or_errors
+from core.extensions import login_manager
 from recall import labels
+from registry.views.common import (
+    form_text,
+    refusal,  # noqa: F401 - the recall views' helper, re-exported
+)
+from registry.views.common import load as load_values
 
 bp = Blueprint("recall", __name__, url_prefix="/recalls")
 
@@ -28,18 +32,6 @@ def _template_names() -> dict:
     return labels.template_labels()
 
 
-def posted(names) -> dict:
-    """The named fields of the posted form, trimmed; blanks left out."""
-    values = {name: (request.form.get(name) or "").strip() for name in names}
-    return {name: value for name, value in values.items() if value}
-
-
 def load(schema, names) -> tuple[dict | None, dict[str, list[str]]]:
     """Validate the posted fields with an input schema: (values, {}) or (None, errors)."""
-    return load_or_errors(schema, posted(names))
-
-
-def refusal(exc) -> dict[str, list[str]]:
-    """Roll back a refused request and return its messages, keyed by field."""
-    db.session.rollback()
-    return exc.errors or {"_schema": [exc.message]}
+    return load_values(schema, {name: form_text(name) for name in names})

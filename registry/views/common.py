@@ -4,7 +4,9 @@ The registry is the lowest feature with pages, so the others (linkage, trace…)
 import these; a feature's own ``common`` module adds what only it needs.
 """
 
+from babel.numbers import NumberFormatError, parse_decimal
 from flask import flash, redirect, request
+from flask_babel import get_locale
 from flask_login import current_user
 from marshmallow import Schema
 
@@ -63,3 +65,30 @@ def commune_options(current_code: str | None = None) -> list[tuple[str, str]]:
     if current_code and current_code not in {code for code, _name in options}:
         options.insert(0, (current_code, current_code))
     return options
+
+
+def form_text(name: str) -> str | None:
+    """One posted field, trimmed; absent and blank are both None."""
+    value = (request.form.get(name) or "").strip()
+    return value or None
+
+
+def form_number(name: str) -> str | None:
+    """A posted number read in the user's locale (``1.234,5`` in Vietnamese), as ``1234.5``.
+
+    What the locale cannot read ("12.5" in Vietnamese) is passed on as typed: the schema
+    reads plain decimals and names the field when it cannot.
+    """
+    value = form_text(name)
+    if value is None:
+        return None
+    try:
+        number = parse_decimal(value.replace(" ", ""), locale=get_locale(), strict=True)
+    except NumberFormatError:
+        return value
+    return format(number, "f")
+
+
+def load(schema, raw: dict) -> tuple[dict | None, dict[str, list[str]]]:
+    """Validate form data with an input schema (None values count as absent)."""
+    return load_or_errors(schema, {key: value for key, value in raw.items() if value is not None})

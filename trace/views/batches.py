@@ -15,7 +15,7 @@ from trace.views.common import (
     FIELD_ERRORS,
     as_text,
     bp,
-    form_decimal,
+    form_number,
     form_text,
     load,
     placed,
@@ -213,11 +213,11 @@ def _save_batch(batch: Batch | None):
 
 def _posted_batch(members_shown) -> tuple[dict, list[int]]:
     raw = {name: form_text(name) for name in ("product_id", "lot_code", *DATE_FIELDS)}
-    raw["quantity"] = form_decimal("quantity")
+    raw["quantity"] = form_number("quantity")
     raw["site_ids"] = request.form.getlist("site_ids")
     raw["households"], contributed = [], []
     for member in members_shown:
-        quantity = form_decimal(f"hh-{member.id}")
+        quantity = form_number(f"hh-{member.id}")
         if quantity:
             raw["households"].append({"member_id": member.id, "quantity": quantity})
             contributed.append(member.id)

@@ -9,18 +9,20 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from babel.numbers import NumberFormatError, format_decimal, parse_decimal
+from babel.numbers import format_decimal
 from flask import Blueprint, request
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.errors import Forbidden
-from core.validation import load_or_errors
 from registry.views.common import (  # noqa: F401 - the trace views' helpers, re-exported
     FIELD_ERRORS,
     commune_options,
     done,
+    form_number,
+    form_text,
+    load,
     paginate,
     refusal,
     require_login,
@@ -53,28 +55,6 @@ def require_recorder() -> None:
         raise Forbidden(_("Only a cooperative's staff record this."))
 
 
-def form_text(name: str) -> str | None:
-    """One posted text field, trimmed; absent and blank are both None."""
-    value = (request.form.get(name) or "").strip()
-    return value or None
-
-
-def form_decimal(name: str) -> str | None:
-    """A posted quantity read in the user's locale (``1.234,5`` in Vietnamese), as ``1234.5``.
-
-    What the locale cannot read ("12.5" in Vietnamese) is passed on as typed: the
-    schema reads plain decimals and names the field when it cannot.
-    """
-    value = form_text(name)
-    if value is None:
-        return None
-    try:
-        number = parse_decimal(value.replace(" ", ""), locale=get_locale(), strict=True)
-    except NumberFormatError:
-        return value
-    return str(number)
-
-
 def form_coordinate(name: str) -> str | None:
     """A posted latitude or longitude; a decimal comma is read as a point."""
     value = form_text(name)
@@ -89,11 +69,6 @@ def form_flag(name: str) -> str:
 def compact(rows: list[dict]) -> list[dict]:
     """The repeatable rows somebody filled in (a row of blanks is no row)."""
     return [{k: v for k, v in row.items() if v} for row in rows if any(row.values())]
-
-
-def load(schema, raw: dict) -> tuple[dict | None, dict[str, list[str]]]:
-    """Validate form data with a trace input schema (None values count as absent)."""
-    return load_or_errors(schema, {key: value for key, value in raw.items() if value is not None})
 
 
 def query_filters(schema, names) -> tuple[dict, dict[str, list[str]], dict[str, str]]:

@@ -24,7 +24,7 @@ from trace.views.common import (
     bp,
     compact,
     done,
-    form_decimal,
+    form_number,
     form_text,
     load,
     local_now,
@@ -146,7 +146,7 @@ def _common() -> dict:
 
 
 def _this_lot(batch: Batch) -> list[dict]:
-    return [{"batch_id": batch.id, "quantity": form_decimal("quantity")}]
+    return [{"batch_id": batch.id, "quantity": form_number("quantity")}]
 
 
 def _reference() -> dict | None:
@@ -160,7 +160,7 @@ def _posted_harvest(batch: Batch) -> tuple[dict, dict]:
 
 def _posted_input(batch: Batch) -> tuple[dict, dict]:
     names = ("input_name", "dose_unit", "pre_harvest_interval_days")
-    raw = {**_common(), "lines": [{"batch_id": batch.id}], "dose": form_decimal("dose")}
+    raw = {**_common(), "lines": [{"batch_id": batch.id}], "dose": form_number("dose")}
     raw.update({name: form_text(name) for name in names})
     return raw, {}
 
@@ -168,7 +168,7 @@ def _posted_input(batch: Batch) -> tuple[dict, dict]:
 def _posted_transformation(batch: Batch) -> tuple[dict, dict]:
     lots = [lot for lot, _held in _held_lots(batch)]
     inputs = [
-        {"batch_id": lot.id, "quantity": form_decimal(f"in-{lot.id}")}
+        {"batch_id": lot.id, "quantity": form_number(f"in-{lot.id}")}
         for lot in lots
         if form_text(f"in-{lot.id}")
     ]
@@ -184,7 +184,7 @@ def _posted_transformation(batch: Batch) -> tuple[dict, dict]:
 
 def _output_value(row: int, name: str) -> str | None:
     if name == "quantity":
-        return form_decimal(f"outputs.{row}.quantity")
+        return form_number(f"outputs.{row}.quantity")
     return form_text(f"outputs.{row}.{name}")
 
 

@@ -16,7 +16,7 @@ from trace.views.common import (
     commune_options,
     done,
     form_coordinate,
-    form_decimal,
+    form_number,
     form_text,
     load,
     paginate,
@@ -76,7 +76,7 @@ def site_edit(site_id: int):
 def _save_site(site: Site | None):
     raw = {name: form_text(name) for name in PLAIN_FIELDS}
     raw.update(latitude=form_coordinate("latitude"), longitude=form_coordinate("longitude"))
-    raw["area_ha"] = form_decimal("area_ha")
+    raw["area_ha"] = form_number("area_ha")
     raw["household_ids"] = request.form.getlist("household_ids")
     values, errors = load(SiteInputSchema(), raw)
     if values is not None:
