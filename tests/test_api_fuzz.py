@@ -21,7 +21,7 @@ from schemathesis.checks import (
 )
 from schemathesis.generation import GenerationMode
 
-from tests.test_tenancy_matrix import build_world
+from tests.tenancy_helpers import build_world
 
 # schemathesis' WSGI transport leaves streamed file responses (send_file) to the collector.
 pytestmark = pytest.mark.filterwarnings(

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.test_consumer_page import BROWSER, add_unit, in_english, make_lot, scan_rows
+from tests.consumer_helpers import BROWSER, add_unit, in_english, make_lot, scan_rows
 from tests.trace_helpers import GTIN
 
 GS1 = "https://ref.gs1.org/voc/"

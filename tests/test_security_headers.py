@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from core.config import ProductionConfig
 from core.factory import create_app
 from core.security import inline_blocks, sha256_source
-from tests.test_consumer_page import BROWSER, make_lot
+from tests.consumer_helpers import BROWSER, make_lot
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SECRET = "a-long-random-secret-from-the-environment"  # noqa: S105 - test value

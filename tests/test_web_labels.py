@@ -13,18 +13,18 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from core.extensions import db
-from tests import test_labels
+from tests import labels_helpers
 from tests.conftest import csrf_token
-from tests.test_consumer_page import BROWSER
-from tests.test_labels import decode_image, decode_pdf
+from tests.consumer_helpers import BROWSER
+from tests.labels_helpers import decode_image, decode_pdf
 from tests.trace_helpers import GTIN
 from trace.models import Batch, UnitCode
 from trace.services.uris import public_uri, unit_uri
 
 BASE = "http://127.0.0.1:5000"  # PUBLIC_BASE_URL of the test configuration
-# The fixtures of tests/test_labels.py: a batch complete but for its label; the QR decoder.
-complete_batch = test_labels.complete_batch
-zxing = test_labels.zxing
+# The fixtures of tests/labels_helpers.py: a batch complete but for its label; the QR decoder.
+complete_batch = labels_helpers.complete_batch
+zxing = labels_helpers.zxing
 
 
 def labels_path(batch: dict) -> str:

@@ -1,0 +1,332 @@
+"""The tenancy matrix's table and world: roles and markers, ``MATRIX`` (every API operation
+→ the roles allowed, their refusals and a body builder), and ``build_world``, which makes
+cooperative A's objects (A sells to enterprise X; B sells to Y) and the bodies the calls send.
+
+Used by test_tenancy_matrix.py and test_api_fuzz.py.
+"""
+
+import io
+from datetime import date
+
+from PIL import Image
+
+from tests.conftest import PASSWORD
+from tests.linkage_helpers import contract_body
+from tests.trace_helpers import Farm, when
+
+ROLES = ("department", "coop_a", "coop_b", "ent_x", "ent_y", "anonymous")
+
+DEPT, A, B, X, Y, ANON = ROLES
+
+SIGNED_IN = {DEPT, A, B, X, Y}
+
+EVERYONE = set(ROLES)
+
+
+# What only A, its buyer X and the department may see: in B's, Y's or a stranger's
+# responses any of these is a leak.
+MARKERS = ("ZQA-SECRET", "HTX-A-001", "Nguyễn Văn An")
+
+REFUSED = {401, 403, 404}
+
+
+# A reference to another tenant's object inside a body is refused as an invalid field.
+REFUSED_REFERENCE = REFUSED | {422}
+
+TODAY = date.today()
+
+
+def png_bytes() -> bytes:
+    """A small real PNG image."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (31, 111, 67)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+# (method, path) -> (roles allowed, refusal statuses, body builder or None).
+# Lists are open to every signed-in role and scoped: the leak check covers them.
+MATRIX: dict[tuple[str, str], tuple[set[str], set[int], str | None]] = {
+    ("GET", "/auth/tokens"): (SIGNED_IN, REFUSED, None),
+    ("POST", "/auth/tokens"): (EVERYONE, REFUSED, "token"),
+    ("DELETE", "/auth/tokens/{token_id}"): ({A}, REFUSED, None),
+    ("GET", "/admin-units"): (SIGNED_IN, REFUSED, None),
+    ("GET", "/organizations"): (SIGNED_IN, REFUSED, None),
+    ("POST", "/organizations"): ({DEPT}, REFUSED, "organization"),
+    ("GET", "/organizations/{org_id}"): ({DEPT, A}, REFUSED, None),
+    ("PUT", "/organizations/{org_id}"): ({DEPT}, REFUSED, "organization_edit"),
+    ("GET", "/organizations/{org_id}/members"): ({DEPT, A}, REFUSED, None),
+    ("POST", "/organizations/{org_id}/members"): ({DEPT, A}, REFUSED, "member"),
+    ("GET", "/members/{member_id}"): ({DEPT, A}, REFUSED, None),
+    ("PUT", "/members/{member_id}"): ({DEPT, A}, REFUSED, "member_edit"),
+    ("POST", "/members/{member_id}/leave"): ({DEPT, A}, REFUSED, "leave"),
+    ("GET", "/users"): ({DEPT}, REFUSED, None),
+    ("POST", "/users"): ({DEPT}, REFUSED, "user"),
+    ("GET", "/products"): (SIGNED_IN, REFUSED, None),
+    ("POST", "/products"): (SIGNED_IN - {DEPT}, REFUSED, "product"),
+    ("GET", "/products/{product_id}"): ({DEPT, A}, REFUSED, None),
+    ("PUT", "/products/{product_id}"): ({A}, REFUSED, "product_edit"),
+    ("GET", "/products/{product_id}/image"): ({DEPT, A}, REFUSED, None),
+    ("PUT", "/products/{product_id}/image"): ({A}, REFUSED, "image"),
+    ("GET", "/sites"): (SIGNED_IN, REFUSED, None),
+    ("POST", "/sites"): ({A}, REFUSED_REFERENCE, "site"),
+    ("GET", "/sites/{site_id}"): ({DEPT, A}, REFUSED, None),
+    ("PUT", "/sites/{site_id}"): ({A}, REFUSED_REFERENCE, "site_edit"),
+    ("GET", "/batches"): (SIGNED_IN, REFUSED, None),
+    ("POST", "/batches"): ({A}, REFUSED_REFERENCE, "batch"),
+    ("GET", "/batches/{batch_id}"): ({DEPT, A, X}, REFUSED, None),
+    ("PUT", "/batches/{batch_id}"): ({A}, REFUSED, "batch_edit"),
+    ("POST", "/batches/{batch_id}/status"): ({A}, REFUSED, "status"),
+    ("GET", "/batches/{batch_id}/completeness"): ({DEPT, A, X}, REFUSED, None),
+    ("GET", "/batches/{batch_id}/trace"): ({DEPT, A, X}, REFUSED, None),
+    ("GET", "/events"): (SIGNED_IN, REFUSED, None),
+    ("POST", "/events"): ({A, X}, REFUSED_REFERENCE, "event"),
+    ("GET", "/events/{event_id}"): ({DEPT, A, X}, REFUSED, None),
+    ("POST", "/events/{event_id}/corrections"): ({A}, REFUSED, "correction"),
+    ("GET", "/contracts"): (SIGNED_IN, REFUSED, None),
+    ("POST", "/contracts"): (SIGNED_IN - {DEPT}, REFUSED, "contract"),
+    ("GET", "/contracts/export"): (SIGNED_IN, REFUSED, None),
+    ("GET", "/contracts/{contract_id}"): ({DEPT, A, X}, REFUSED, None),
+    ("PUT", "/contracts/{contract_id}"): ({X}, REFUSED | {409}, "contract_draft"),
+    ("GET", "/contracts/{contract_id}/versions"): ({DEPT, A, X}, REFUSED, None),
+    ("POST", "/contracts/{contract_id}/amendments"): ({X}, REFUSED, "amendment"),
+    ("POST", "/contracts/{contract_id}/confirm"): ({A, X}, REFUSED, None),
+    ("POST", "/contracts/{contract_id}/verify"): ({DEPT}, REFUSED, None),
+    ("POST", "/contracts/{contract_id}/terminate"): ({A, X}, REFUSED, "reason"),
+    ("POST", "/contracts/{contract_id}/complete"): ({A, X}, REFUSED, "reason"),
+    ("GET", "/contracts/{contract_id}/fulfilment"): ({DEPT, A, X}, REFUSED, None),
+    ("GET", "/contracts/{contract_id}/deliveries"): ({DEPT, A, X}, REFUSED, None),
+    ("POST", "/contracts/{contract_id}/deliveries"): ({A, X}, REFUSED, "delivery"),
+    ("POST", "/contracts/{contract_id}/attachments"): ({A, X}, REFUSED, "attachment"),
+    ("GET", "/contracts/{contract_id}/attachments/{attachment_id}"): (
+        {DEPT, A, X},
+        REFUSED,
+        None,
+    ),
+    ("GET", "/support-policies"): (SIGNED_IN, REFUSED, None),
+    ("POST", "/support-policies"): ({DEPT}, REFUSED, "policy"),
+    ("PUT", "/support-policies/{policy_id}"): ({DEPT}, REFUSED, "policy"),
+    ("GET", "/support-claims"): (SIGNED_IN, REFUSED, None),
+    ("POST", "/support-claims"): ({A, X}, REFUSED_REFERENCE, "claim"),
+    ("POST", "/support-claims/{claim_id}/decision"): ({DEPT}, REFUSED, "decision"),
+    ("GET", "/epcis/events"): (SIGNED_IN, REFUSED, None),
+    ("POST", "/epcis/capture"): (SIGNED_IN - {DEPT}, REFUSED, "epcis"),
+    ("GET", "/trace-report"): ({DEPT, A, X}, REFUSED_REFERENCE, None),
+    ("GET", "/batches/{batch_id}/scans"): ({DEPT, A}, REFUSED, None),
+    ("GET", "/scans/totals"): (SIGNED_IN, REFUSED_REFERENCE, None),
+    ("GET", "/labels/layouts"): (SIGNED_IN, REFUSED, None),
+    ("GET", "/batches/{batch_id}/units"): ({DEPT, A, X}, REFUSED, None),
+    ("POST", "/batches/{batch_id}/units"): ({A}, REFUSED, "units"),
+    ("GET", "/batches/{batch_id}/label.png"): ({DEPT, A, X}, REFUSED, None),
+    ("GET", "/batches/{batch_id}/label.svg"): ({DEPT, A, X}, REFUSED, None),
+    ("GET", "/batches/{batch_id}/labels.pdf"): ({DEPT, A, X}, REFUSED, None),
+    ("GET", "/recalls"): (SIGNED_IN, REFUSED, None),
+    ("POST", "/recalls"): ({DEPT, A}, REFUSED, "recall"),
+    ("GET", "/recalls/{recall_id}"): ({DEPT, A, X}, REFUSED, None),
+    ("POST", "/recalls/{recall_id}/acknowledge"): ({X}, REFUSED, "acknowledge"),
+    ("POST", "/recalls/{recall_id}/close"): ({DEPT, A}, REFUSED, "close"),
+    ("GET", "/recalls/{recall_id}/report.{fmt}"): ({DEPT, A, X}, REFUSED, None),
+    ("GET", "/indicators/linkage"): ({DEPT, A, B}, REFUSED, None),
+    ("GET", "/indicators/traceability"): ({DEPT, A, B}, REFUSED, None),
+    ("GET", "/indicators/open-data"): (EVERYONE, REFUSED, None),
+    ("GET", "/portal/status"): ({DEPT}, REFUSED, None),
+    ("GET", "/portal/problems"): ({DEPT}, REFUSED, None),
+}
+
+
+# Writes that end or use up an object run last, so the others still find it usable.
+RUN_LAST = (
+    ("POST", "/recalls/{recall_id}/close"),
+    ("POST", "/contracts/{contract_id}/terminate"),
+    ("POST", "/contracts/{contract_id}/complete"),
+    ("POST", "/members/{member_id}/leave"),
+    ("DELETE", "/auth/tokens/{token_id}"),
+)
+
+
+# Query strings an operation needs to say anything at all.
+QUERIES = {
+    ("GET", "/trace-report"): "batch_id={batch_id}",
+    ("GET", "/scans/totals"): "batch_ids={batch_id}",
+    ("GET", "/batches/{batch_id}/labels.pdf"): "layout=a4-3x8",
+}
+
+
+def build_world(client, world, token_for, linkage) -> dict:
+    """A's product, site, lot, events, contract with X, delivery, attachment and claim;
+    B's own lot and contract with Y. Returns ids, tokens and path parameter values."""
+    headers = {role: token_for(world["users"][role]) for role in SIGNED_IN}
+    headers[ANON] = {}
+    farm_a = Farm(client, headers[A], world)
+    product = farm_a.product(name="Cà phê ZQA-SECRET")
+    site = farm_a.site(name="Vùng ZQA-SECRET")
+    batch = farm_a.batch(product["id"], lot_code="LOT-ZQA-SECRET")
+    harvest = farm_a.harvest(batch["id"], site["id"])
+    farm_a.ship(batch["id"], 100, world["ent_x"])
+    client.put(
+        f"/api/v1/products/{product['id']}/image",
+        headers=headers[A],
+        data={"image": (io.BytesIO(png_bytes()), "a.png")},
+        content_type="multipart/form-data",
+    )
+    contract = linkage.signed_contract(number="HĐ-ZQA-SECRET")
+    delivered = linkage.call(
+        "post",
+        f"/contracts/{contract['id']}/deliveries",
+        headers[X],
+        {"delivered_on": TODAY.isoformat(), "lines": [{"batch_id": batch["id"], "quantity": 50}]},
+    )
+    attachment = client.post(
+        f"/api/v1/contracts/{contract['id']}/attachments",
+        headers=headers[A],
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(b"%PDF-1.4\n%%EOF"), "ZQA-SECRET.pdf")},
+    )
+    claim = linkage.call("post", "/support-claims", headers[A], claim_body(contract["id"]))
+    # A row of its own to edit: the Decree's reference rows outlive the test.
+    policy = linkage.call("post", "/support-policies", headers[DEPT], policy_body())
+    token_id = client.get("/api/v1/auth/tokens", headers=headers[A]).json[0]["id"]
+    # A second lot of A, sold to X and recalled, so the first stays usable.
+    recalled = farm_a.batch(product["id"], lot_code="LOT-ZQA-R")
+    farm_a.harvest(recalled["id"], site["id"])
+    farm_a.ship(recalled["id"], 100, world["ent_x"])
+    recall = client.post(
+        "/api/v1/recalls",
+        json={"batch_id": recalled["id"], "reason": "Dư lượng ZQA-SECRET", "severity": "serious"},
+        headers=headers[A],
+    )
+
+    farm_b = Farm(client, headers[B], world, org_key="coop_b")
+    product_b = farm_b.product(name="Hồ tiêu của B")
+    farm_b.batch(
+        product_b["id"],
+        households=[{"member_id": world["member_b"], "quantity": 1000}],
+    )
+    contract_b = client.post(
+        "/api/v1/contracts",
+        json=contract_body(world["coop_b"], "HĐ-B-Y"),
+        headers=headers[Y],
+    )
+    for response in (delivered, attachment, claim, contract_b, recall, policy):
+        assert response.status_code == 201, response.get_data(as_text=True)[:300]
+    params = {
+        "token_id": token_id,
+        "org_id": world["coop_a"],
+        "member_id": world["member_a"],
+        "product_id": product["id"],
+        "site_id": site["id"],
+        "batch_id": batch["id"],
+        "event_id": harvest["id"],
+        "contract_id": contract["id"],
+        "attachment_id": attachment.json["id"],
+        "policy_id": policy.json["id"],
+        "claim_id": claim.json["id"],
+        "recall_id": recall.json["id"],
+        "fmt": "xlsx",
+    }
+    return {"headers": headers, "params": params, "world": world, "batch": batch}
+
+
+def policy_body() -> dict:
+    """A provincial support policy row (not one of Decree 98's reference rows)."""
+    return {
+        "category": "training",
+        "rate_percent": 50,
+        "valid_from": TODAY.isoformat(),
+        "legal_basis": "Nghị quyết thử của tỉnh",
+    }
+
+
+def claim_body(contract_id: int) -> dict:
+    """A support claim on a contract, small enough for any policy's ceiling."""
+    return {
+        "contract_id": contract_id,
+        "category": "consulting",
+        "claimed_on": TODAY.isoformat(),
+        "eligible_cost_vnd": 10_000_000,
+        "amount_asked_vnd": 1_000_000,
+    }
+
+
+def bodies(w: dict) -> dict:
+    """Minimal valid bodies, naming A's objects where the operation refers to them."""
+    world, p = w["world"], w["params"]
+    stamp = when(1)
+    return {
+        "token": {"email": "a@htx.vn", "password": PASSWORD, "name": "matrix"},
+        "organization": {
+            "kind": "cooperative",
+            "name": "HTX mới",
+            "registration_code": "HTX-NEW-009",
+            "admin_unit": "23677",
+        },
+        "organization_edit": {
+            "kind": "cooperative",
+            "name": "HTX Cà phê Đăk Đoa",
+            "registration_code": "HTX-A-001",
+            "admin_unit": "23677",
+            "address": "Thôn 1",
+        },
+        "member": {"head_name": "Hộ mới", "admin_unit": "23677"},
+        "member_edit": {"head_name": "Nguyễn Văn An", "admin_unit": "23677", "village": "Làng 1"},
+        "leave": {"left_on": TODAY.isoformat()},
+        "user": {
+            "email": "new@htx.vn",
+            "full_name": "Người mới",
+            "password": "a-long-password-1",
+            "role": "cooperative",
+            "organization": "HTX-A-001",
+        },
+        "product": {"name": "Sản phẩm mới", "category": "coffee", "unit": "kg"},
+        "product_edit": {"name": "Cà phê ZQA-SECRET", "category": "coffee", "unit": "kg"},
+        "site_edit": {
+            "name": "Vùng ZQA-SECRET",
+            "admin_unit": "23677",
+            "household_ids": [world["member_a"]],
+        },
+        "recall": {"batch_id": p["batch_id"], "reason": "Nhiễm nấm mốc", "severity": "low"},
+        "acknowledge": {"name": "Kho X"},
+        "close": {"outcome": "destroyed", "note": "Đã tiêu hủy"},
+        "site": {
+            "name": "Vùng mới",
+            "admin_unit": "23677",
+            "household_ids": [world["member_a"]],
+        },
+        "batch": {
+            "product_id": p["product_id"],
+            "quantity": 10,
+            "harvest_date": TODAY.isoformat(),
+            "households": [{"member_id": world["member_a"], "quantity": 10}],
+        },
+        "batch_edit": {
+            "product_id": p["product_id"],
+            "quantity": 1000,
+            "harvest_date": "2026-11-01",
+            "households": [{"member_id": world["member_a"], "quantity": 1000}],
+        },
+        "status": {"status": "active"},
+        "event": {
+            "kind": "inspection",
+            "event_time": stamp,
+            "lines": [{"batch_id": p["batch_id"]}],
+        },
+        "correction": {"reason": "Nhập nhầm"},
+        "contract": contract_body(world["coop_a"], "HĐ-MỚI"),
+        "contract_draft": contract_body(world["coop_a"], "HĐ-ZQA-SECRET"),
+        "amendment": contract_body(world["coop_a"], "HĐ-ZQA-SECRET", price_vnd=99000),
+        "reason": {"reason": "Hết mùa vụ"},
+        "delivery": {
+            "delivered_on": TODAY.isoformat(),
+            "lines": [{"batch_id": p["batch_id"], "quantity": 1}],
+        },
+        "policy": policy_body(),
+        "claim": claim_body(p["contract_id"]),
+        "decision": {"status": "rejected", "note": "Thiếu hồ sơ"},
+        "epcis": {
+            "@context": [],
+            "type": "EPCISDocument",
+            "schemaVersion": "2.0",
+            "creationDate": stamp,
+            "epcisBody": {"eventList": []},
+        },
+        "units": {"count": 1},
+    }

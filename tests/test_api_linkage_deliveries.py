@@ -1,0 +1,175 @@
+"""Deliveries under linkage contracts through the API: trace events, refusals, unsigned
+contracts, and two enterprises racing for the last kilograms of a lot.
+"""
+
+import threading
+from datetime import timedelta
+
+import pytest
+
+from linkage.models import Delivery
+from tests.conftest import row_count
+from tests.linkage_helpers import TODAY, contract_body
+
+
+def _harvested_lot(farm, quantity=1000):
+    product, site = farm.product(), farm.site()
+    batch = farm.batch(product["id"], quantity)
+    farm.harvest(batch["id"], site["id"])
+    return batch
+
+
+def test_delivery_records_trace_events_under_the_contract(app, linkage, farm, world):
+    contract = linkage.signed_contract()
+    batch = _harvested_lot(farm)
+    delivery = linkage.call(
+        "post",
+        f"/contracts/{contract['id']}/deliveries",
+        linkage.ent,
+        {
+            "delivered_on": TODAY.isoformat(),
+            "price_vnd": 96000,
+            "lines": [
+                {
+                    "batch_id": batch["id"],
+                    "quantity": 600,
+                    "accepted_quantity": 580,
+                    "rejection_reason": "Quả xanh",
+                }
+            ],
+        },
+        expect=201,
+    ).json
+    assert delivery["shipping_event_id"] and delivery["receiving_event_id"]
+    shipping = linkage.call(
+        "get", f"/events/{delivery['shipping_event_id']}", linkage.coop, expect=200
+    ).json
+    assert shipping["kind"] == "shipping" and shipping["organization_id"] == world["coop_a"]
+    assert shipping["destination_org_id"] == world["ent_x"]
+    assert (shipping["reference_type"], shipping["reference"]) == ("contract", contract["number"])
+    receiving = linkage.call(
+        "get", f"/events/{delivery['receiving_event_id']}", linkage.ent, expect=200
+    ).json
+    assert (
+        receiving["organization_id"] == world["ent_x"] and receiving["lines"][0]["quantity"] == 580
+    )
+    # The enterprise now sees the lot, and the lot has 400 kg left at the cooperative.
+    assert (
+        linkage.call("get", f"/batches/{batch['id']}", linkage.ent, expect=200).json["id"]
+        == batch["id"]
+    )
+    too_much = linkage.call(
+        "post",
+        f"/contracts/{contract['id']}/deliveries",
+        linkage.ent,
+        {"delivered_on": TODAY.isoformat(), "lines": [{"batch_id": batch["id"], "quantity": 401}]},
+        expect=409,
+    )
+    assert "400" in too_much.json["errors"]["lines"][0]
+    progress = linkage.call(
+        "get", f"/contracts/{contract['id']}/fulfilment", linkage.coop, expect=200
+    ).json
+    assert progress[0]["delivered"] == 600 and progress[0]["accepted"] == 580
+    assert progress[0]["behind"] is True  # 580 of 20,000 kg a third into the season
+
+
+def test_bad_deliveries_are_refused_and_write_nothing(app, linkage, farm, world):
+    contract = linkage.signed_contract()
+    batch = _harvested_lot(farm)
+    pepper = farm.product(name="Hồ tiêu", category="pepper")
+    pepper_lot = farm.batch(pepper["id"], 50)
+    farm.harvest(pepper_lot["id"], farm.site()["id"])
+    path = f"/contracts/{contract['id']}/deliveries"
+    cases = [
+        ({"delivered_on": (TODAY + timedelta(days=2)).isoformat()}, "delivered_on"),
+        (
+            {"delivered_on": (TODAY - timedelta(days=200)).isoformat()},
+            "delivered_on",
+        ),  # before the term
+        (
+            {"lines": [{"batch_id": pepper_lot["id"], "quantity": 10}]},
+            "lines",
+        ),  # not a contract product
+        (
+            {"lines": [{"batch_id": batch["id"], "quantity": 10, "accepted_quantity": 5}]},
+            "lines",
+        ),  # no reason
+        ({"lines": [{"batch_id": batch["id"], "quantity": 10, "accepted_quantity": 11}]}, "lines"),
+    ]
+    with app.app_context():
+        before = row_count(Delivery)
+    for change, field in cases:
+        body = {
+            "delivered_on": TODAY.isoformat(),
+            "lines": [{"batch_id": batch["id"], "quantity": 10}],
+            **change,
+        }
+        assert field in linkage.call("post", path, linkage.ent, body, expect=422).json["errors"], (
+            change
+        )
+    outsider = linkage.call(
+        "post",
+        path,
+        farm.headers | {},
+        {"delivered_on": TODAY.isoformat(), "lines": [{"batch_id": batch["id"], "quantity": 10}]},
+    )
+    assert outsider.status_code == 201  # the cooperative may record it too, as a party
+    with app.app_context():
+        assert row_count(Delivery) == before + 1
+
+
+def test_delivery_on_an_unsigned_contract_is_refused(linkage, farm, world):
+    draft = linkage.call(
+        "post", "/contracts", linkage.ent, contract_body(world["coop_a"]), expect=201
+    ).json
+    batch = _harvested_lot(farm)
+    response = linkage.call(
+        "post",
+        f"/contracts/{draft['id']}/deliveries",
+        linkage.ent,
+        {"delivered_on": TODAY.isoformat(), "lines": [{"batch_id": batch["id"], "quantity": 10}]},
+        expect=422,
+    )
+    assert "delivered_on" in response.json["errors"]
+
+
+def test_two_enterprises_race_for_the_last_kilograms(
+    app, linkage, farm, world, token_for, is_postgres
+):
+    if not is_postgres:
+        pytest.skip("SQLite serialises writers; the race is a PostgreSQL concern")
+    first = linkage.signed_contract("HĐ-X")
+    ent_y = token_for(world["users"]["ent_y"])
+    other = linkage.call(
+        "post", "/contracts", ent_y, contract_body(world["coop_a"], "HĐ-Y"), expect=201
+    ).json
+    linkage.call("post", f"/contracts/{other['id']}/confirm", ent_y, expect=200)
+    linkage.call("post", f"/contracts/{other['id']}/confirm", linkage.coop, expect=200)
+    batch = _harvested_lot(farm, 100)
+    results = []
+    start = threading.Barrier(2)
+
+    def deliver(contract_id, headers):
+        client = app.test_client()
+        start.wait()
+        response = client.post(
+            f"/api/v1/contracts/{contract_id}/deliveries",
+            headers=headers,
+            json={
+                "delivered_on": TODAY.isoformat(),
+                "lines": [{"batch_id": batch["id"], "quantity": 80}],
+            },
+        )
+        results.append(response.status_code)
+
+    threads = [
+        threading.Thread(target=deliver, args=args)
+        for args in ((first["id"], linkage.ent), (other["id"], ent_y))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) == [201, 409], results
+    with app.app_context():
+        assert row_count(Delivery) == 1
