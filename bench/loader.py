@@ -103,7 +103,7 @@ COLUMNS: dict[str, list[str]] = {
     "batch_sites": ["batch_id", "site_id"],
     "batch_households": ["batch_id", "member_id", "quantity"],
     "trace_events": ["id", *EVENT_COLUMNS],
-    "event_lines": ["id", "event_id", "batch_id", "role", "quantity"],
+    "event_lines": ["id", "event_id", "batch_id", "role", "quantity", "kind"],
     "batch_links": ["id", "parent_id", "child_id", "event_id", "parent_quantity", "child_quantity"],
 }
 # Parents before children: a flush copies every buffer in this order.
@@ -291,7 +291,11 @@ class Loader:
             self.triggers_off = True
 
     def finish(self) -> None:
-        """Flush the rest, check foreign keys, move the id sequences past the ids used, ANALYZE."""
+        """Flush the rest, check foreign keys, move the id sequences past the ids used, VACUUM.
+
+        VACUUM (ANALYZE) leaves the tables as autovacuum leaves them after a bulk load in
+        production: statistics, hint bits and the visibility map that index-only scans need.
+        """
         self.flush(wait=True)
         dangling = dangling_references()
         if dangling:
@@ -308,7 +312,7 @@ class Loader:
         autocommit, connection.autocommit = connection.autocommit, True
         try:
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+                cursor.execute("VACUUM (ANALYZE)")
         finally:
             connection.autocommit = autocommit
 
@@ -347,8 +351,9 @@ class Loader:
                 chain_hash,
             )
         )
+        kind = event.kind.value
         for batch_id, role, quantity in event.lines:
-            row = (self.new_id("event_lines"), event.id, batch_id, role.value, quantity)
+            row = (self.new_id("event_lines"), event.id, batch_id, role.value, quantity, kind)
             self.buffers["event_lines"].append(row)
         for parent, child, parent_qty, child_qty in event.links:
             row = (self.new_id("batch_links"), parent, child, event.id, parent_qty, child_qty)

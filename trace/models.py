@@ -290,10 +290,12 @@ class TraceEvent(db.Model):
     __table_args__ = (
         UniqueConstraint("organization_id", "chain_seq"),
         Index("ix_trace_events_org_time", "organization_id", "event_time"),
-        # A trace looks up the shipments among its lots' events: a small index of those only.
+        # A trace looks up the shipments among its lots' events: a small index of those only,
+        # holding what the trace shows of them.
         Index(
             "ix_trace_events_shipping",
             "id",
+            postgresql_include=["event_time", "destination_org_id", "reference"],
             postgresql_where=text("kind = 'shipping'"),
             sqlite_where=text("kind = 'shipping'"),
         ),
@@ -341,6 +343,14 @@ class EventLine(db.Model):
     __tablename__ = "event_lines"
     __table_args__ = (
         Index("ix_event_lines_batch_role", "batch_id", "role"),
+        # A trace reads its lots' shipped quantities from this index alone.
+        Index(
+            "ix_event_lines_shipping",
+            "batch_id",
+            postgresql_include=["event_id", "quantity"],
+            postgresql_where=text("kind = 'shipping'"),
+            sqlite_where=text("kind = 'shipping'"),
+        ),
         CheckConstraint("quantity IS NULL OR quantity > 0", name="quantity_positive"),
     )
 
@@ -351,6 +361,9 @@ class EventLine(db.Model):
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"))
     role: Mapped[LineRole] = mapped_column(portable_enum(LineRole, "line_role"))
     quantity: Mapped[Decimal | None] = mapped_column(QUANTITY)
+    # The event's kind, copied (events never change kind): a trace finds its lots'
+    # shipments without visiting every event of every lot.
+    kind: Mapped[EventKind] = mapped_column(portable_enum(EventKind, "event_kind"))
 
     event: Mapped[TraceEvent] = relationship(back_populates="lines")
     batch: Mapped[Batch] = relationship()

@@ -32,7 +32,8 @@ def record_recall_event(recall: Recall, user: User) -> TraceEvent:
         recorded_by_id=user.id,
     )
     event.lines.extend(
-        EventLine(batch_id=batch.id, batch=batch, role=LineRole.OBJECT) for batch in batches
+        EventLine(batch_id=batch.id, batch=batch, role=LineRole.OBJECT, kind=EventKind.RECALL)
+        for batch in batches
     )
     event.epcis = build.object_event(
         EventKind.RECALL,

@@ -8,7 +8,6 @@ parts, so a 10,000-lot trace never becomes 30,000 Python objects.
 """
 
 import json
-from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -171,7 +170,7 @@ def _shipments(ids) -> list[tuple[ShipmentEvent, ShipmentLine]]:
         )
         .join(EventLine, EventLine.event_id == TraceEvent.id)
         .outerjoin(destination, destination.id == TraceEvent.destination_org_id)
-        .where(EventLine.batch_id.in_(ids), TraceEvent.kind == EventKind.SHIPPING, not_erroneous())
+        .where(EventLine.batch_id.in_(ids), EventLine.kind == EventKind.SHIPPING, not_erroneous())
         .order_by(TraceEvent.event_time, TraceEvent.id)
     )
     return [
@@ -271,41 +270,53 @@ def trace_json(
         return json.dumps(as_dict(_trace_of(root, direction, max_depth)))
     row = db.session.execute(_json_statement(direction, max_depth == 1), {"root": root.id}).one()
     starts, ends, batch_ids, batch_texts, links, shipments = row
-    depth = _walk(root.id, starts or [], ends or [], direction)
-    # Rows come in id order; a stable sort by depth gives the (depth, id) order of ``as_dict``.
-    order = sorted(range(len(batch_ids or [])), key=lambda i: depth.get(batch_ids[i], 0))
-    batches = ",".join(f'{{"depth":{depth.get(batch_ids[i], 0)},{batch_texts[i]}' for i in order)
+    text_of = dict(zip(batch_ids, batch_texts.split("\n"), strict=True))
+    batches = ",".join(
+        f'{{"depth":{depth},{text_of[batch]}'
+        for depth, level in enumerate(_levels(root.id, starts or [], ends or [], direction))
+        for batch in sorted(level)
+    )
     return (
         f'{{"root":{root.id},"direction":"{direction}","batches":[{batches}],'
-        f'"links":[{links}],"shipments":[{shipments}]}}'
+        f'"links":[{links or ""}],"shipments":[{shipments or ""}]}}'
     )
 
 
 def _walk(root_id: int, starts: list, ends: list, direction: str) -> dict[int, int]:
-    """Each batch's depth: the fewest links from the root (breadth first over the ids)."""
+    """Each batch's depth: the fewest links from the root."""
+    levels = _levels(root_id, starts, ends, direction)
+    return {batch: depth for depth, level in enumerate(levels) for batch in level}
+
+
+def _levels(root_id: int, starts: list, ends: list, direction: str) -> list[list[int]]:
+    """The batches of a trace by depth (breadth first over the links' ids), the root alone first."""
     if direction != "forward":
         starts, ends = ends, starts
     children: dict[int, list[int]] = {}
     for start, end in zip(starts, ends, strict=True):
         children.setdefault(start, []).append(end)
-    depth = {root_id: 0}
-    queue = deque([root_id])
-    while queue:
-        current = queue.popleft()
-        below = depth[current] + 1
-        for nxt in children.get(current, ()):
-            if nxt not in depth:
-                depth[nxt] = below
-                queue.append(nxt)
-    return depth
+    seen = {root_id}
+    levels = [[root_id]]
+    while True:
+        below = []
+        for current in levels[-1]:
+            for nxt in children.get(current, ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    below.append(nxt)
+        if not below:
+            return levels
+        levels.append(below)
 
 
-# PostgreSQL writes the JSON text: each member with one concat() (strings through to_json,
-# numbers through trim_scale); names of products and organizations are quoted once each.
+# PostgreSQL writes the JSON text, each member with one concat(): strings through to_json
+# (enum values and numbers need no quoting or escaping), names of products and organizations
+# quoted once each. Batches are separated by newlines, which JSON text never holds raw, so
+# Python can put each batch's depth in front of it.
 _BATCH_JSON = """concat('"id":', b.id, ',"lot_code":', to_json(b.lot_code), ',"product":', p.json,
     ',"organization_id":', b.organization_id, ',"organization":', o.json,
-    ',"quantity":', trim_scale(b.quantity), ',"unit":', to_json(b.unit),
-    ',"status":', to_json(b.status), '}')"""
+    ',"quantity":', trim_scale(b.quantity), ',"unit":"', b.unit,
+    '","status":"', b.status, '"}')"""
 _LINK_JSON = """concat('{"parent_id":', l.parent_id, ',"child_id":', l.child_id,
     ',"event_id":', l.event_id,
     ',"parent_quantity":', coalesce(trim_scale(l.parent_quantity)::text, 'null'),
@@ -316,46 +327,53 @@ _SHIPMENT_JSON = """concat('{"batch_id":', el.batch_id, ',"event_id":', e.id,
     ',"to_organization_id":', coalesce(e.destination_org_id::text, 'null'),
     ',"to_organization":', coalesce(d.json, 'null'),
     ',"reference":', coalesce(to_json(e.reference)::text, 'null'), '}')"""
+# The recursion walks the links themselves (UNION: each link once), so the links need no
+# second lookup; the shipments come from the shipping lines' index and the shipping events'
+# covering index, and corrected events are left out by one hashed list of the corrected.
 _TRACE_SQL = """
-WITH RECURSIVE reached(batch_id) AS (
-    SELECT {far} FROM batch_links WHERE {near} = :root
+WITH RECURSIVE links AS (
+    SELECT {link_columns} FROM batch_links l WHERE l.{near} = :root
     {recursion}
 ),
-ids(id) AS MATERIALIZED (SELECT batch_id FROM reached UNION SELECT CAST(:root AS INTEGER)),
-links AS MATERIALIZED (
-    SELECT l.* FROM batch_links l {links_from}
+ids(id) AS MATERIALIZED (SELECT {far} FROM links UNION SELECT CAST(:root AS INTEGER)),
+walk AS (
+    SELECT array_agg(l.parent_id) AS starts, array_agg(l.child_id) AS ends,
+        string_agg({link}, ',' ORDER BY l.id) AS text
+    FROM links l
 ),
-walk AS (SELECT array_agg(l.parent_id) AS starts, array_agg(l.child_id) AS ends FROM links l),
 nodes AS (
-    SELECT array_agg(b.id ORDER BY b.id) AS ids, array_agg({batch} ORDER BY b.id) AS texts
+    SELECT array_agg(b.id) AS ids, string_agg({batch}, E'\\n') AS texts
     FROM ids JOIN batches b ON b.id = ids.id
     JOIN (SELECT id, to_json(name)::text AS json FROM products) p ON p.id = b.product_id
     JOIN (SELECT id, to_json(name)::text AS json FROM organizations) o
         ON o.id = b.organization_id
 ),
 shipped AS (
-    SELECT coalesce(string_agg({shipment}, ',' ORDER BY e.event_time, e.id), '') AS text
-    FROM ids JOIN event_lines el ON el.batch_id = ids.id
+    SELECT string_agg({shipment}, ',' ORDER BY e.event_time, e.id) AS text
+    FROM ids JOIN event_lines el ON el.batch_id = ids.id AND el.kind = 'shipping'
     JOIN trace_events e ON e.id = el.event_id AND e.kind = 'shipping'
     LEFT JOIN (SELECT id, to_json(name)::text AS json FROM organizations) d
         ON d.id = e.destination_org_id
-    WHERE NOT EXISTS (SELECT 1 FROM trace_events c WHERE c.corrects_event_id = e.id)
+    WHERE e.id NOT IN (
+        SELECT corrects_event_id FROM trace_events WHERE corrects_event_id IS NOT NULL
+    )
 )
-SELECT walk.starts, walk.ends, nodes.ids, nodes.texts,
-    (SELECT coalesce(string_agg({link}, ',' ORDER BY l.id), '') FROM links l), shipped.text
+SELECT walk.starts, walk.ends, nodes.ids, nodes.texts, walk.text, shipped.text
 FROM walk, nodes, shipped
 """
-_RECURSION = "UNION SELECT l.{far} FROM batch_links l JOIN reached r ON l.{near} = r.batch_id"
+_LINK_COLUMNS = "l.id, l.parent_id, l.child_id, l.event_id, l.parent_quantity, l.child_quantity"
+_RECURSION = "UNION SELECT {link_columns} FROM batch_links l JOIN links r ON l.{near} = r.{far}"
 
 
 def _json_statement(direction: str, one_step: bool):
     near, far = ("parent_id", "child_id") if direction == "forward" else ("child_id", "parent_id")
+    recursion = _RECURSION.format(link_columns=_LINK_COLUMNS, near=near, far=far)
     return text(
         _TRACE_SQL.format(
             near=near,
             far=far,
-            recursion="" if one_step else _RECURSION.format(near=near, far=far),
-            links_from=f"WHERE l.{near} = :root" if one_step else f"JOIN ids ON l.{near} = ids.id",
+            link_columns=_LINK_COLUMNS,
+            recursion="" if one_step else recursion,
             batch=_BATCH_JSON,
             link=_LINK_JSON,
             shipment=_SHIPMENT_JSON,

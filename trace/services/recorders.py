@@ -38,7 +38,7 @@ def _new_event(user: User, checked: Checked, values: dict) -> TraceEvent:
     )
     # Ids, not only relationships: the chain hash is computed before the event is flushed.
     event.lines.extend(
-        EventLine(batch_id=batch.id, batch=batch, role=role, quantity=quantity)
+        EventLine(batch_id=batch.id, batch=batch, role=role, quantity=quantity, kind=checked.kind)
         for role, batch, quantity in checked.lines
     )
     return event

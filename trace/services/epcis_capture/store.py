@@ -74,6 +74,7 @@ def store_all(org_id: int, events: list[Entry]) -> None:
                 "batch_id": ln.batch_id,
                 "role": ln.role,
                 "quantity": ln.quantity,
+                "kind": event.kind,
             }
             for ln in event.lines
         )
