@@ -88,6 +88,10 @@ class Config:
     # Off: proxies would cache X-RateLimit-* and Retry-After headers with public pages.
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute")
+    # Public pages a client address may open a minute (trace.resolver.limit): a shopper
+    # opens a few; a script opening two a second is stopped. Behind a proxy the app must
+    # see the client's address (PROXY_COUNT).
+    PUBLIC_RATE_LIMIT = int(_env("PUBLIC_RATE_LIMIT", "120"))
 
     API_TITLE = "HTX Trace API"
     API_VERSION = "v1"

@@ -63,6 +63,8 @@ def _clean_tables(app):
         )
         db.session.commit()
         limiter.reset()
+        # The public pages' cache and rate-limit counts live in the app's store.
+        app.extensions.pop("htx_public_cache", None)
 
 
 @pytest.fixture

@@ -30,10 +30,10 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from core.errors import error_body
-from core.extensions import db, limiter
+from core.extensions import db
 from core.i18n import LOCALE_SESSION_KEY
 from trace.models import Product
-from trace.resolver import http, images, lookup, pages
+from trace.resolver import http, images, limit, lookup, pages
 from trace.resolver.identifiers import (
     Malformed,
     check_attributes,
@@ -62,14 +62,9 @@ from trace.services.epcis_build import base_url
 bp = Blueprint("resolver", __name__)
 bp.after_request(http.add_cors)
 
-# Per client address: a shopper opens a few pages a minute; a script opening two a
-# second is stopped. Behind a proxy, the app must see the client's address (ProxyFix).
-PUBLIC_RATE_LIMIT = "120 per minute"
-public_limit = limiter.shared_limit(PUBLIC_RATE_LIMIT, scope="resolver", methods=["GET", "HEAD"])
-
 
 @bp.get("/q/<code>", strict_slashes=False)
-@public_limit
+@limit.limited
 def by_code(code):
     """The page (or linkset) of the lot or unit with this public code."""
     try:
@@ -81,7 +76,7 @@ def by_code(code):
 
 
 @bp.get("/01/<path:rest>", strict_slashes=False)
-@public_limit
+@limit.limited
 def digital_link(rest):
     """A GS1 Digital Link URI of ours: a lot, a unit or (GTIN alone) a product."""
     try:
@@ -90,6 +85,7 @@ def digital_link(rest):
     except Malformed as exc:
         return _malformed(exc)
     if link.cpv is None and link.lot is None and link.serial is None:
+        limit.check()
         return _product_level(pages.product_by_gtin(link.gtin))
     key = f"01:{link.gtin}/{link.cpv}/{link.lot}/{link.serial}"
     return _resolve(key, lambda: lookup.by_link(link))
@@ -107,6 +103,7 @@ def _resolve(key: str, find):
         response = _remembered_page(key)
         if response is not None:
             return response
+    limit.check()
     found = find()
     if found is None:
         return _not_found()
@@ -127,7 +124,7 @@ def _remembered_page(key: str):
         return None
     found, lots = remembered
     helpers = _helpers()
-    html = public_cache.fresh_page(found.id, _variant(helpers), lots)
+    html = public_cache.fresh_page(found.id, _variant(helpers), lots, read=limit.read)
     return _page_response(found, html, helpers) if html is not None else None
 
 
@@ -290,9 +287,10 @@ def _too_many(exc):
 
 
 @bp.get("/img/p/<name>")
-@public_limit
+@limit.limited
 def product_image(name):
     """A product's image, made small for a phone; the name is unique, so it is cached for good."""
+    limit.check()
     path = images.small_image(name)
     if path is None:
         abort(404)

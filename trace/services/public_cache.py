@@ -67,6 +67,7 @@ class MemoryStore:
         self.size = size
         self._entries: OrderedDict[str, tuple[float, str]] = OrderedDict()
         self._versions: dict[str, int] = {}
+        self._counters: dict[str, tuple[float, int]] = {}
         self._lock = threading.Lock()
 
     def get_many(self, keys: list[str]) -> list[str | None]:
@@ -81,6 +82,19 @@ class MemoryStore:
                 found = self._entries.get(key)
                 values.append(found[1] if found is not None and found[0] >= now else None)
             return values
+
+    def counted_get_many(self, counter: str, seconds: int, keys: list[str]) -> tuple[int, list]:
+        """Add one to ``counter`` (a count kept ``seconds`` from its first hit) and read
+        ``keys``: the new count and the values."""
+        now = time.monotonic()
+        with self._lock:
+            if len(self._counters) > 10 * self.size:  # forget the windows that are over
+                self._counters = {k: v for k, v in self._counters.items() if v[0] >= now}
+            expires, count = self._counters.get(counter, (0.0, 0))
+            if expires < now:
+                expires, count = now + seconds, 0
+            self._counters[counter] = (expires, count + 1)
+        return count + 1, self.get_many(keys)
 
     def put(self, key: str, value: str, seconds: int) -> None:
         """Keep ``value`` under ``key`` for ``seconds``, dropping the least recently used."""
@@ -120,6 +134,24 @@ class RedisStore:
             log.warning("public page cache unavailable: %s", exc)
             return [None] * len(keys)
         return [value.decode() if value is not None else None for value in values]
+
+    def counted_get_many(self, counter: str, seconds: int, keys: list[str]) -> tuple[int, list]:
+        """Add one to ``counter`` (kept ``seconds`` from its first hit) and read ``keys``, in
+        one round trip: the new count and the values. When Redis does not answer, the count
+        is 0 (pages stay open) and the values None."""
+        counter = self.namespace + counter
+        pipeline = self.redis.pipeline(transaction=False)
+        pipeline.set(counter, 0, ex=seconds, nx=True)
+        pipeline.incr(counter)
+        if keys:
+            pipeline.mget(self._keys(keys))
+        try:
+            results = pipeline.execute()
+        except self.errors as exc:
+            log.warning("public page cache unavailable: %s", exc)
+            return 0, [None] * len(keys)
+        values = results[2] if keys else []
+        return results[1], [value.decode() if value is not None else None for value in values]
 
     def put(self, key: str, value: str, seconds: int) -> None:
         """Keep ``value`` for ``seconds``."""
@@ -240,18 +272,25 @@ class Entry:
             return None
 
 
+def _read(cache, keys: list[str]) -> list:
+    return cache.get_many(keys)
+
+
 def _versions(values: list[str | None]) -> str:
     return ",".join(value or "0" for value in values)
 
 
-def fresh_page(batch_id: int, variant: str, lots: list[int]) -> str | None:
+def fresh_page(
+    batch_id: int, variant: str, lots: list[int], read: Callable | None = None
+) -> str | None:
     """The kept page, if no version of the lineage ``lots`` changed since the database
     last confirmed it, less than ``PUBLIC_PAGE_RECHECK_SECONDS`` ago; else None.
 
-    One round trip to the store, none to the database.
+    One round trip to the store, none to the database. ``read(store, keys)`` reads the
+    values (the resolver's rate limit counts the request in that same round trip).
     """
     keys = [_entry_key(batch_id, variant), *map(_version_key, lots)]
-    values = store().get_many(keys)
+    values = (read or _read)(store(), keys)
     entry = Entry.loads(values[0])
     if entry is None or entry.lots != lots or entry.versions != _versions(values[1:]):
         return None
