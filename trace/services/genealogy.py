@@ -8,6 +8,7 @@ parts, so a 10,000-lot trace never becomes 30,000 Python objects.
 """
 
 import json
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -264,22 +265,50 @@ def as_dict(trace: Trace) -> dict:
 def trace_json(
     user: User | None, batch_id: int, direction: str, max_depth: int | None = None
 ) -> str:
-    """The API's trace of a batch the caller may see, as JSON text (the shape of ``as_dict``)."""
+    """The API's trace of a batch the caller may see, as JSON text (the shape of ``as_dict``).
+
+    On PostgreSQL, three statements: the walk over the links (writing the links' JSON),
+    then the batches' and the shipments' JSON at once, on this session's connection and on
+    one more of the pool, since a large trace spends most of its time writing those two.
+    """
     root = get_batch(user, batch_id)
     if db.session.get_bind().dialect.name != "postgresql":
         return json.dumps(as_dict(_trace_of(root, direction, max_depth)))
-    row = db.session.execute(_json_statement(direction, max_depth == 1), {"root": root.id}).one()
-    starts, ends, batch_ids, batch_texts, links, shipments = row
-    text_of = dict(zip(batch_ids, batch_texts.split("\n"), strict=True))
+    near, far = _ends_named(direction)
+    recursion = "" if max_depth == 1 else _RECURSION.format(near=near, far=far)
+    walk = _WALK_SQL.format(near=near, recursion=recursion)
+    starts, ends, links = db.session.execute(text(walk), {"root": root.id}).one()
+    starts, ends = starts or [], ends or []
+    ids = sorted({root.id, *(ends if direction == "forward" else starts)})
+    shipments = _on_second_connection(db.engine, _SHIPMENTS_SQL, {"ids": ids})
+    batch_ids, batch_texts = db.session.execute(text(_NODES_SQL), {"ids": ids}).one()
+    text_of = dict(zip(batch_ids or [], (batch_texts or "").split("\n"), strict=True))
     batches = ",".join(
         f'{{"depth":{depth},{text_of[batch]}'
-        for depth, level in enumerate(_levels(root.id, starts or [], ends or [], direction))
+        for depth, level in enumerate(_levels(root.id, starts, ends, direction))
         for batch in sorted(level)
     )
     return (
         f'{{"root":{root.id},"direction":"{direction}","batches":[{batches}],'
-        f'"links":[{links or ""}],"shipments":[{shipments or ""}]}}'
+        f'"links":[{links or ""}],"shipments":[{shipments.result() or ""}]}}'
     )
+
+
+_SECOND_CONNECTION = ThreadPoolExecutor(max_workers=4, thread_name_prefix="trace-json")
+
+
+def _on_second_connection(engine, sql: str, params: dict) -> Future:
+    """Run a read-only statement on another connection of the pool; its one value, later."""
+
+    def run():
+        with engine.connect() as connection:
+            return connection.execute(text(sql), params).scalar()
+
+    return _SECOND_CONNECTION.submit(run)
+
+
+def _ends_named(direction: str) -> tuple[str, str]:
+    return ("parent_id", "child_id") if direction == "forward" else ("child_id", "parent_id")
 
 
 def _walk(root_id: int, starts: list, ends: list, direction: str) -> dict[int, int]:
@@ -313,69 +342,48 @@ def _levels(root_id: int, starts: list, ends: list, direction: str) -> list[list
 # (enum values and numbers need no quoting or escaping), names of products and organizations
 # quoted once each. Batches are separated by newlines, which JSON text never holds raw, so
 # Python can put each batch's depth in front of it.
-_BATCH_JSON = """concat('"id":', b.id, ',"lot_code":', to_json(b.lot_code), ',"product":', p.json,
-    ',"organization_id":', b.organization_id, ',"organization":', o.json,
-    ',"quantity":', trim_scale(b.quantity), ',"unit":"', b.unit,
-    '","status":"', b.status, '"}')"""
-_LINK_JSON = """concat('{"parent_id":', l.parent_id, ',"child_id":', l.child_id,
-    ',"event_id":', l.event_id,
-    ',"parent_quantity":', coalesce(trim_scale(l.parent_quantity)::text, 'null'),
-    ',"child_quantity":', coalesce(trim_scale(l.child_quantity)::text, 'null'), '}')"""
-_SHIPMENT_JSON = """concat('{"batch_id":', el.batch_id, ',"event_id":', e.id,
+# The walk recurses over the links themselves (UNION: each link once), so the links need no
+# second lookup.
+_WALK_SQL = """
+WITH RECURSIVE links AS (
+    SELECT l.id, l.parent_id, l.child_id, l.event_id, l.parent_quantity, l.child_quantity
+    FROM batch_links l WHERE l.{near} = :root
+    {recursion}
+)
+SELECT array_agg(l.parent_id), array_agg(l.child_id),
+    string_agg(concat('{{"parent_id":', l.parent_id, ',"child_id":', l.child_id,
+        ',"event_id":', l.event_id,
+        ',"parent_quantity":', coalesce(trim_scale(l.parent_quantity)::text, 'null'),
+        ',"child_quantity":', coalesce(trim_scale(l.child_quantity)::text, 'null'), '}}'),
+        ',' ORDER BY l.id)
+FROM links l
+"""
+_RECURSION = """UNION
+    SELECT l.id, l.parent_id, l.child_id, l.event_id, l.parent_quantity, l.child_quantity
+    FROM batch_links l JOIN links r ON l.{near} = r.{far}"""
+_NODES_SQL = """
+SELECT array_agg(b.id), string_agg(concat('"id":', b.id, ',"lot_code":', to_json(b.lot_code),
+    ',"product":', p.json, ',"organization_id":', b.organization_id,
+    ',"organization":', o.json, ',"quantity":', trim_scale(b.quantity),
+    ',"unit":"', b.unit, '","status":"', b.status, '"}'), E'\\n')
+FROM unnest(CAST(:ids AS INTEGER[])) AS ids(id) JOIN batches b ON b.id = ids.id
+JOIN (SELECT id, to_json(name)::text AS json FROM products) p ON p.id = b.product_id
+JOIN (SELECT id, to_json(name)::text AS json FROM organizations) o ON o.id = b.organization_id
+"""
+# Shipments come from the shipping lines' index and the shipping events' covering index;
+# corrected events are left out by one hashed list of the corrected.
+_SHIPMENTS_SQL = """
+SELECT string_agg(concat('{"batch_id":', el.batch_id, ',"event_id":', e.id,
     ',"time":', to_json(e.event_time),
     ',"quantity":', coalesce(trim_scale(el.quantity)::text, 'null'),
     ',"to_organization_id":', coalesce(e.destination_org_id::text, 'null'),
     ',"to_organization":', coalesce(d.json, 'null'),
-    ',"reference":', coalesce(to_json(e.reference)::text, 'null'), '}')"""
-# The recursion walks the links themselves (UNION: each link once), so the links need no
-# second lookup; the shipments come from the shipping lines' index and the shipping events'
-# covering index, and corrected events are left out by one hashed list of the corrected.
-_TRACE_SQL = """
-WITH RECURSIVE links AS (
-    SELECT {link_columns} FROM batch_links l WHERE l.{near} = :root
-    {recursion}
-),
-ids(id) AS MATERIALIZED (SELECT {far} FROM links UNION SELECT CAST(:root AS INTEGER)),
-walk AS (
-    SELECT array_agg(l.parent_id) AS starts, array_agg(l.child_id) AS ends,
-        string_agg({link}, ',' ORDER BY l.id) AS text
-    FROM links l
-),
-nodes AS (
-    SELECT array_agg(b.id) AS ids, string_agg({batch}, E'\\n') AS texts
-    FROM ids JOIN batches b ON b.id = ids.id
-    JOIN (SELECT id, to_json(name)::text AS json FROM products) p ON p.id = b.product_id
-    JOIN (SELECT id, to_json(name)::text AS json FROM organizations) o
-        ON o.id = b.organization_id
-),
-shipped AS (
-    SELECT string_agg({shipment}, ',' ORDER BY e.event_time, e.id) AS text
-    FROM ids JOIN event_lines el ON el.batch_id = ids.id AND el.kind = 'shipping'
-    JOIN trace_events e ON e.id = el.event_id AND e.kind = 'shipping'
-    LEFT JOIN (SELECT id, to_json(name)::text AS json FROM organizations) d
-        ON d.id = e.destination_org_id
-    WHERE e.id NOT IN (
-        SELECT corrects_event_id FROM trace_events WHERE corrects_event_id IS NOT NULL
-    )
-)
-SELECT walk.starts, walk.ends, nodes.ids, nodes.texts, walk.text, shipped.text
-FROM walk, nodes, shipped
+    ',"reference":', coalesce(to_json(e.reference)::text, 'null'), '}'),
+    ',' ORDER BY e.event_time, e.id)
+FROM unnest(CAST(:ids AS INTEGER[])) AS ids(id)
+JOIN event_lines el ON el.batch_id = ids.id AND el.kind = 'shipping'
+JOIN trace_events e ON e.id = el.event_id AND e.kind = 'shipping'
+LEFT JOIN (SELECT id, to_json(name)::text AS json FROM organizations) d
+    ON d.id = e.destination_org_id
+WHERE e.id NOT IN (SELECT corrects_event_id FROM trace_events WHERE corrects_event_id IS NOT NULL)
 """
-_LINK_COLUMNS = "l.id, l.parent_id, l.child_id, l.event_id, l.parent_quantity, l.child_quantity"
-_RECURSION = "UNION SELECT {link_columns} FROM batch_links l JOIN links r ON l.{near} = r.{far}"
-
-
-def _json_statement(direction: str, one_step: bool):
-    near, far = ("parent_id", "child_id") if direction == "forward" else ("child_id", "parent_id")
-    recursion = _RECURSION.format(link_columns=_LINK_COLUMNS, near=near, far=far)
-    return text(
-        _TRACE_SQL.format(
-            near=near,
-            far=far,
-            link_columns=_LINK_COLUMNS,
-            recursion="" if one_step else recursion,
-            batch=_BATCH_JSON,
-            link=_LINK_JSON,
-            shipment=_SHIPMENT_JSON,
-        )
-    )
