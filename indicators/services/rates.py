@@ -19,7 +19,7 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Float, and_, case, cast, func, literal, select, union_all
+from sqlalchemy import and_, case, func, literal, select, union_all
 
 from core.errors import ValidationFailed
 from core.extensions import db
@@ -250,13 +250,13 @@ def _batch_counts(query: IndicatorQuery, by_month: bool, orgs):
     start, end = query.period
     traced = Batch.traced.is_(True)
     month = month_of(batch_day).label("month")
-    kg = cast(batch_kg, Float)
+    kg = batch_kg
     stmt = select(
         Batch.product_id.label("product_id"),
         *([month] if by_month else []),
         func.count().label("batches"),
         func.count(case((traced, 1))).label("traced"),
-        # Summed as double precision: several times faster than NUMERIC over millions of rows.
+        # Stored as double precision: several times faster to sum than NUMERIC.
         func.coalesce(func.sum(kg), 0).label("kg"),
         func.coalesce(func.sum(case((traced, kg))), 0).label("traced_kg"),
     ).where(in_period(start, end))
@@ -266,10 +266,10 @@ def _batch_counts(query: IndicatorQuery, by_month: bool, orgs):
     return stmt.group_by(*group).subquery("batch_counts")
 
 
-def _per_organization(query: IndicatorQuery, group_by: str | None):
-    """One row per producer (and category or month): its counted products, those with
-    batches, those with every batch traced, and the batch and kilogram sums. Summing per
-    producer first keeps the area joins to tens of thousands of rows, not one per product."""
+def _per_product(query: IndicatorQuery, group_by: str | None):
+    """One row per counted product (and month): whether it has batches, whether every one
+    of them is traced, and its batch and kilogram sums. No grouping here: the one grouping
+    is by area (or category, or month) in ``traceability_statement``."""
     orgs = area_org_ids(query)
     counts = _batch_counts(query, group_by == "month", orgs)
     extra = []
@@ -282,13 +282,13 @@ def _per_organization(query: IndicatorQuery, group_by: str | None):
     stmt = select(
         Product.organization_id.label("org_id"),
         *extra,
-        func.count().label("products"),
-        func.count(case((with_batches, 1))).label("with_batches"),
-        func.count(case((and_(with_batches, batches == counts.c.traced), 1))).label("complete"),
-        func.coalesce(func.sum(counts.c.batches), 0).label("batches"),
-        func.coalesce(func.sum(counts.c.traced), 0).label("traced"),
-        func.coalesce(func.sum(counts.c.kg), 0).label("kg"),
-        func.coalesce(func.sum(counts.c.traced_kg), 0).label("traced_kg"),
+        literal(1).label("products"),
+        case((with_batches, 1), else_=0).label("with_batches"),
+        case((and_(with_batches, batches == counts.c.traced), 1), else_=0).label("complete"),
+        batches.label("batches"),
+        func.coalesce(counts.c.traced, 0).label("traced"),
+        func.coalesce(counts.c.kg, 0).label("kg"),
+        func.coalesce(counts.c.traced_kg, 0).label("traced_kg"),
     ).select_from(Product)
     on_counts = counts.c.product_id == Product.id
     # By month, a product with no batch has no month: the denominator is counted apart.
@@ -299,7 +299,7 @@ def _per_organization(query: IndicatorQuery, group_by: str | None):
     stmt = stmt.where(*counted_products(query))
     if orgs is not None:
         stmt = stmt.where(Product.organization_id.in_(orgs))
-    return stmt.group_by(Product.organization_id, *extra).subquery("per_org")
+    return stmt.subquery("per_product")
 
 
 def _denominator(query: IndicatorQuery):
@@ -319,7 +319,7 @@ def _denominator(query: IndicatorQuery):
 
 def traceability_statement(query: IndicatorQuery, group_by: str | None):
     """The grouped SELECT behind ``traceability_rate``."""
-    per = _per_organization(query, group_by)
+    per = _per_product(query, group_by)
     area = org_areas()
     part = per.c.part if group_by in ("category", "month") else None
     key, label, join = group_columns(group_by, area, part)
