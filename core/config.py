@@ -40,6 +40,8 @@ class Config:
         _database_url(_env("DATABASE_URL")) or f"sqlite:///{INSTANCE_DIR / 'htx.sqlite3'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # PostgreSQL's planner cost of a random page read (core.factory): 1.1 for SSDs.
+    PG_RANDOM_PAGE_COST = float(_env("PG_RANDOM_PAGE_COST", "1.1"))
 
     PROVINCE_CODE = _env("PROVINCE_CODE", "52")
     # Indicator targets (DESIGN.md section 8): linkage 50% (target e), traceability 100% (đ).

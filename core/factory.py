@@ -54,9 +54,13 @@ def _load_config(app: Flask, config) -> None:
     else:
         app.config.from_object(config)
     if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
-        # JIT compilation costs more than it saves on our short OLTP queries.
+        # JIT compilation costs more than it saves on our short OLTP queries. The random
+        # page cost is that of SSDs (PostgreSQL's default, 4, is for spinning disks): with
+        # 4 the planner hashes every lot of a period instead of reading the covering index
+        # in product order, three times slower for the traceability rate.
+        settings = f"-c jit=off -c random_page_cost={app.config['PG_RANDOM_PAGE_COST']}"
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-        options.setdefault("connect_args", {"options": "-c jit=off"})
+        options.setdefault("connect_args", {"options": settings})
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
