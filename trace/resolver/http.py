@@ -49,7 +49,8 @@ def wanted_type() -> str:
 
 def wants_json() -> bool:
     """True when the client prefers JSON (a linkset, or an error as JSON) to HTML."""
-    return wanted_type() in _JSON_TYPES
+    # A browser's Accept names no JSON type: no need to weigh its preferences.
+    return "json" in request.headers.get("Accept", "") and wanted_type() in _JSON_TYPES
 
 
 def conditional(response: Response, cache_control: str, vary_accept: bool = True) -> Response:

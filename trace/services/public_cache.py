@@ -111,6 +111,16 @@ class MemoryStore:
                 self._versions[key] = self._versions.get(key, 0) + 1
 
 
+_COUNT_AND_READ = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+local values = {}
+if #KEYS > 1 then values = redis.call('MGET', unpack(KEYS, 2)) end
+table.insert(values, 1, count)
+return values
+"""
+
+
 class RedisStore:
     """The same store in Redis, shared by every worker; a Redis failure is a cache miss."""
 
@@ -122,6 +132,8 @@ class RedisStore:
         # Lot ids are per database: two databases sharing one Redis (staging and
         # production, or the test and benchmark runs) must never see each other's pages.
         self.namespace = hashlib.sha1(database_uri.encode()).hexdigest()[:12] + ":"  # noqa: S324
+        # One script, so counting a request and reading its page cost one command.
+        self._count_and_read = self.redis.register_script(_COUNT_AND_READ)
 
     def _keys(self, keys: list[str]) -> list[str]:
         return [self.namespace + key for key in keys]
@@ -137,21 +149,16 @@ class RedisStore:
 
     def counted_get_many(self, counter: str, seconds: int, keys: list[str]) -> tuple[int, list]:
         """Add one to ``counter`` (kept ``seconds`` from its first hit) and read ``keys``, in
-        one round trip: the new count and the values. When Redis does not answer, the count
+        one command: the new count and the values. When Redis does not answer, the count
         is 0 (pages stay open) and the values None."""
-        counter = self.namespace + counter
-        pipeline = self.redis.pipeline(transaction=False)
-        pipeline.set(counter, 0, ex=seconds, nx=True)
-        pipeline.incr(counter)
-        if keys:
-            pipeline.mget(self._keys(keys))
         try:
-            results = pipeline.execute()
+            count, *values = self._count_and_read(
+                keys=[self.namespace + counter, *self._keys(keys)], args=[seconds]
+            )
         except self.errors as exc:
             log.warning("public page cache unavailable: %s", exc)
             return 0, [None] * len(keys)
-        values = results[2] if keys else []
-        return results[1], [value.decode() if value is not None else None for value in values]
+        return count, [value.decode() if value else None for value in values]
 
     def put(self, key: str, value: str, seconds: int) -> None:
         """Keep ``value`` for ``seconds``."""
