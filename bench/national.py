@@ -94,6 +94,19 @@ STEPS = {
     # Generated ids are valid by construction: skip the per-row foreign-key triggers
     # (superuser only; otherwise the next statement fails and the run says why).
     "fast_batches": "SET LOCAL session_replication_role = replica",
+    # A bulk load builds the lots' secondary indexes once at the end, not row by row.
+    "keep_batch_indexes": """
+        CREATE TEMP TABLE nat_batch_indexes ON COMMIT DROP AS
+        SELECT indexname, indexdef FROM pg_indexes
+        WHERE tablename = 'batches' AND indexname LIKE 'ix\\_%'
+    """,
+    "drop_batch_indexes": """
+        DO $$ DECLARE i record; BEGIN
+            FOR i IN SELECT indexname FROM nat_batch_indexes LOOP
+                EXECUTE format('DROP INDEX %I', i.indexname);
+            END LOOP;
+        END $$
+    """,
     "batches": """
         INSERT INTO batches (organization_id, product_id, lot_code, public_code, quantity,
             unit, harvest_date, status, traced, counted_on, quantity_kg, created_at)
@@ -108,6 +121,11 @@ STEPS = {
             CASE WHEN g % 7 = 0 THEN 1 + g % 20 ELSE 10 + g % 990 END AS quantity) AS q
         JOIN nat_products AS p
           ON p.n = (g::bigint * 40503) % (SELECT count(*) FROM nat_products)
+    """,
+    "build_batch_indexes": """
+        DO $$ DECLARE i record; BEGIN
+            FOR i IN SELECT indexdef FROM nat_batch_indexes LOOP EXECUTE i.indexdef; END LOOP;
+        END $$
     """,
     "numbered_enterprises": """
         CREATE TEMP TABLE nat_enterprises ON COMMIT DROP AS
