@@ -148,6 +148,8 @@ STEPS = {
         JOIN nat_enterprises AS e
           ON e.n = (g::bigint * 31) % (SELECT count(*) FROM nat_enterprises)
     """,
+    # Fresh statistics: without them the planner joins the parties row by row (minutes).
+    "analyze_contracts": "ANALYZE contracts",
     "contract_parties": """
         INSERT INTO contract_parties (contract_id, organization_id, role, confirmed_at)
         SELECT c.id, c.lead_org_id, 'lead', now() FROM contracts AS c WHERE c.number LIKE 'HĐ-%'
