@@ -89,10 +89,11 @@ def _policy_for(response) -> str:
         html = response.get_data(as_text=True)
         scripts = [sha256_source(body) for body in inline_blocks(html, "script")]
         return content_security_policy(["'unsafe-inline'"], scripts)
-    styles = current_app.extensions.get("csp_style_hashes")
-    if styles is None:
-        styles = current_app.extensions["csp_style_hashes"] = _template_style_hashes(current_app)
-    return content_security_policy(styles, [])
+    policy = current_app.extensions.get("csp_policy")
+    if policy is None:  # the templates' inline styles are hashed once per process
+        styles = _template_style_hashes(current_app)
+        policy = current_app.extensions["csp_policy"] = content_security_policy(styles, [])
+    return policy
 
 
 def add_security_headers(response):

@@ -123,25 +123,25 @@ def _remembered_page(key: str):
     if remembered is None:
         return None
     found, lots = remembered
-    helpers = _helpers()
-    html = public_cache.fresh_page(found.id, _variant(helpers), lots, read=limit.read)
-    return _page_response(found, html, helpers) if html is not None else None
+    html = public_cache.fresh_page(found.id, _variant(), lots, read=limit.read)
+    return _page_response(found, html) if html is not None else None
 
 
 def _consumer_page(key: str, found: Resolved):
     helpers = _helpers()
     html, lots = public_cache.cached_page(
-        found.id, _variant(helpers), found.stamp, lambda: _render_lot(found.id, helpers)
+        found.id, _variant(), found.stamp, lambda: _render_lot(found.id, helpers)
     )
     lookup.remember(key, found, lots)
-    return _page_response(found, html, helpers)
+    return _page_response(found, html)
 
 
-def _variant(helpers: dict) -> str:
-    return f"{get_locale()}:{helpers['today'].isoformat()}"
+def _variant() -> str:
+    """What a cached page differs by: the language and the Vietnam day."""
+    return f"{get_locale()}:{scans.vietnam_day(datetime.now(UTC)).isoformat()}"
 
 
-def _page_response(found: Resolved, html: str, helpers: dict):
+def _page_response(found: Resolved, html: str):
     """The page of a lot (or unit) from its cached text: the scan, the item's parts, headers."""
     language = _remember_language()
     unit = found.unit
@@ -157,7 +157,7 @@ def _page_response(found: Resolved, html: str, helpers: dict):
     stats = scans.unit_scan_stats(unit.id) if unit else None
     if db.session().in_transaction():  # a page served from the cache may have read nothing
         db.session.commit()
-    html = _filled(html, found, stats, helpers["day"])
+    html = _filled(html, found, stats)
     cache = http.PERSONAL_CACHE if language else (http.UNIT_CACHE if unit else http.LOT_CACHE)
     anchor = lot_anchors(found, unit, found.has_certificates)[0]
     return http.html_response(html, cache, link_header(anchor, _linkset_href(anchor)))
@@ -180,7 +180,7 @@ def _render_lot(batch_id: int, helpers: dict) -> str:
     )
 
 
-def _filled(html: str, found: Resolved, stats, day) -> str:
+def _filled(html: str, found: Resolved, stats) -> str:
     """The cached page with this request's language links and, for an item, its own parts."""
     unit = found.unit
     parts = {f"lang:{code}": escape(http.with_language(code)) for code in _languages()}
@@ -188,6 +188,7 @@ def _filled(html: str, found: Resolved, stats, day) -> str:
     if unit is not None:
         parts["alert"] = get_template_attribute("public/_unit.html", "alert")(stats)
         parts["item"] = get_template_attribute("public/_unit.html", "item")(unit)
+        day = http.day_formatter()
         parts["scans"] = get_template_attribute("public/_unit.html", "scans")(stats, day)
     else:
         parts.update(alert="", item="", scans="")
