@@ -4,6 +4,9 @@ Lots are made through the API (the ``farm`` fixture); the few states the API can
 reach yet (a recall, unit codes) are set in the database, as the helpers say.
 """
 
+import os
+
+import pytest
 from flask_babel import gettext
 from markupsafe import escape
 from sqlalchemy import select, update
@@ -92,3 +95,17 @@ def pack_from(buyer, lot: dict, days_ago: int = 2) -> dict:
     )
     packed_id = next(line["batch_id"] for line in packing["lines"] if line["role"] == "output")
     return buyer.get(f"/batches/{packed_id}")
+
+
+def local_redis(url: str):
+    """A client of the local Redis at ``url``; the test is skipped without one (failed under CI)."""
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError:
+        reason = "no Redis on 127.0.0.1:6379"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return client

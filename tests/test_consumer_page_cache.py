@@ -2,14 +2,21 @@
 lineage, units sharing a lot's page, the Redis store and the periodic recheck.
 """
 
-import os
 from datetime import date
 
 import pytest
 from sqlalchemy import update
 
 from core.extensions import db
-from tests.consumer_helpers import add_unit, in_english, make_lot, pack_from, page, set_status
+from tests.consumer_helpers import (
+    add_unit,
+    in_english,
+    local_redis,
+    make_lot,
+    pack_from,
+    page,
+    set_status,
+)
 from trace.models import Batch, BatchStatus, Site
 from trace.services import public_cache
 
@@ -99,22 +106,15 @@ def test_units_share_the_lots_cached_page_with_their_own_parts(app, client, lot)
 
 
 def test_redis_store_shares_pages_and_stays_fresh(app, client, farm, lot):
-    redis = pytest.importorskip("redis")
     url = "redis://127.0.0.1:6379/15"
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        reason = "no Redis on 127.0.0.1:6379"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+    redis = local_redis(url)
     saved = app.extensions.get("htx_public_cache")
     database = app.config["SQLALCHEMY_DATABASE_URI"]
     app.extensions["htx_public_cache"] = public_cache.RedisStore(url, database)
     try:
         in_english(client)
         first = page(client, f"/q/{lot['code']}")
-        keys = redis.Redis.from_url(url).keys(f"*htx:public:*{lot['batch']['id']}:en:*")
+        keys = redis.keys(f"*htx:public:*{lot['batch']['id']}:en:*")
         assert len(keys) == 1
         assert page(client, f"/q/{lot['code']}").headers["ETag"] == first.headers["ETag"]
         farm.ship(lot["batch"]["id"], 100, farm.world["ent_y"], days_ago=1)
@@ -122,20 +122,13 @@ def test_redis_store_shares_pages_and_stays_fresh(app, client, farm, lot):
         assert after.headers["ETag"] != first.headers["ETag"]
         assert "Shipped to Công ty CP Y" in after.get_data(as_text=True)
     finally:
-        redis.Redis.from_url(url).flushdb()
+        redis.flushdb()
         app.extensions["htx_public_cache"] = saved
 
 
 def test_databases_sharing_one_redis_never_see_each_others_pages():
-    redis = pytest.importorskip("redis")
     url = "redis://127.0.0.1:6379/14"
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        reason = "no Redis on 127.0.0.1:6379"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+    redis = local_redis(url)
     staging = public_cache.RedisStore(url, "postgresql://db/staging")
     production = public_cache.RedisStore(url, "postgresql://db/production")
     try:
@@ -143,7 +136,7 @@ def test_databases_sharing_one_redis_never_see_each_others_pages():
         assert staging.get_many(["htx:public:p:1:vi"]) == ["staging page"]
         assert production.get_many(["htx:public:p:1:vi"]) == [None]
     finally:
-        redis.Redis.from_url(url).flushdb()
+        redis.flushdb()
 
 
 def test_a_change_nobody_announced_shows_after_the_recheck(app, client, lot):

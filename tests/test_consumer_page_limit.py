@@ -1,11 +1,9 @@
 """The public pages' rate limit (trace.resolver.limit): counted once per request, in the
 same round trip as the cached page's read, per client address, in memory or in Redis."""
 
-import os
-
 import pytest
 
-from tests.consumer_helpers import in_english, make_lot, page
+from tests.consumer_helpers import in_english, local_redis, make_lot, page
 from trace.services import public_cache
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
@@ -19,14 +17,7 @@ def lot(farm):
 @pytest.fixture
 def redis_store(app):
     """The app's page store in a real Redis (database 13), emptied afterwards."""
-    redis = pytest.importorskip("redis")
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        reason = "no Redis on 127.0.0.1:6379"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+    local_redis(REDIS_URL)
     store = public_cache.RedisStore(REDIS_URL, app.config["SQLALCHEMY_DATABASE_URI"])
     app.extensions["htx_public_cache"] = store
     yield store
