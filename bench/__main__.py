@@ -189,7 +189,7 @@ def build_world(sizes: Sizes, hasher: Hasher) -> World:
     world.trace = trace_graph(factory, sizes.trace_batches, sizes.trace_events)
     world.capture = capture_lots(factory, sizes)
     world.listing = listing_stream(factory, sizes)
-    click.echo("Loading the last rows, then ANALYZE…", err=True)
+    click.echo("Loading the last rows, then VACUUM (ANALYZE)…", err=True)
     loader.finish()
     world.counts, world.seconds = dict(loader.counts), time.perf_counter() - started
     rows = ", ".join(f"{table} {count:,}" for table, count in world.counts.items() if count)

@@ -5,12 +5,13 @@ The app runs behind a real HTTP server in a thread; the browser is Debian's
 the tests skip, except under CI, where that is a failure.
 """
 
-import os
 import threading
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
+
+from tests.missing import unavailable
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -29,10 +30,7 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 def browser():
     """Debian's Chromium, headless; skipped where it is missing, except under CI."""
     if not Path(CHROMIUM).exists():
-        reason = f"{CHROMIUM} is missing (apt-get install -y --no-install-recommends chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+        unavailable(f"{CHROMIUM} is missing (apt-get install -y --no-install-recommends chromium)")
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)

@@ -4,15 +4,14 @@ Lots are made through the API (the ``farm`` fixture); the few states the API can
 reach yet (a recall, unit codes) are set in the database, as the helpers say.
 """
 
-import os
-
-import pytest
+import redis
 from flask_babel import gettext
 from markupsafe import escape
 from sqlalchemy import select, update
 
 from core.extensions import db
 from core.i18n import LOCALE_SESSION_KEY
+from tests.missing import unavailable
 from tests.trace_helpers import GTIN
 from trace.codes import new_public_code
 from trace.models import Batch, BatchStatus, Scan, UnitCode
@@ -99,13 +98,9 @@ def pack_from(buyer, lot: dict, days_ago: int = 2) -> dict:
 
 def local_redis(url: str):
     """A client of the local Redis at ``url``; the test is skipped without one (failed under CI)."""
-    redis = pytest.importorskip("redis")
     client = redis.Redis.from_url(url, socket_connect_timeout=1)
     try:
         client.ping()
     except redis.RedisError:
-        reason = "no Redis on 127.0.0.1:6379"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+        unavailable(f"no Redis answers at {url}")
     return client

@@ -5,7 +5,6 @@ Without those tools the tests skip, except under CI, where they fail.
 """
 
 import io
-import os
 import re
 import shutil
 import subprocess
@@ -18,6 +17,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from registry.models import Organization
+from tests.missing import unavailable
 from tests.trace_helpers import GTIN
 from trace.models import Batch, Product, UnitCode
 from trace.services import labels
@@ -27,13 +27,6 @@ STANDARDS = Path(__file__).resolve().parents[2] / "shared" / "standards" / "gs1"
 CROCKFORD_URI = re.compile(r"^(?P<base>.+)/q/(?P<code>[0-9A-HJKMNP-TV-Z]{13})$")
 
 COFFEE = "Cà phê nhân xanh Robusta"
-
-
-def unavailable(reason: str):
-    """Skip for want of a tool, or fail under CI where every tool must be there."""
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (required under CI)")
-    pytest.skip(reason)
 
 
 def require_tool(name: str, package: str) -> str:

@@ -3,13 +3,13 @@
 import threading
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import update
 
 from core.extensions import db
 from core.idempotency import IdempotencyRecord
 from registry.models import Organization
 from tests.conftest import GIA_LAI_COMMUNES, row_count
+from tests.missing import needs_postgres
 
 PAYLOAD = {
     "kind": "enterprise",
@@ -20,8 +20,7 @@ PAYLOAD = {
 
 
 def test_concurrent_retries_create_one_organization(app, world, token_for, is_postgres):
-    if not is_postgres:
-        pytest.skip("SQLite serialises writers; the race is a PostgreSQL concern")
+    needs_postgres(is_postgres, "SQLite serialises writers; the race is a PostgreSQL concern")
     headers = {**token_for(world["users"]["department"]), "Idempotency-Key": "race-1"}
     results: list[tuple[int, dict]] = []
     start = threading.Barrier(50)

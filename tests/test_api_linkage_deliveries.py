@@ -5,11 +5,10 @@ contracts, and two enterprises racing for the last kilograms of a lot.
 import threading
 from datetime import timedelta
 
-import pytest
-
 from linkage.models import Delivery
 from tests.conftest import row_count
 from tests.linkage_helpers import TODAY, contract_body
+from tests.missing import needs_postgres
 
 
 def _harvested_lot(farm, quantity=1000):
@@ -136,8 +135,7 @@ def test_delivery_on_an_unsigned_contract_is_refused(linkage, farm, world):
 def test_two_enterprises_race_for_the_last_kilograms(
     app, linkage, farm, world, token_for, is_postgres
 ):
-    if not is_postgres:
-        pytest.skip("SQLite serialises writers; the race is a PostgreSQL concern")
+    needs_postgres(is_postgres, "SQLite serialises writers; the race is a PostgreSQL concern")
     first = linkage.signed_contract("HĐ-X")
     ent_y = token_for(world["users"]["ent_y"])
     other = linkage.call(

@@ -12,6 +12,7 @@ from core.extensions import db
 from linkage.models import Contract, ContractParty
 from tests.conftest import row_count
 from tests.linkage_helpers import contract_body
+from tests.missing import needs_postgres
 from trace.models import Batch, EventLine, TraceEvent
 from trace.services.quantities import held_quantities
 
@@ -20,8 +21,7 @@ CLIENTS = 50
 
 @pytest.fixture(autouse=True)
 def _postgres_only(is_postgres):
-    if not is_postgres:
-        pytest.skip("SQLite serialises writers; the races are a PostgreSQL concern")
+    needs_postgres(is_postgres, "SQLite serialises writers; the races are a PostgreSQL concern")
 
 
 def race(app, requests: list[tuple[str, dict, dict]]) -> list[tuple[int, dict, bool]]:

@@ -28,6 +28,7 @@ from core.extensions import db
 from registry.models import MemberHousehold
 from tests.conftest import GIA_LAI_COMMUNES, PASSWORD, row_count
 from tests.epcis_helpers import require_standards
+from tests.missing import needs_postgres
 from trace.models import TraceEvent
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -38,8 +39,7 @@ EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 
 @pytest.fixture(autouse=True)
 def _postgres_only(is_postgres):
-    if not is_postgres:
-        pytest.skip("needs gunicorn on a PostgreSQL database (TEST_DATABASE_URL)")
+    needs_postgres(is_postgres, "needs gunicorn on a PostgreSQL database (TEST_DATABASE_URL)")
 
 
 def _free_port() -> int:

@@ -4,10 +4,10 @@ overdraw them."""
 
 import threading
 
-import pytest
 import sqlalchemy as sa
 
 from core.extensions import db
+from tests.missing import needs_postgres
 from tests.test_epcis_capture import (  # noqa: F401 - fixtures used by name
     _standards,
     base,
@@ -92,8 +92,7 @@ def test_a_document_is_checked_in_the_same_queries_however_long(
 
 
 def test_concurrent_captures_and_shipments_never_overdraw_a_lot(app, farm, world, is_postgres):
-    if not is_postgres:
-        pytest.skip("SQLite serialises writers; the race is a PostgreSQL concern")
+    needs_postgres(is_postgres, "SQLite serialises writers; the race is a PostgreSQL concern")
     site, product = farm.site(), farm.product()
     lots = [farm.batch(product["id"], 100), farm.batch(product["id"], 100)]
     for lot in lots:
@@ -142,8 +141,7 @@ def test_concurrent_captures_and_shipments_never_overdraw_a_lot(app, farm, world
 def test_a_capture_waits_for_a_lot_another_writer_has_locked(app, farm, world, is_postgres):
     """The lots are locked before their quantities are read: a capture started while another
     writer holds a lot sees what that writer committed, not what it read before."""
-    if not is_postgres:
-        pytest.skip("SQLite has no row locks")
+    needs_postgres(is_postgres, "SQLite has no row locks")
     site, product = farm.site(), farm.product()
     lot = farm.batch(product["id"], 100)
     farm.harvest(lot["id"], site["id"])

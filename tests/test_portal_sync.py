@@ -15,6 +15,7 @@ from portal.adapters import adapter_for
 from portal.models import OutboxRecord, OutboxStatus, RecordKind
 from portal.services import outbox, worker
 from tests.epcis_helpers import schema_errors, supply_chain
+from tests.missing import needs_postgres
 from tests.portal_helpers import TOKEN, outbox_counts, sync_until_settled
 from trace.models import Product, Site, TraceEvent
 
@@ -227,8 +228,7 @@ def test_no_endpoint_is_a_clear_error(app, runner, portal_config):
 
 
 def test_two_workers_never_send_the_same_row(app, chain, stand_in, portal_config, is_postgres):
-    if not is_postgres:
-        pytest.skip("SKIP LOCKED needs PostgreSQL; on SQLite one worker runs at a time")
+    needs_postgres(is_postgres, "SKIP LOCKED needs PostgreSQL; on SQLite one worker runs at a time")
     with app.app_context():
         outbox.enqueue("epcis", (RecordKind.EVENT,))
         db.session.commit()

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from core.extensions import db
+from tests.missing import needs_postgres
 from trace.models import EventLine, TraceEvent
 
 
@@ -83,8 +84,7 @@ def test_a_deleted_event_is_reported(app, runner, shipped):
 
 def test_concurrent_shipments_never_oversell(app, farm, world, client, is_postgres):
     """20 clients race for the last 100 kg: exactly 10 shipments of 10 kg succeed."""
-    if not is_postgres:
-        pytest.skip("SQLite serialises writers; the race is a PostgreSQL concern")
+    needs_postgres(is_postgres, "SQLite serialises writers; the race is a PostgreSQL concern")
     product, site = farm.product(), farm.site()
     batch = farm.batch(product["id"], 100)
     farm.harvest(batch["id"], site["id"])

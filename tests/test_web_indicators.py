@@ -9,7 +9,6 @@ PDF's text is read with poppler's pdftotext; every chart is parsed as XML.
 
 import csv
 import io
-import os
 import re
 import shutil
 import subprocess
@@ -23,6 +22,7 @@ from markupsafe import escape
 from core.extensions import db
 from indicators.services.rates import definitions
 from registry.models import OrgRating, Rating
+from tests.missing import unavailable
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -237,10 +237,7 @@ def test_lists_download_as_xlsx_and_csv(department, dash_scenario):
 def test_printed_report_is_in_vietnamese(department, dash_scenario, tmp_path):
     pdftotext = shutil.which("pdftotext")
     if pdftotext is None:
-        reason = "pdftotext is missing (apt-get install -y poppler-utils)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+        unavailable("pdftotext is missing (apt-get install -y poppler-utils)")
     response = department.get("/indicators/report.pdf?lang=en")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     (tmp_path / "report.pdf").write_bytes(response.data)

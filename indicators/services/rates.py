@@ -250,15 +250,14 @@ def _batch_counts(query: IndicatorQuery, by_month: bool, orgs):
     start, end = query.period
     traced = Batch.traced.is_(True)
     month = month_of(batch_day).label("month")
-    kg = batch_kg
     stmt = select(
         Batch.product_id.label("product_id"),
         *([month] if by_month else []),
         func.count().label("batches"),
         func.count(case((traced, 1))).label("traced"),
         # Stored as double precision: several times faster to sum than NUMERIC.
-        func.coalesce(func.sum(kg), 0).label("kg"),
-        func.coalesce(func.sum(case((traced, kg))), 0).label("traced_kg"),
+        func.coalesce(func.sum(batch_kg), 0).label("kg"),
+        func.coalesce(func.sum(case((traced, batch_kg))), 0).label("traced_kg"),
     ).where(in_period(start, end))
     if orgs is not None:
         stmt = stmt.where(Batch.organization_id.in_(orgs))

@@ -1,10 +1,11 @@
 """Genealogy: one step back or forward, and full traces by a recursive query in the database.
 
 Two shapes of the same trace: ``trace_batch`` (plain records, for the chain page and recalls)
-and ``trace_json`` (the API's JSON text). On PostgreSQL ``trace_json`` is one statement that
-walks the links once and writes every batch, link and shipment as JSON text in the database;
-Python only adds each batch's depth (a breadth-first walk over the links' ids) and joins the
-parts, so a 10,000-lot trace never becomes 30,000 Python objects.
+and ``trace_json`` (the API's JSON text). On PostgreSQL the database writes every batch, link
+and shipment as JSON text: one statement walks the links (writing theirs), then the batches'
+and the shipments' statements run at once on two connections. Python only adds each batch's
+depth (a breadth-first walk over the links' ids) and joins the parts, so a 10,000-lot trace
+never becomes 30,000 Python objects.
 """
 
 import json
@@ -274,7 +275,7 @@ def trace_json(
     root = get_batch(user, batch_id)
     if db.session.get_bind().dialect.name != "postgresql":
         return json.dumps(as_dict(_trace_of(root, direction, max_depth)))
-    near, far = _ends_named(direction)
+    near, far = (column.name for column in _ends(direction))
     recursion = "" if max_depth == 1 else _RECURSION.format(near=near, far=far)
     walk = _WALK_SQL.format(near=near, recursion=recursion)
     starts, ends, links = db.session.execute(text(walk), {"root": root.id}).one()
@@ -307,10 +308,6 @@ def _on_second_connection(engine, sql: str, params: dict) -> Future:
             return connection.execute(text(sql), params).scalar()
 
     return _SECOND_CONNECTION.submit(run)
-
-
-def _ends_named(direction: str) -> tuple[str, str]:
-    return ("parent_id", "child_id") if direction == "forward" else ("child_id", "parent_id")
 
 
 def _walk(root_id: int, starts: list, ends: list, direction: str) -> dict[int, int]:

@@ -22,6 +22,9 @@ Two checks keep it fresh:
   kept in the database). This catches what no version announced — an event
   stored by a path that does not ``touch`` — within those seconds.
 
+The store also keeps the public pages' rate-limit counts (``trace.resolver.limit``), so a
+cached page is counted and read in one round trip.
+
 Entries also expire after ``PUBLIC_PAGE_CACHE_SECONDS``. Without Redis, versions
 live in each process: a bump reaches the other workers through their recheck.
 """
@@ -279,25 +282,19 @@ class Entry:
             return None
 
 
-def _read(cache, keys: list[str]) -> list:
-    return cache.get_many(keys)
-
-
 def _versions(values: list[str | None]) -> str:
     return ",".join(value or "0" for value in values)
 
 
-def fresh_page(
-    batch_id: int, variant: str, lots: list[int], read: Callable | None = None
-) -> str | None:
+def fresh_page(batch_id: int, variant: str, lots: list[int], read: Callable) -> str | None:
     """The kept page, if no version of the lineage ``lots`` changed since the database
     last confirmed it, less than ``PUBLIC_PAGE_RECHECK_SECONDS`` ago; else None.
 
-    One round trip to the store, none to the database. ``read(store, keys)`` reads the
-    values (the resolver's rate limit counts the request in that same round trip).
+    One round trip to the store, none to the database: ``read(store, keys)`` reads the
+    values (``trace.resolver.limit.read`` counts the request in that same round trip).
     """
     keys = [_entry_key(batch_id, variant), *map(_version_key, lots)]
-    values = (read or _read)(store(), keys)
+    values = read(store(), keys)
     entry = Entry.loads(values[0])
     if entry is None or entry.lots != lots or entry.versions != _versions(values[1:]):
         return None
