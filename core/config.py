@@ -84,6 +84,8 @@ class Config:
     # (events, recalls, invalidate_lots) are seen at once; this bounds the others, as the
     # pages' own max-age=60 does for proxies.
     PUBLIC_PAGE_RECHECK_SECONDS = float(_env("PUBLIC_PAGE_RECHECK_SECONDS", "60"))
+    # Repeat views of a lot's cached page answered before Flask (trace.resolver.front).
+    PUBLIC_PAGE_FRONT = _env("PUBLIC_PAGE_FRONT", "1") not in ("0", "false", "no")
     # Scans of lot codes written in batches by each worker (trace.services.scans); 0: at once.
     SCAN_BUFFER_SIZE = int(_env("SCAN_BUFFER_SIZE", "200"))
     SCAN_BUFFER_SECONDS = float(_env("SCAN_BUFFER_SECONDS", "2"))

@@ -27,14 +27,14 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     app.url_map.converters["int"] = IdConverter  # before any route is added
     _load_config(app, config)
     _refuse_default_secret(app)
-    if app.config.get("PROXY_COUNT"):
-        count = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
     _register_extensions(app)
     _register_features(app)
     register_error_handlers(app)
     register_security(app)
+    if app.config.get("PROXY_COUNT"):  # outermost, so every layer sees the client's address
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     return app
 
 
@@ -97,6 +97,7 @@ def _register_features(app: Flask) -> None:
 
     registry_views.register(app)
     app.register_blueprint(trace_resolver.bp)
+    trace_resolver.install_front(app)
     app.register_blueprint(trace_views.bp)
     app.register_blueprint(linkage_views.bp)
     backup.register(app)

@@ -89,24 +89,40 @@ def _policy_for(response) -> str:
         html = response.get_data(as_text=True)
         scripts = [sha256_source(body) for body in inline_blocks(html, "script")]
         return content_security_policy(["'unsafe-inline'"], scripts)
-    policy = current_app.extensions.get("csp_policy")
+    return default_policy(current_app)
+
+
+def default_policy(app: Flask) -> str:
+    """The CSP of every page but the API docs (built once per process)."""
+    policy = app.extensions.get("csp_policy")
     if policy is None:  # the templates' inline styles are hashed once per process
-        styles = _template_style_hashes(current_app)
-        policy = current_app.extensions["csp_policy"] = content_security_policy(styles, [])
+        styles = _template_style_hashes(app)
+        policy = app.extensions["csp_policy"] = content_security_policy(styles, [])
     return policy
 
 
-def add_security_headers(response):
-    """after_request: the headers every response carries."""
-    response.headers.setdefault("Content-Security-Policy", _policy_for(response))
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if request.is_secure:
+def page_headers(app: Flask, secure: bool, policy: str | None = None) -> list[tuple[str, str]]:
+    """The security headers of a response, in the order they are sent: ``policy`` is its CSP
+    (by default that of every page but the API docs); ``secure``: the request came over
+    HTTPS."""
+    headers = [
+        ("Content-Security-Policy", policy or default_policy(app)),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ]
+    if secure:
         # Only over HTTPS (ProxyFix makes it so behind nginx): a browser ignores it on
         # plain HTTP, and sending it on a laptop run would pin localhost to HTTPS.
-        response.headers.setdefault("Strict-Transport-Security", _HSTS)
+        headers.append(("Strict-Transport-Security", _HSTS))
+    return headers
+
+
+def add_security_headers(response):
+    """after_request: the headers every response carries (unless the view set its own)."""
+    for name, value in page_headers(current_app, request.is_secure, _policy_for(response)):
+        response.headers.setdefault(name, value)
     return response
 
 

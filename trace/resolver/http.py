@@ -24,15 +24,19 @@ PRODUCT_CACHE = "public, max-age=300"
 PERSONAL_CACHE = "private, no-cache"  # a response that sets the language cookie
 NO_STORE = "no-store"
 _JSON_TYPES = (LINKSET_MEDIA_TYPE, "application/json")
+CORS_HEADERS = (
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS"),
+    ("Access-Control-Allow-Headers", "Accept, Accept-Language, If-None-Match"),
+    ("Access-Control-Expose-Headers", "Link, ETag, Location, Content-Language"),
+)
 
 
 def add_cors(response: Response) -> Response:
     """Let any web page read our answers (GS1 resolvers SHALL support CORS)."""
     headers = response.headers
-    headers["Access-Control-Allow-Origin"] = "*"
-    headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
-    headers["Access-Control-Allow-Headers"] = "Accept, Accept-Language, If-None-Match"
-    headers["Access-Control-Expose-Headers"] = "Link, ETag, Location, Content-Language"
+    for name, value in CORS_HEADERS:
+        headers[name] = value
     if request.method == "OPTIONS":
         headers["Access-Control-Max-Age"] = "86400"
     headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -89,19 +93,24 @@ def day_formatter():
     return day
 
 
-def raw_path() -> str:
+def raw_path(environ=None) -> str:
     """The request path as the client sent it, still percent-encoded (``%2F`` stays one char).
 
-    gunicorn and werkzeug give the raw URI in ``RAW_URI``/``REQUEST_URI``; without
-    them, the decoded path is the best there is.
+    ``environ``: the WSGI environ (by default the current request's). gunicorn and
+    werkzeug give the raw URI in ``RAW_URI``/``REQUEST_URI``; without them, the decoded
+    path is the best there is.
     """
-    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if environ is None:
+        environ = request.environ
+        if not (environ.get("RAW_URI") or environ.get("REQUEST_URI")):
+            return request.path
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
     if not raw:
-        return request.path
+        return "/" + environ.get("PATH_INFO", "").lstrip("/")
     path = raw.split("?", 1)[0].split("#", 1)[0]
     if "://" in path:  # an absolute-form request line
         path = "/" + path.split("://", 1)[1].partition("/")[2]
-    root = request.script_root
+    root = environ.get("SCRIPT_NAME", "").rstrip("/")
     return path[len(root) :] if root and path.startswith(root) else path
 
 

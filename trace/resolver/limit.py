@@ -17,6 +17,9 @@ from trace.services import public_cache
 
 WINDOW_SECONDS = 60
 _PENDING = "public_limit_counter"
+# In the WSGI environ: the count the page front (``trace.resolver.front``) already made for
+# this request before handing it on to Flask.
+COUNTED = "htx.public_count"
 
 
 def limited(view):
@@ -28,7 +31,11 @@ def limited(view):
 
     @wraps(view)
     def counted(*args, **kwargs):
-        setattr(g, _PENDING, _counter())
+        already = request.environ.get(COUNTED)
+        if already is None:
+            setattr(g, _PENDING, counter_key(request.remote_addr))
+        else:
+            _enforce(already)
         response = view(*args, **kwargs)
         check()
         return response
@@ -54,11 +61,17 @@ def read(cache, keys: list[str]) -> list:
     return values
 
 
-def _counter() -> str:
+def counter_key(address: str | None) -> str:
+    """The key of this minute's count of the client at ``address``."""
     window = int(time.time() // WINDOW_SECONDS)
-    return f"limit:{request.remote_addr}:{window}"
+    return f"limit:{address}:{window}"
+
+
+def over_limit(count: int) -> bool:
+    """Whether a client that has made ``count`` requests this minute is refused."""
+    return count > current_app.config["PUBLIC_RATE_LIMIT"]
 
 
 def _enforce(count: int) -> None:
-    if count > current_app.config["PUBLIC_RATE_LIMIT"]:
+    if over_limit(count):
         abort(429)

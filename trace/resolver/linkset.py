@@ -142,6 +142,11 @@ def find_link(anchors: list[Anchor], link_type: str) -> Link | None:
     return next((link for a in anchors for link in a.links if link.rel == link_type), None)
 
 
+def linkset_href(anchor: Anchor) -> str:
+    """The URI of an anchor's linkset."""
+    return f"{anchor.uri}?linkType=linkset"
+
+
 def link_header(anchor: Anchor, linkset_href: str) -> str:
     """The ``Link`` header of a resolved URI: its linkset, then its typed links."""
     parts = [f'<{linkset_href}>; rel="linkset"; type="{LINKSET_MEDIA_TYPE}"; title="Linkset"']

@@ -160,6 +160,16 @@ _REMEMBERED_SIZE = 20_000
 _LOCK = threading.Lock()
 
 
+def code_key(code: str) -> str:
+    """The key of a public code (normalised) in ``remembered`` and the page cache."""
+    return f"q:{code}"
+
+
+def link_key(link: DigitalLink) -> str:
+    """The key of a Digital Link's identifiers in ``remembered`` and the page cache."""
+    return f"01:{link.gtin}/{link.cpv}/{link.lot}/{link.serial}"
+
+
 def remembered(key: str) -> tuple[Resolved, list[int]] | None:
     """What ``key`` (the request's identifier) resolved to last, with the lot's lineage."""
     with _LOCK:

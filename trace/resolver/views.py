@@ -27,13 +27,12 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from markupsafe import Markup, escape
 
 from core.errors import error_body
 from core.extensions import db
 from core.i18n import LOCALE_SESSION_KEY
 from trace.models import Product
-from trace.resolver import http, images, limit, lookup, pages
+from trace.resolver import http, images, limit, lookup, pages, slots
 from trace.resolver.identifiers import (
     Malformed,
     check_attributes,
@@ -50,6 +49,7 @@ from trace.resolver.linkset import (
     find_link,
     link_header,
     linkset_document,
+    linkset_href,
     lot_anchors,
     normalise_link_type,
     product_anchor,
@@ -72,7 +72,7 @@ def by_code(code):
         check_attributes(request.args)
     except Malformed as exc:
         return _malformed(exc)
-    return _resolve(f"q:{code}", lambda: lookup.by_code(code))
+    return _resolve(lookup.code_key(code), lambda: lookup.by_code(code))
 
 
 @bp.get("/01/<path:rest>", strict_slashes=False)
@@ -87,8 +87,7 @@ def digital_link(rest):
     if link.cpv is None and link.lot is None and link.serial is None:
         limit.check()
         return _product_level(pages.product_by_gtin(link.gtin))
-    key = f"01:{link.gtin}/{link.cpv}/{link.lot}/{link.serial}"
-    return _resolve(key, lambda: lookup.by_link(link))
+    return _resolve(lookup.link_key(link), lambda: lookup.by_link(link))
 
 
 def _resolve(key: str, find):
@@ -137,8 +136,7 @@ def _consumer_page(key: str, found: Resolved):
 
 
 def _variant() -> str:
-    """What a cached page differs by: the language and the Vietnam day."""
-    return f"{get_locale()}:{scans.vietnam_day(datetime.now(UTC)).isoformat()}"
+    return public_cache.page_variant(str(get_locale()))
 
 
 def _page_response(found: Resolved, html: str):
@@ -160,12 +158,7 @@ def _page_response(found: Resolved, html: str):
     html = _filled(html, found, stats)
     cache = http.PERSONAL_CACHE if language else (http.UNIT_CACHE if unit else http.LOT_CACHE)
     anchor = lot_anchors(found, unit, found.has_certificates)[0]
-    return http.html_response(html, cache, link_header(anchor, _linkset_href(anchor)))
-
-
-def _slot(name: str) -> Markup:
-    # A comment: text people type is escaped, so it can never make (or break) a marker.
-    return Markup(f"<!--htx:{name}-->")  # noqa: S704 - our own names, never user text
+    return http.html_response(html, cache, link_header(anchor, linkset_href(anchor)))
 
 
 def _render_lot(batch_id: int, helpers: dict) -> str:
@@ -175,26 +168,23 @@ def _render_lot(batch_id: int, helpers: dict) -> str:
         "public/lot.html",
         page=page,
         image=images.image_url(page.product),
-        slot=_slot,
-        **{**helpers, "lang_url": lambda code: _slot(f"lang:{code}")},
+        slot=slots.slot,
+        **{**helpers, "lang_url": lambda code: slots.slot(f"lang:{code}")},
     )
 
 
 def _filled(html: str, found: Resolved, stats) -> str:
     """The cached page with this request's language links and, for an item, its own parts."""
     unit = found.unit
-    parts = {f"lang:{code}": escape(http.with_language(code)) for code in _languages()}
-    parts["code"] = escape(unit.public_code if unit else found.public_code)
+    parts = slots.lot_parts(
+        unit.public_code if unit else found.public_code, _languages(), http.with_language
+    )
     if unit is not None:
-        parts["alert"] = get_template_attribute("public/_unit.html", "alert")(stats)
-        parts["item"] = get_template_attribute("public/_unit.html", "item")(unit)
+        parts["alert"] = str(get_template_attribute("public/_unit.html", "alert")(stats))
+        parts["item"] = str(get_template_attribute("public/_unit.html", "item")(unit))
         day = http.day_formatter()
-        parts["scans"] = get_template_attribute("public/_unit.html", "scans")(stats, day)
-    else:
-        parts.update(alert="", item="", scans="")
-    for name, value in parts.items():
-        html = html.replace(f"<!--htx:{name}-->", str(value))
-    return html
+        parts["scans"] = str(get_template_attribute("public/_unit.html", "scans")(stats, day))
+    return slots.filled(html, parts)
 
 
 def _languages() -> tuple[str, ...]:
@@ -226,11 +216,7 @@ def _product_level(product: Product | None):
         **_helpers(),
     )
     cache = http.PERSONAL_CACHE if language else http.PRODUCT_CACHE
-    return http.html_response(html, cache, link_header(anchor, _linkset_href(anchor)))
-
-
-def _linkset_href(anchor: Anchor) -> str:
-    return f"{anchor.uri}?linkType=linkset"
+    return http.html_response(html, cache, link_header(anchor, linkset_href(anchor)))
 
 
 def _linkset(anchors: list[Anchor], cache_control: str):
@@ -246,7 +232,7 @@ def _linkset(anchors: list[Anchor], cache_control: str):
 
 def _redirect(href: str, anchor: Anchor):
     response = redirect(http.passed_on(href), 307)
-    response.headers["Link"] = link_header(anchor, _linkset_href(anchor))
+    response.headers["Link"] = link_header(anchor, linkset_href(anchor))
     response.headers["Cache-Control"] = http.LOT_CACHE
     response.vary.add("Accept")
     return response

@@ -36,6 +36,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from flask import current_app, has_app_context
 from sqlalchemy import ForeignKey, Integer, bindparam, event, func, select
@@ -45,6 +46,7 @@ from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from core.extensions import db
 from trace.models import BatchLink, EventLine, TraceEvent
+from trace.services import scans
 
 log = logging.getLogger(__name__)
 _EXTENSION = "htx_public_cache"
@@ -284,6 +286,12 @@ class Entry:
 
 def _versions(values: list[str | None]) -> str:
     return ",".join(value or "0" for value in values)
+
+
+def page_variant(locale: str) -> str:
+    """What a kept page differs by besides its lot: the language and the Vietnam day
+    (certificates expire at midnight)."""
+    return f"{locale}:{scans.vietnam_day(datetime.now(UTC)).isoformat()}"
 
 
 def fresh_page(batch_id: int, variant: str, lots: list[int], read: Callable) -> str | None:

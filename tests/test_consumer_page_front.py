@@ -1,0 +1,190 @@
+"""The page front (trace.resolver.front): repeat views of a lot's cached page answered before
+Flask, with the same bytes and headers, the scan recorded and the request counted once;
+everything else handed on to the views."""
+
+import pytest
+
+from tests.consumer_helpers import (
+    PHONE_UA,
+    add_unit,
+    in_english,
+    local_redis,
+    make_lot,
+    page,
+    scan_rows,
+)
+from trace.resolver import front, limit
+from trace.services import public_cache
+
+
+@pytest.fixture
+def lot(farm):
+    return make_lot(farm)
+
+
+@pytest.fixture
+def views_calls(app):
+    """The public pages' requests that reached Flask's own ``wsgi_app`` (the front answered
+    the others)."""
+    found = app.wsgi_app
+    while not isinstance(found, front.PageFront):
+        found = found.app  # ProxyFix, when PROXY_COUNT is set
+    inner, calls = found.wsgi_app, []
+
+    def counted(environ, start_response):
+        if environ["PATH_INFO"].startswith(("/q/", "/01/")):
+            calls.append(environ["PATH_INFO"])
+        return inner(environ, start_response)
+
+    found.wsgi_app = counted
+    yield calls
+    found.wsgi_app = inner
+
+
+def _same_response(first, second) -> None:
+    assert first.status_code == second.status_code == 200
+    assert first.get_data() == second.get_data()
+    headers = [sorted((k, v) for k, v in r.headers.items() if k != "Date") for r in (first, second)]
+    assert headers[0] == headers[1]
+    assert "Date" in second.headers
+
+
+def test_a_repeat_view_is_answered_by_the_front_with_the_views_bytes_and_headers(
+    app, client, lot, views_calls
+):
+    path = f"/q/{lot['code']}"
+    rendered = page(client, path)  # first view: the views render and remember it
+    assert views_calls == [path]
+    repeat = page(client, path)
+    assert views_calls == [path]  # the front answered
+    _same_response(rendered, repeat)
+    assert lot["batch"]["lot_code"] in repeat.get_data(as_text=True)
+    # The same page with the front switched off, straight from the views.
+    app.config["PUBLIC_PAGE_FRONT"] = False
+    try:
+        plain = page(client, path)
+    finally:
+        app.config["PUBLIC_PAGE_FRONT"] = True
+    assert views_calls == [path, path]
+    _same_response(plain, repeat)
+
+
+def test_front_and_views_answer_alike_for_a_digital_link(client, lot, views_calls):
+    path = f"/01/{lot['product']['gtin']}/10/{lot['batch']['lot_code']}"
+    rendered = page(client, path)
+    repeat = page(client, path + "/")  # a trailing slash is tolerated
+    assert views_calls == [path]
+    assert rendered.get_data() != b""
+    assert repeat.headers["ETag"] == rendered.headers["ETag"]
+    _same_response(rendered, repeat)
+
+
+def test_each_view_through_the_front_is_a_scan_and_bots_are_not(app, client, lot, views_calls):
+    path = f"/q/{lot['code']}"
+    page(client, path)
+    page(client, path)
+    page(client, path, **{"User-Agent": "facebookexternalhit/1.1"})
+    page(client, path, Purpose="prefetch")
+    assert views_calls == [path]
+    scans = scan_rows(app)
+    assert len(scans) == 2
+    assert {(s.batch_id, s.unit_id, s.user_agent, s.language) for s in scans} == {
+        (lot["batch"]["id"], None, "android/chrome", "vi")
+    }
+
+
+def test_the_front_counts_each_request_once_against_the_limit(app, client, lot, views_calls):
+    app.config["PUBLIC_RATE_LIMIT"] = 3
+    try:
+        path = f"/q/{lot['code']}"
+        statuses = [page(client, path).status_code for _ in range(4)]
+        assert statuses == [200, 200, 200, 429]
+        # The 429 was counted by the front and rendered by the views, without a second count.
+        assert views_calls == [path, path]
+        with app.app_context():
+            store = public_cache.store()
+            count, _ = store.counted_get_many(limit.counter_key("127.0.0.1"), 60, [])
+        assert count == 5  # four requests, and the probe just made
+    finally:
+        app.config["PUBLIC_RATE_LIMIT"] = 120
+
+
+def test_a_changed_lot_is_rendered_again_by_the_views(client, farm, lot, views_calls):
+    path = f"/q/{lot['code']}"
+    before = page(client, path)
+    farm.ship(lot["batch"]["id"], 100, farm.world["ent_x"], reference=None)
+    after = page(client, path)
+    assert views_calls == [path, path]  # the version moved: the front handed it on
+    assert after.headers["ETag"] != before.headers["ETag"]
+    again = page(client, path)
+    assert views_calls == [path, path]
+    _same_response(after, again)
+
+
+@pytest.mark.parametrize(
+    "how", ["query", "cookie", "conditional", "json", "head", "malformed", "unknown"]
+)
+def test_what_the_front_hands_on_to_the_views(app, client, lot, views_calls, how):
+    path = f"/q/{lot['code']}"
+    first = page(client, path)
+    assert views_calls == [path]
+    if how == "query":
+        response = page(client, path + "?17=271101")
+    elif how == "cookie":
+        in_english(client)
+        response = page(client, path)
+        assert response.headers["Content-Language"] == "en"
+    elif how == "conditional":
+        response = page(client, path, **{"If-None-Match": first.headers["ETag"]})
+        assert response.status_code == 304
+    elif how == "json":
+        response = page(client, path, Accept="application/linkset+json")
+        assert response.is_json
+    elif how == "head":
+        response = client.head(path, headers={"User-Agent": PHONE_UA})
+    elif how == "malformed":
+        response = page(client, "/q/ABC")
+        assert response.status_code == 400
+    elif how == "unknown":
+        response = page(client, "/q/0000000000000")
+        assert response.status_code == 404
+    assert response.status_code in (200, 304, 400, 404)
+    assert len(views_calls) == 2
+
+
+def test_an_items_page_is_left_to_the_views(app, client, lot, views_calls):
+    code = add_unit(app, lot["batch"]["id"])
+    path = f"/q/{code}"
+    first, second = page(client, path), page(client, path)
+    assert views_calls == [path, path]
+    assert first.status_code == second.status_code == 200
+
+
+def test_when_the_front_fails_the_views_answer(app, client, lot, views_calls, monkeypatch):
+    path = f"/q/{lot['code']}"
+    rendered = page(client, path)
+
+    def broken(*args):
+        raise RuntimeError("a fault in the front")
+
+    monkeypatch.setattr(front, "_body", broken)
+    answered = page(client, path)
+    assert views_calls == [path, path]
+    assert answered.get_data() == rendered.get_data()
+    assert len(scan_rows(app)) == 2  # no scan was recorded before the fault
+
+
+def test_the_front_reads_and_counts_in_redis(app, client, lot, views_calls):
+    url = "redis://127.0.0.1:6379/13"
+    local_redis(url)
+    store = public_cache.RedisStore(url, app.config["SQLALCHEMY_DATABASE_URI"])
+    app.extensions["htx_public_cache"] = store
+    try:
+        path = f"/q/{lot['code']}"
+        rendered, repeat = page(client, path), page(client, path)
+        assert views_calls == [path]
+        _same_response(rendered, repeat)
+        counters = store.redis.keys(f"{store.namespace}limit:*")
+        assert [int(store.redis.get(key)) for key in counters] == [2]
+    finally:
+        store.redis.flushdb()
