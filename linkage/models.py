@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -48,6 +49,13 @@ class ContractState(enum.StrEnum):
     TERMINATED = "terminated"
 
 
+# The states of a contract that is, was or will be in force (signed by every party).
+IN_FORCE_STATES = (ContractState.SIGNED, ContractState.COMPLETED, ContractState.TERMINATED)
+_MAY_BE_IN_FORCE = "superseded_at IS NULL AND state IN ({})".format(
+    ", ".join(f"'{state.value}'" for state in IN_FORCE_STATES)
+)
+
+
 class PriceMechanism(enum.StrEnum):
     """How the price is set (cơ chế giá)."""
 
@@ -63,6 +71,9 @@ class PartyRole(enum.StrEnum):
     COOPERATIVE = "cooperative"
 
 
+_CONFIRMED_COOPERATIVE = f"role = '{PartyRole.COOPERATIVE.value}' AND confirmed_at IS NOT NULL"
+
+
 class Contract(db.Model):
     """One version of a linkage contract; an amendment is a new version, the old kept."""
 
@@ -70,6 +81,17 @@ class Contract(db.Model):
     __table_args__ = (
         UniqueConstraint("lead_org_id", "number", "version"),
         Index("ix_contracts_state_dates", "state", "effective_from", "effective_to"),
+        # The contracts that can be in force (lifecycle.in_force_on), by their dates, with
+        # what the linkage rate reads of them: its set of linked cooperatives on a day comes
+        # from this index alone.
+        Index(
+            "ix_contracts_in_force",
+            "effective_to",
+            "effective_from",
+            postgresql_include=["lead_org_id", "ended_on"],
+            postgresql_where=text(_MAY_BE_IN_FORCE),
+            sqlite_where=text(_MAY_BE_IN_FORCE),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -130,7 +152,17 @@ class ContractParty(db.Model):
     """An organization party to a contract, its representative and its confirmation."""
 
     __tablename__ = "contract_parties"
-    __table_args__ = (UniqueConstraint("contract_id", "organization_id"),)
+    __table_args__ = (
+        UniqueConstraint("contract_id", "organization_id"),
+        # The cooperatives that confirmed each contract: the linkage rate's probe per contract.
+        Index(
+            "ix_contract_parties_confirmed_cooperative",
+            "contract_id",
+            postgresql_include=["organization_id"],
+            postgresql_where=text(_CONFIRMED_COOPERATIVE),
+            sqlite_where=text(_CONFIRMED_COOPERATIVE),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"))

@@ -13,6 +13,7 @@ from core.extensions import db, limiter
 from core.factory import create_app
 from registry.models import MemberHousehold, OrgKind, Role, User
 from registry.services import accounts, members, organizations, units
+from trace.resolver import limit
 
 pytest_plugins = [
     "tests.trace_helpers",
@@ -236,3 +237,11 @@ def row_count(model) -> int:
 
 
 __all__ = ["GIA_LAI_COMMUNES", "MemberHousehold", "OrgKind", "PASSWORD", "csrf_token", "row_count"]
+
+
+@pytest.fixture
+def one_limit_window(monkeypatch):
+    """The public pages' rate-limit window does not roll over during the test (a test that
+    counts up to the limit would otherwise fail when it runs across a minute's end)."""
+    window = limit.current_window()
+    monkeypatch.setattr(limit, "current_window", lambda: window)

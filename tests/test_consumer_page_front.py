@@ -93,7 +93,9 @@ def test_each_view_through_the_front_is_a_scan_and_bots_are_not(app, client, lot
     }
 
 
-def test_the_front_counts_each_request_once_against_the_limit(app, client, lot, views_calls):
+def test_the_front_counts_each_request_once_against_the_limit(
+    app, client, lot, views_calls, one_limit_window
+):
     app.config["PUBLIC_RATE_LIMIT"] = 3
     try:
         path = f"/q/{lot['code']}"

@@ -24,7 +24,9 @@ def redis_store(app):
     store.redis.flushdb()
 
 
-def test_cached_pages_count_once_each_and_other_clients_are_served(app, client, lot):
+def test_cached_pages_count_once_each_and_other_clients_are_served(
+    app, client, lot, one_limit_window
+):
     app.config["PUBLIC_RATE_LIMIT"] = 5
     try:
         in_english(client)
@@ -41,7 +43,9 @@ def test_cached_pages_count_once_each_and_other_clients_are_served(app, client, 
         app.config["PUBLIC_RATE_LIMIT"] = 120
 
 
-def test_redis_keeps_one_count_per_client_and_minute(app, client, lot, redis_store):
+def test_redis_keeps_one_count_per_client_and_minute(
+    app, client, lot, redis_store, one_limit_window
+):
     app.config["PUBLIC_RATE_LIMIT"] = 3
     try:
         in_english(client)

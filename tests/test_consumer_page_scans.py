@@ -113,7 +113,7 @@ def test_one_shopper_scanning_a_unit_often_is_not_a_counterfeit(app, client, lot
     assert 'id="counterfeit"' not in response.get_data(as_text=True)
 
 
-def test_rate_limit_only_after_a_high_burst(app, client, lot):
+def test_rate_limit_only_after_a_high_burst(app, client, lot, one_limit_window):
     in_english(client)
     path = f"/q/{lot['code']}"
     statuses = [page(client, path).status_code for _ in range(120)]

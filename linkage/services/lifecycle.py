@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_
 
 from linkage.labels import CONTRACT_STATUS_LABELS
-from linkage.models import Contract, ContractState
+from linkage.models import IN_FORCE_STATES, Contract, ContractState
 
 # (field or check, label): what Civil Code Art. 398 and Decree 98 ask a contract to name.
 REQUIRED_TERMS = [
@@ -65,9 +65,7 @@ def in_force_on(day):
     """SQL condition: signed by every party and in force on ``day`` (what the indicator counts)."""
     return and_(
         Contract.superseded_at.is_(None),
-        Contract.state.in_(
-            [ContractState.SIGNED, ContractState.COMPLETED, ContractState.TERMINATED]
-        ),
+        Contract.state.in_(IN_FORCE_STATES),
         Contract.effective_from <= day,
         Contract.effective_to >= day,
         or_(Contract.ended_on.is_(None), Contract.ended_on > day),

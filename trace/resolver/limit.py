@@ -61,10 +61,14 @@ def read(cache, keys: list[str]) -> list:
     return values
 
 
+def current_window() -> int:
+    """The number of the present window (minutes since the epoch)."""
+    return int(time.time() // WINDOW_SECONDS)
+
+
 def counter_key(address: str | None) -> str:
-    """The key of this minute's count of the client at ``address``."""
-    window = int(time.time() // WINDOW_SECONDS)
-    return f"limit:{address}:{window}"
+    """The key of this window's count of the client at ``address``."""
+    return f"limit:{address}:{current_window()}"
 
 
 def over_limit(count: int) -> bool:
