@@ -162,7 +162,9 @@ def test_an_items_page_is_left_to_the_views(app, client, lot, views_calls):
     assert first.status_code == second.status_code == 200
 
 
-def test_when_the_front_fails_the_views_answer(app, client, lot, views_calls, monkeypatch):
+def test_when_the_front_fails_the_views_answer(
+    app, client, lot, views_calls, monkeypatch, one_limit_window
+):
     path = f"/q/{lot['code']}"
     rendered = page(client, path)
 
@@ -174,6 +176,9 @@ def test_when_the_front_fails_the_views_answer(app, client, lot, views_calls, mo
     assert views_calls == [path, path]
     assert answered.get_data() == rendered.get_data()
     assert len(scan_rows(app)) == 2  # no scan was recorded before the fault
+    with app.app_context():
+        count, _ = public_cache.store().counted_get_many(limit.counter_key("127.0.0.1"), 60, [])
+    assert count == 3  # two requests, each counted once, and this probe
 
 
 def test_the_front_reads_and_counts_in_redis(app, client, lot, views_calls):

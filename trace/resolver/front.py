@@ -107,9 +107,9 @@ def _cached_lot_page(app: Flask, environ) -> tuple[str, list, bytes] | None:
         return values
 
     html = public_cache.fresh_page(found.id, public_cache.page_variant(locale), lots, read=read)
+    environ[limit.COUNTED] = counts[0]  # should the views answer after all: counted already
     if html is None or limit.over_limit(counts[0]):
-        environ[limit.COUNTED] = counts[0]  # the views render the page (or the 429)
-        return None
+        return None  # the views render the page (or the 429)
     body = _body(app, environ, found, html)
     headers = _headers(app, environ, found, locale, body)
     headers_in = EnvironHeaders(environ)
