@@ -21,7 +21,6 @@ ProxyFix, so it sees the client's address as the views do.
 
 import logging
 import re
-from urllib.parse import urlencode
 
 from flask import Flask
 from werkzeug.datastructures import EnvironHeaders
@@ -123,11 +122,11 @@ def _cached_lot_page(app: Flask, environ) -> tuple[str, list, bytes] | None:
 
 
 def _body(app: Flask, environ, found, html: str) -> bytes:
-    path = http.raw_path(environ).rstrip("/")
+    path = http.raw_path(environ)  # no query string: the front answers none
     parts = slots.lot_parts(
         found.public_code,
         app.config["LANGUAGES"],
-        lambda language: path + "?" + urlencode([("lang", language)]),
+        lambda language: http.language_link(path, [], language),
     )
     return slots.filled(html, parts).encode()
 
@@ -152,5 +151,4 @@ def _headers(app: Flask, environ, found, locale: str, body: bytes) -> list[tuple
 def install(app: Flask) -> None:
     """Put the front before ``app``'s views (it hands everything on while the setting
     ``PUBLIC_PAGE_FRONT`` is off)."""
-    app.config.setdefault("PUBLIC_PAGE_FRONT", True)
     app.wsgi_app = PageFront(app.wsgi_app, app)

@@ -125,5 +125,10 @@ def passed_on(href: str, drop: str = "linkType") -> str:
 def with_language(code: str) -> str:
     """This page's own path with ``?lang=code`` (other query pairs kept): the language switch."""
     pairs = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    return language_link(raw_path(), pairs, code)
+
+
+def language_link(path: str, pairs: list[tuple[str, str]], code: str) -> str:
+    """``path`` with the query ``pairs`` and ``lang=code``."""
     # Without a trailing slash, so /q/X and /q/X/ render the same bytes (and ETag).
-    return raw_path().rstrip("/") + "?" + urlencode([*pairs, ("lang", code)])
+    return path.rstrip("/") + "?" + urlencode([*pairs, ("lang", code)])
