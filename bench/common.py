@@ -2,7 +2,8 @@
 
 Timings use ``time.perf_counter``: a warm-up call (not kept), then N timed calls,
 summarised by their median and 95th percentile. A figure is never asserted
-against a limit; it is printed next to a baseline measured in the same run.
+against a limit; it is printed next to a baseline measured in the same run, in
+alternation with it where the two are compared (``measure_pair``).
 """
 
 import contextlib
@@ -64,21 +65,53 @@ def measure(
     (at least one run is always kept), so a slow figure cannot stall the suite.
     """
     samples: list[float] = []
-    spent = 0.0
     for index in range(warmup + runs):
-        argument = prepare() if prepare else None
-        gc.collect()
-        started = time.perf_counter()
-        fn(argument) if prepare else fn()
-        elapsed = time.perf_counter() - started
+        elapsed = _timed_call(fn, prepare)
         if after:
             after()
         if index >= warmup:
             samples.append(elapsed)
-            spent += elapsed
-            if budget_s is not None and spent >= budget_s:
+            if budget_s is not None and sum(samples) >= budget_s:
                 break
     return Timing(samples)
+
+
+def measure_pair(
+    fn: Callable[..., Any],
+    baseline: Callable[..., Any],
+    runs: int,
+    warmup: int = 1,
+    prepare: Callable[[], Any] | None = None,
+    budget_s: float | None = None,
+) -> tuple[Timing, Timing]:
+    """Time ``fn`` and its ``baseline`` in alternation: (figure, baseline) Timings.
+
+    Each round calls the baseline, then the figure, so a machine that speeds up or slows
+    down during the run moves both alike and their ratio stays meaningful (measured one
+    after the other, minutes apart, the two can differ by half on a shared machine).
+    ``prepare`` and ``budget_s`` (spent on the figure) are as in ``measure``.
+    """
+    figures: list[float] = []
+    baselines: list[float] = []
+    for index in range(warmup + runs):
+        base = _timed_call(baseline, prepare)
+        figure = _timed_call(fn, prepare)
+        if index >= warmup:
+            baselines.append(base)
+            figures.append(figure)
+            if budget_s is not None and sum(figures) >= budget_s:
+                break
+    return Timing(figures), Timing(baselines)
+
+
+def _timed_call(fn: Callable[..., Any], prepare: Callable[[], Any] | None) -> float:
+    """One call of ``fn`` (given ``prepare()``'s value if there is a prepare), in seconds;
+    the collector runs first so that no earlier garbage is collected inside the timing."""
+    argument = prepare() if prepare else None
+    gc.collect()
+    started = time.perf_counter()
+    fn(argument) if prepare else fn()
+    return time.perf_counter() - started
 
 
 @dataclass
