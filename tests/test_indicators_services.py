@@ -118,6 +118,15 @@ def test_traceability_by_category_district_and_month(app, paper, ctx):
     assert (coffee.numerator, coffee.denominator, coffee.batches) == (2, 3, 5)  # b1 b2 b4 b5 b7
     districts = _by_key(traceability_rate(province, "legacy_district"))
     assert districts[_legacy_district(C1)].denominator == 4
+    # Every product lands in one district row, the one of no former district included.
+    assert sum(r.numerator for r in districts.values()) == 2
+    assert sum(r.denominator for r in districts.values()) == 6
+    assert sum(r.batches for r in districts.values()) == 6
+    assert sum(r.traced_batches for r in districts.values()) == 4
+    # The Hanoi ward has no former district: its product is counted in the row of none.
+    nowhere = _by_key(traceability_rate(IndicatorQuery(**PERIOD), "legacy_district"))[None]
+    assert (nowhere.numerator, nowhere.denominator, nowhere.batches) == (1, 1, 1)
+    assert nowhere.traced_batches == 1 and nowhere.label
     months = _by_key(traceability_rate(province, "month"))
     assert {
         k: (r.numerator, r.denominator, r.batches, r.traced_batches) for k, r in months.items()

@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, literal, select, union_all
+from sqlalchemy.orm import aliased
 
 from core.errors import ValidationFailed
 from core.extensions import db
@@ -28,11 +29,10 @@ from indicators.services.query import IndicatorQuery
 from indicators.services.scope import (
     active_on,
     area_conditions,
+    area_joins,
     area_org_ids,
     batch_day,
     batch_kg,
-    counted_producers,
-    counted_products,
     group_columns,
     in_period,
     linked_on,
@@ -41,7 +41,7 @@ from indicators.services.scope import (
     scope_label,
     with_area,
 )
-from registry.models import Organization, OrgKind
+from registry.models import AdminUnit, Organization, OrgKind
 from trace.models import Batch, Product
 from trace.views.labels import CATEGORY_LABELS
 
@@ -265,86 +265,106 @@ def _batch_counts(query: IndicatorQuery, by_month: bool, orgs):
     return stmt.group_by(*group).subquery("batch_counts")
 
 
-def _per_product(query: IndicatorQuery, group_by: str | None):
-    """One row per counted product (and month): whether it has batches, whether every one
-    of them is traced, and its batch and kilogram sums. No grouping here: the one grouping
-    is by area (or category, or month) in ``traceability_statement``."""
-    orgs = area_org_ids(query)
-    counts = _batch_counts(query, group_by == "month", orgs)
-    extra = []
-    if group_by == "month":
-        extra = [counts.c.month.label("part")]
-    elif group_by == "category":
-        extra = [Product.category.label("part")]
-    batches = func.coalesce(counts.c.batches, 0)
-    with_batches = batches > 0
-    stmt = select(
-        Product.organization_id.label("org_id"),
-        *extra,
-        literal(1).label("products"),
-        case((with_batches, 1), else_=0).label("with_batches"),
-        case((and_(with_batches, batches == counts.c.traced), 1), else_=0).label("complete"),
-        batches.label("batches"),
-        func.coalesce(counts.c.traced, 0).label("traced"),
-        func.coalesce(counts.c.kg, 0).label("kg"),
-        func.coalesce(counts.c.traced_kg, 0).label("traced_kg"),
-    ).select_from(Product)
-    on_counts = counts.c.product_id == Product.id
-    # By month, a product with no batch has no month: the denominator is counted apart.
-    if group_by == "month":
-        stmt = stmt.join(counts, on_counts)
-    else:
-        stmt = stmt.outerjoin(counts, on_counts)
-    stmt = stmt.where(*counted_products(query))
-    if orgs is not None:
-        stmt = stmt.where(Product.organization_id.in_(orgs))
-    return stmt.subquery("per_product")
+def _products_in_scope(query: IndicatorQuery, group_by: str | None, area):
+    """The counted products, one row each: its id and the key it is grouped by (the id of
+    its commune or former district, its category, or none; by month the key comes from
+    the batches instead).
 
-
-def _denominator(query: IndicatorQuery):
-    """The products counted in the whole scope (the monthly rows' common denominator)."""
-    area = org_areas()
-    return (
-        with_area(
-            select(func.count(Product.id))
-            .select_from(Product)
-            .join(Organization, Organization.id == Product.organization_id),
-            area,
-        )
-        .where(*products_in_scope(query), *area_conditions(query, area))
-        .scalar_subquery()
+    A CTE, read twice: once to count the products of each key (the denominator), once to
+    place the products that have batches. So the products are joined to their producers
+    and areas once, only the products with batches meet the batch counts, and names and
+    codes are joined to the few grouped rows, not to every product.
+    """
+    keys = {
+        "commune": area.commune_id,
+        "legacy_district": area.district_id,
+        "category": Product.category,
+    }
+    key = keys.get(group_by, literal(None))
+    joins = area_joins(query, group_by if group_by == "legacy_district" else None)
+    stmt = with_area(
+        select(Product.id.label("product_id"), key.label("key"))
+        .select_from(Product)
+        .join(Organization, Organization.id == Product.organization_id),
+        area,
+        **joins,
     )
+    return stmt.where(*products_in_scope(query), *area_conditions(query, area)).cte("in_scope")
+
+
+def _named(key, group_by: str | None):
+    """(key, label, join) of a grouped row: a commune's or former district's code and name
+    for its id; a category is its own key (its label is filled in Python)."""
+    if group_by in ("commune", "legacy_district"):
+        unit = aliased(AdminUnit, name="key_unit")
+        return unit.code, unit.full_name, (unit, unit.id == key)
+    return key, key, None
+
+
+def _counted_by_key(counts, scope, key):
+    """The products with batches in the period, summed per key: how many, how many with
+    every batch traced, and their batch and kilogram sums."""
+    complete = case((counts.c.batches == counts.c.traced, 1))
+    return (
+        select(
+            key.label("key"),
+            func.count(complete).label("complete"),
+            func.count().label("with_batches"),
+            func.sum(counts.c.batches).label("batches"),
+            func.sum(counts.c.traced).label("traced"),
+            func.sum(counts.c.kg).label("kg"),
+            func.sum(counts.c.traced_kg).label("traced_kg"),
+        )
+        .select_from(counts)
+        .join(scope, scope.c.product_id == counts.c.product_id)
+        .group_by(key)
+        .subquery("counted")
+    )
+
+
+def _same_key(left, right, group_by: str | None):
+    # One row on each side when nothing is grouped; a former district can be none at all.
+    if group_by is None:
+        return literal(True)
+    if group_by == "legacy_district":
+        return left.is_not_distinct_from(right)
+    return left == right
 
 
 def traceability_statement(query: IndicatorQuery, group_by: str | None):
-    """The grouped SELECT behind ``traceability_rate``."""
-    per = _per_product(query, group_by)
-    area = org_areas()
-    part = per.c.part if group_by in ("category", "month") else None
-    key, label, join = group_columns(group_by, area, part)
-    if group_by == "month":
-        key = label = per.c.part
-    denominator = _denominator(query) if group_by == "month" else func.sum(per.c.products)
-    stmt = with_area(
-        select(
-            (key if key is not None else literal(None)).label("key"),
-            func.min(label if label is not None else literal(None)).label("label"),
-            func.coalesce(func.sum(per.c.complete), 0).label("numerator"),
-            func.coalesce(denominator, 0).label("denominator"),
-            func.coalesce(func.sum(per.c.with_batches), 0).label("products_with_batches"),
-            func.coalesce(func.sum(per.c.batches), 0).label("batches"),
-            func.coalesce(func.sum(per.c.traced), 0).label("traced_batches"),
-            func.coalesce(func.sum(per.c.kg), 0).label("kg"),
-            func.coalesce(func.sum(per.c.traced_kg), 0).label("traced_kg"),
-        )
-        .select_from(per)
-        .join(Organization, Organization.id == per.c.org_id),
-        area,
+    """The grouped SELECT behind ``traceability_rate``: the products in scope counted per
+    key, beside the products with batches summed per key."""
+    scope = _products_in_scope(query, group_by, org_areas())
+    counts = _batch_counts(query, group_by == "month", area_org_ids(query))
+    by_month = group_by == "month"
+    counted = _counted_by_key(counts, scope, counts.c.month if by_month else scope.c.key)
+    sums = [
+        func.coalesce(counted.c.complete, 0).label("numerator"),
+        func.coalesce(counted.c.with_batches, 0).label("products_with_batches"),
+        func.coalesce(counted.c.batches, 0).label("batches"),
+        func.coalesce(counted.c.traced, 0).label("traced_batches"),
+        func.coalesce(counted.c.kg, 0).label("kg"),
+        func.coalesce(counted.c.traced_kg, 0).label("traced_kg"),
+    ]
+    if by_month:
+        # Each month's products are judged over the same denominator: every product in scope.
+        products = select(func.count()).select_from(scope).scalar_subquery()
+        return select(
+            counted.c.key, counted.c.key.label("label"), products.label("denominator"), *sums
+        ).order_by(counted.c.key)
+    in_scope = (
+        select(scope.c.key, func.count().label("products"))
+        .group_by(scope.c.key)
+        .subquery("products")
     )
-    if join is not None:
-        stmt = stmt.outerjoin(*join)
-    stmt = stmt.where(*counted_producers(query), *area_conditions(query, area))
-    return stmt.group_by(key).order_by(key)
+    key, label, names = _named(in_scope.c.key, group_by)
+    stmt = select(
+        key.label("key"), label.label("label"), in_scope.c.products.label("denominator"), *sums
+    ).select_from(in_scope)
+    if names is not None:
+        stmt = stmt.outerjoin(*names)
+    stmt = stmt.outerjoin(counted, _same_key(counted.c.key, in_scope.c.key, group_by))
+    return stmt.order_by(key)
 
 
 def _traceability_row(group_by, row) -> TraceabilityRow:

@@ -101,13 +101,28 @@ def linked_set(day, by_category: bool = False, days=None, orgs=None):
     )
 
 
-def with_area(stmt, area):
-    """Join ``stmt`` (over Organization) to its area and current commune."""
-    return (
-        stmt.outerjoin(area.old_to_new, area.old_to_new.c.old_id == Organization.admin_unit_id)
-        .join(Commune, Commune.id == area.commune_id)
-        .outerjoin(area.new_to_district, area.new_to_district.c.new_id == Commune.id)
-    )
+def with_area(stmt, area, commune: bool = True, district: bool = True):
+    """Join ``stmt`` (over Organization) to its area: always the old→new mapping (so
+    ``area.commune_id`` can be read), and unless told not to, the current commune's row
+    (``Commune``) and its former district (``area.district_id``)."""
+    stmt = stmt.outerjoin(area.old_to_new, area.old_to_new.c.old_id == Organization.admin_unit_id)
+    if commune:
+        stmt = stmt.join(Commune, Commune.id == area.commune_id)
+    if district:
+        stmt = stmt.outerjoin(
+            area.new_to_district, area.new_to_district.c.new_id == area.commune_id
+        )
+    return stmt
+
+
+def area_joins(query: IndicatorQuery, group_by: str | None = None) -> dict[str, bool]:
+    """Which of ``with_area``'s optional joins a statement needs (``area_conditions`` for
+    the query's area, and the key of a grouping by commune code or former district)."""
+    level = resolve_unit(query.admin_unit).level if query.admin_unit else None
+    return {
+        "commune": level == UnitLevel.PROVINCE or group_by == "commune",
+        "district": level == UnitLevel.DISTRICT or group_by == "legacy_district",
+    }
 
 
 def area_conditions(query: IndicatorQuery, area) -> list:
