@@ -281,7 +281,7 @@ def _products_in_scope(query: IndicatorQuery, group_by: str | None, area):
         "category": Product.category,
     }
     key = keys.get(group_by, literal(None))
-    joins = area_joins(query, group_by if group_by == "legacy_district" else None)
+    joins = area_joins(query, by_district=group_by == "legacy_district")
     stmt = with_area(
         select(Product.id.label("product_id"), key.label("key"))
         .select_from(Product)

@@ -115,13 +115,14 @@ def with_area(stmt, area, commune: bool = True, district: bool = True):
     return stmt
 
 
-def area_joins(query: IndicatorQuery, group_by: str | None = None) -> dict[str, bool]:
-    """Which of ``with_area``'s optional joins a statement needs (``area_conditions`` for
-    the query's area, and the key of a grouping by commune code or former district)."""
+def area_joins(query: IndicatorQuery, by_district: bool = False) -> dict[str, bool]:
+    """Which of ``with_area``'s optional joins a statement needs: the commune's row for a
+    province's area (``area_conditions``), the former district for a district's area or
+    when the statement is grouped by former district."""
     level = resolve_unit(query.admin_unit).level if query.admin_unit else None
     return {
-        "commune": level == UnitLevel.PROVINCE or group_by == "commune",
-        "district": level == UnitLevel.DISTRICT or group_by == "legacy_district",
+        "commune": level == UnitLevel.PROVINCE,
+        "district": level == UnitLevel.DISTRICT or by_district,
     }
 
 
