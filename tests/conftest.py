@@ -22,6 +22,7 @@ pytest_plugins = [
     "tests.indicators_helpers",
     "tests.recall_helpers",
     "tests.portal_helpers",
+    "tests.consumer_helpers",
 ]
 
 # Loaded once per session (units) or by the migrations (Decree 98's support rows).

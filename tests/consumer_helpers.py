@@ -4,6 +4,7 @@ Lots are made through the API (the ``farm`` fixture); the few states the API can
 reach yet (a recall, unit codes) are set in the database, as the helpers say.
 """
 
+import pytest
 import redis
 from flask_babel import gettext
 from markupsafe import escape
@@ -39,6 +40,12 @@ def make_lot(farm, gtin: str | None = GTIN, contract: bool = True, **batch_value
             batch["id"], 400, farm.world["ent_x"], reference={"type": "contract", "id": CONTRACT}
         )
     return {"product": product, "site": site, "batch": batch, "code": batch["public_code"]}
+
+
+@pytest.fixture
+def lot(farm):
+    """A harvested lot sold under contract, made through the API (``make_lot``)."""
+    return make_lot(farm)
 
 
 def set_status(app, batch_id: int, status: BatchStatus) -> None:

@@ -21,11 +21,6 @@ from tests.trace_helpers import GTIN
 from trace.models import BatchStatus
 
 
-@pytest.fixture
-def lot(farm):
-    return make_lot(farm)
-
-
 def test_page_shows_origin_dates_certificates_timeline_and_buyer(client, lot):
     in_english(client)
     response = page(client, f"/q/{lot['code']}")

@@ -4,7 +4,6 @@ lineage, units sharing a lot's page, the Redis store and the periodic recheck.
 
 from datetime import date
 
-import pytest
 from sqlalchemy import update
 
 from core.extensions import db
@@ -19,11 +18,6 @@ from tests.consumer_helpers import (
 )
 from trace.models import Batch, BatchStatus, Site
 from trace.services import public_cache
-
-
-@pytest.fixture
-def lot(farm):
-    return make_lot(farm)
 
 
 def test_etag_and_cache_control_and_304(client, lot):

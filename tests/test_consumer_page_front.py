@@ -9,17 +9,11 @@ from tests.consumer_helpers import (
     add_unit,
     in_english,
     local_redis,
-    make_lot,
     page,
     scan_rows,
 )
 from trace.resolver import front, limit
 from trace.services import public_cache
-
-
-@pytest.fixture
-def lot(farm):
-    return make_lot(farm)
 
 
 @pytest.fixture

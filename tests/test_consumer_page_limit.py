@@ -3,15 +3,10 @@ same round trip as the cached page's read, per client address, in memory or in R
 
 import pytest
 
-from tests.consumer_helpers import in_english, local_redis, make_lot, page
+from tests.consumer_helpers import in_english, local_redis, page
 from trace.services import public_cache
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
-
-
-@pytest.fixture
-def lot(farm):
-    return make_lot(farm)
 
 
 @pytest.fixture

@@ -13,17 +13,11 @@ from tests.consumer_helpers import (
     PHONE_UA,
     add_unit,
     in_english,
-    make_lot,
     page,
     scan_rows,
 )
 from trace.models import Scan
 from trace.services import scans
-
-
-@pytest.fixture
-def lot(farm):
-    return make_lot(farm)
 
 
 def test_get_records_a_scan_without_the_address(app, client, lot):

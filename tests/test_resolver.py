@@ -20,11 +20,6 @@ LINKSET = "application/linkset+json"
 BASE = "http://127.0.0.1:5000"  # PUBLIC_BASE_URL of the test configuration
 
 
-@pytest.fixture
-def lot(farm):
-    return make_lot(farm)
-
-
 def lot_path(lot: dict) -> str:
     return f"/01/{GTIN}/10/{lot['batch']['lot_code']}"
 
