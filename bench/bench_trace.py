@@ -6,9 +6,10 @@ by default) and backward from its deepest leaf. ``trace.forward`` and
 scoping check of the root, the query, the shaping and the JSON body as UTF-8
 bytes (``trace_json(...).encode()``), i.e. everything but HTTP and the token
 check; ``trace.forward.http`` adds those (a GET through Flask's test client).
-``trace.forward.records`` is ``trace_batch``, the plain records the chain page
-and recalls build (no JSON). ``trace.forward.read_floor`` only reads the rows
-the trace shows (``READ_FLOOR``): no trace computed at request time can do less.
+``trace.forward.records`` is ``trace_batch``, the plain records recalls build (no JSON);
+``trace.forward.chain_page`` renders the batch page's chain (its first page of lots).
+``trace.forward.read_floor`` only reads the rows the trace shows (``READ_FLOOR``): no
+trace computed at request time can do less.
 The baseline is the plain ``WITH RECURSIVE … UNION … SELECT count(*)`` over
 ``batch_links``, run through the same session and connection in the same run, in
 alternation with each figure: what the database needs just to find the lots,
@@ -16,6 +17,7 @@ with nothing loaded into Python.
 Target (forward): under 1 s, and within 5× of the bare query.
 """
 
+from flask_login import login_user
 from sqlalchemy import text
 
 from bench.common import Result, measure_pair, timing_result
@@ -24,6 +26,7 @@ from core.extensions import db
 from registry.models import User
 from registry.services.accounts import issue_token
 from trace.services.genealogy import reachable_ids, trace_batch, trace_json
+from trace.views.batches import batch_chain
 
 TARGET = "< 1 s and ≤ 5× the bare query"
 BARE = {
@@ -120,6 +123,18 @@ def _http(ctx, batch_id: int, user_id: int):
     return get
 
 
+def _chain_page(ctx, batch_id: int):
+    """The chain page (HTML, a page of the nearest lots) as the batch's owner gets it."""
+    url = f"/trace/batches/{batch_id}/chain?direction=forward"
+
+    def render(user) -> None:
+        with ctx.app.test_request_context(url):
+            login_user(user)
+            batch_chain(batch_id)
+
+    return render
+
+
 def _read_floor(batch_id: int):
     """Only read what a forward trace shows, with nothing written (see READ_FLOOR)."""
     return lambda _user: db.session.execute(READ_FLOOR, {"root": batch_id}).one()
@@ -141,12 +156,14 @@ def _one_direction(ctx, direction: str, batch_id: int, user_id: int) -> list[Res
             "records": lambda user: trace_batch(user, batch_id, direction),
             "reachable_ids": lambda _user: reachable_ids(batch_id, direction),
             "read_floor": _read_floor(batch_id),
+            "chain_page": _chain_page(ctx, batch_id),
         }
         targets = {
             "http": TARGET,
             "records": "reference",
             "reachable_ids": "≈ 1×",
             "read_floor": "reference: what any trace read at request time costs",
+            "chain_page": "reference: the batch page's chain, one page of lots",
         }
         for name, call in extra.items():
             timing, baseline = measure_pair(call, bare, runs, warmup, prepare, budget_s=BUDGET)

@@ -9,13 +9,16 @@ never becomes 30,000 Python objects.
 """
 
 import json
+from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import literal, select, text
 from sqlalchemy.orm import aliased, defer, selectinload
 
+from core.errors import NotFound
 from core.extensions import db
 from registry.models import Organization, User
 from trace.models import Batch, BatchLink, EventKind, EventLine, Product, TraceEvent
@@ -182,6 +185,63 @@ def _shipments(ids) -> list[tuple[ShipmentEvent, ShipmentLine]]:
         )
         for eid, when, ref, dest_id, dest, bid, qty in rows
     ]
+
+
+# A phone shows about this many lots readably; further down, the page starts lower.
+CHAIN_PAGE_LOTS = 100
+
+
+@dataclass
+class ChainView:
+    """What the chain page shows of a trace: the lots nearest to where it starts, at most a
+    page of them, with how many lots the whole trace holds and which shown lots have more
+    below them."""
+
+    trace: Trace
+    start: int
+    total: int
+    hidden_below: dict[int, int]
+
+
+def chain_view(
+    user: User | None,
+    batch_id: int,
+    direction: str,
+    start: int | None = None,
+    limit: int | None = None,
+) -> ChainView:
+    """A page of a batch's trace, breadth first from ``start`` (the root, or any lot in its
+    trace), at most ``limit`` lots (``CHAIN_PAGE_LOTS`` by default): a trace of thousands of
+    lots stays quick and readable.
+
+    Only the links are read for the whole trace; lots and shipments only for the page.
+    Raises NotFound when ``start`` is not in the trace.
+    """
+    root = get_batch(user, batch_id)
+    reached = _reached(root.id, direction, None)
+    links = _links_among(
+        select(reached.c.batch_id).union(select(literal(root.id))), direction, None
+    )
+    near, far = _oriented(links, direction)
+    start = root.id if start is None else start
+    if start != root.id and start not in far:
+        raise NotFound(_("That lot is not in this batch's chain."))
+    levels = _levels(start, near, far, "forward")
+    ordered = [batch for level in levels for batch in sorted(level)]
+    shown = set(ordered[: limit or CHAIN_PAGE_LOTS])
+    kept = [link for link, a, b in zip(links, near, far, strict=True) if a in shown and b in shown]
+    hidden = Counter(a for a, b in zip(near, far, strict=True) if a in shown and b not in shown)
+    depth = {batch: d for d, level in enumerate(levels) for batch in level if batch in shown}
+    shown_ids = sorted(shown)
+    trace = Trace(root, direction, _batch_nodes(shown_ids), depth, kept, _shipments(shown_ids))
+    return ChainView(trace, start, len(ordered), dict(hidden))
+
+
+def _oriented(links: list, direction: str) -> tuple[list[int], list[int]]:
+    """Each link's two ends as (nearer the root, further from it)."""
+    parents = [link.parent_id for link in links]
+    children = [link.child_id for link in links]
+    return (parents, children) if direction == "forward" else (children, parents)
 
 
 def shipments_of(batch_ids: list[int]) -> list[tuple[TraceEvent, EventLine]]:

@@ -102,11 +102,17 @@ def batch_status(batch_id: int):
 
 @bp.get("/batches/<int:batch_id>/chain", endpoint="batch_chain")
 def batch_chain(batch_id: int):
-    """The batch's genealogy, backward or forward, as an indented tree."""
+    """The batch's genealogy, backward or forward, as an indented tree, a page of lots at a
+    time: ``?from=<lot id>`` shows the part of the chain below one of its lots."""
     direction = "backward" if request.args.get("direction") == "backward" else "forward"
-    trace = genealogy.trace_batch(current_user, batch_id, direction)
+    start = request.args.get("from", type=int)
+    view = genealogy.chain_view(current_user, batch_id, direction, start)
     return render_template(
-        "trace/batch_chain.html", trace=trace, direction=direction, tree=_tree(trace)
+        "trace/batch_chain.html",
+        trace=view.trace,
+        view=view,
+        direction=direction,
+        tree=_tree(view),
     )
 
 
@@ -157,8 +163,10 @@ def incoming_shipments(batch: Batch) -> list:
     ]
 
 
-def _tree(trace: genealogy.Trace) -> list[dict]:
-    """The trace as nested nodes from the root; a lot reached twice is listed, not expanded."""
+def _tree(view: genealogy.ChainView) -> list[dict]:
+    """The page of the trace as nested nodes from where it starts; a lot reached twice is
+    listed, not expanded; ``hidden`` counts the lots right below a node left off the page."""
+    trace = view.trace
     forward = trace.direction == "forward"
     children: dict[int, list] = {}
     for link in trace.links:
@@ -177,11 +185,12 @@ def _tree(trace: genealogy.Trace) -> list[dict]:
             "batch": trace.batches[batch_id],
             "link": edge,
             "repeated": repeated,
+            "hidden": 0 if repeated else view.hidden_below.get(batch_id, 0),
             "shipments": shipped.get(batch_id, []),
             "children": [node(end, below_edge, depth + 1) for end, below_edge in below],
         }
 
-    return [node(trace.root.id, None, 0)]
+    return [node(view.start, None, 0)]
 
 
 # The draft batch form ----------------------------------------------------------------------
