@@ -95,6 +95,18 @@ def test_export_by_batch_and_date_range(farm, chain):
     export(farm.client, farm.headers, "?from=yesterday", expect=422)
 
 
+def test_a_range_given_in_vietnam_time_is_read_as_that_moment(farm):
+    """An hour either side of a harvest, written with +07:00: the harvest is inside. Read as
+    if the clock time were UTC (SQLite compares stored times as text), the window would
+    start six hours after it."""
+    batch = farm.batch(farm.product()["id"], 10)
+    farm.harvest(batch["id"], farm.site()["id"], days_ago=3)
+    hour = 1 / 24
+    window = f"?from={_days_ago_param(3 + hour)}&to={_days_ago_param(3 - hour)}"
+    found = json.loads(export(farm.client, farm.headers, window).data)["epcisBody"]["eventList"]
+    assert [event["bizStep"] for event in found] == ["commissioning"]
+
+
 def _days_ago_param(days: float) -> str:
     return quote(when(days))
 

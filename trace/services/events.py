@@ -188,10 +188,11 @@ def events_query(
         )
     if kind:
         stmt = stmt.where(TraceEvent.kind == EventKind(kind))
+    # In UTC, as stored: SQLite compares the times as text, so 00:00+07:00 must become 17:00.
     if since:
-        stmt = stmt.where(TraceEvent.event_time >= since)
+        stmt = stmt.where(TraceEvent.event_time >= since.astimezone(UTC))
     if until:
-        stmt = stmt.where(TraceEvent.event_time < until)
+        stmt = stmt.where(TraceEvent.event_time < until.astimezone(UTC))
     return stmt.order_by(TraceEvent.event_time, TraceEvent.id)
 
 
