@@ -1,7 +1,6 @@
 """EPCIS 2.0 API: export events as an EPCISDocument, capture one, and the trace report file."""
 
 import io
-import json
 from dataclasses import asdict
 from functools import wraps
 
@@ -21,7 +20,6 @@ blp = Blueprint("epcis_api", __name__, description="EPCIS 2.0 export and capture
 blp.before_request(load_bearer_user)
 
 LD_JSON = "application/ld+json"
-CAPTURE_MAX_BYTES = 20 * 1024 * 1024
 DOCUMENT_BODY = {
     "required": True,
     "description": "An EPCIS 2.0 EPCISDocument in JSON-LD (GS1's JSON schema)",
@@ -86,9 +84,7 @@ def _limited_body(view):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        request.max_content_length = current_app.config.get(
-            "EPCIS_CAPTURE_MAX_BYTES", CAPTURE_MAX_BYTES
-        )
+        request.max_content_length = current_app.config["EPCIS_CAPTURE_MAX_BYTES"]
         refused = refuse_unstorable_json()
         return refused if refused is not None else view(*args, **kwargs)
 
@@ -106,8 +102,7 @@ class EpcisEvents(MethodView):
         """Export events as an EPCIS 2.0 EPCISDocument"""
         document = epcis_export.export_document(caller(), **args)
         wanted = request.accept_mimetypes.best_match([LD_JSON, "application/json"]) or LD_JSON
-        body = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
-        return current_app.response_class(body, mimetype=wanted)
+        return current_app.response_class(epcis_export.as_json(document), mimetype=wanted)
 
 
 @blp.route("/epcis/capture")

@@ -69,6 +69,8 @@ class Config:
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = int(_env("MAX_CONTENT_LENGTH", str(10 * 1024 * 1024)))
+    # EPCIS documents from other systems (API and upload page) may be larger; then 413.
+    EPCIS_CAPTURE_MAX_BYTES = int(_env("EPCIS_CAPTURE_MAX_BYTES", str(20 * 1024 * 1024)))
 
     # werkzeug's scrypt: memory-hard and slow on purpose.
     PASSWORD_HASH_METHOD = _env("PASSWORD_HASH_METHOD", "scrypt")

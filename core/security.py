@@ -171,6 +171,14 @@ def _bad_strings(value, path: str = "") -> list[str]:
     return bad
 
 
+def unstorable_fields(raw: bytes, document) -> list[str]:
+    """Where a parsed JSON document holds text that cannot be stored (NUL, a lone surrogate),
+    as sorted paths; the raw body is searched first, since such text can only arrive escaped."""
+    if not _ESCAPED_UNSTORABLE.search(raw):
+        return []
+    return sorted(set(_bad_strings(document)))
+
+
 def _view_sets_own_body_limit() -> bool:
     # Reading the body here would apply the app's default size limit, not the view's own
     # (the EPCIS capture accepts larger documents and answers 413 itself).
@@ -199,9 +207,7 @@ def refuse_unstorable_json():
         document = request.get_json(silent=True)  # cached: the view does not parse again
     except RecursionError:
         abort(400, description=_("The JSON document is nested too deeply."))
-    if not _ESCAPED_UNSTORABLE.search(request.get_data(cache=True)):
-        return None
-    fields = sorted(set(_bad_strings(document)))
+    fields = unstorable_fields(request.get_data(cache=True), document)
     if not fields:
         return None
     message = _("This text contains characters that cannot be stored.")

@@ -385,3 +385,22 @@ def test_text_that_copy_must_escape_is_stored_as_sent(app, buyer, delivered, wor
         assert stored.epcis["erp:note"] == awkward
     verified = runner.invoke(args=["trace", "verify"])
     assert verified.exit_code == 0, verified.output
+
+
+@pytest.mark.parametrize("number", ["NaN", "-Infinity", "1e999"])
+def test_numbers_json_does_not_allow_are_refused_before_reading(
+    app, buyer, delivered, world, number
+):
+    """Python's reader takes NaN and Infinity (and reads 1e999 as infinity); PostgreSQL's JSON
+    columns refuse them, so once they were a 500 at the insert. Now the body is not JSON."""
+    body = json.dumps(document(receipts(app, world, delivered)))
+    body = body.replace('"erp:gate": "G-2"', f'"erp:gate": {number}')
+    assert number in body
+    before = counts(app)
+    response = buyer.client.post(
+        "/api/v1/epcis/capture",
+        data=body,
+        headers={**buyer.headers, "Content-Type": "application/ld+json"},
+    )
+    assert response.status_code == 400 and response.json["message"]
+    assert counts(app) == before

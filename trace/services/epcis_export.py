@@ -5,6 +5,7 @@ declared erroneous carries its ``errorDeclaration``; the correction rows themsel
 not events of their own in EPCIS and are left out.
 """
 
+import json
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -45,6 +46,11 @@ def export_document(
         "creationDate": _timestamp(datetime.now(UTC)),
         "epcisBody": {"eventList": event_list},
     }
+
+
+def as_json(document: dict) -> str:
+    """An EPCISDocument as compact JSON text, Vietnamese written as is (not escaped)."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
 
 def _exported(event: TraceEvent, context: dict, declaration: tuple | None) -> dict:
