@@ -10,6 +10,7 @@ go to ``test-artifacts/``.
 from datetime import date, timedelta
 
 import pytest
+from openpyxl import load_workbook
 from PIL import Image
 from playwright.sync_api import Page, expect
 
@@ -86,6 +87,7 @@ def test_cooperative_records_a_harvest_on_a_phone(app, base_url, page, world, tm
     expect(page.locator("#timeline")).to_contain_text("Vùng trồng cà phê Làng Kon")
     expect(page.locator("#held")).to_contain_text("1.250,5")
     fits_the_phone(page, "batch")
+    batch_url = page.url
 
     page.locator("#record a[href$='/events/shipping/new']").click()
     page.wait_for_load_state()
@@ -108,3 +110,29 @@ def test_cooperative_records_a_harvest_on_a_phone(app, base_url, page, world, tm
     fits_the_phone(page, "products")
     page.goto(f"{base_url}/trace/sites")
     fits_the_phone(page, "sites")
+
+    page.goto(batch_url)
+    downloads_the_lots_report(page, tmp_path, "Cà phê nhân xanh Robusta Đăk Đoa")
+    page.locator("#trace-data a[href$='/trace/exports']").click()
+    page.wait_for_load_state()
+    fits_the_phone(page, "exports")
+    page.locator("nav.subnav a[href$='/trace/epcis/capture']").click()
+    page.wait_for_load_state()
+    fits_the_phone(page, "capture")
+    not_a_document = {"name": "list.json", "mimeType": "application/json", "buffer": b"[]"}
+    page.locator("#f-file").set_input_files(not_a_document)
+    page.locator("main form.card button[type=submit]").click()
+    page.wait_for_load_state()
+    expect(page.locator("#e-file")).to_be_visible()
+    fits_the_phone(page, "capture-refused")
+
+
+def downloads_the_lots_report(page: Page, tmp_path, product: str) -> None:
+    """Click the batch page's XLSX button: the browser saves a workbook naming the product."""
+    with page.expect_download() as download:
+        page.locator("#report-xlsx").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    rows = list(load_workbook(saved).active.iter_rows(values_only=True))
+    assert saved.suffix == ".xlsx" and len(rows) >= 2
+    assert product in {str(cell) for row in rows[1:] for cell in row}

@@ -5,6 +5,7 @@ import re
 from datetime import datetime
 from io import BytesIO
 
+import pytest
 from PIL import Image
 
 from core.extensions import db
@@ -262,3 +263,14 @@ def test_batch_list_pages_by_cursor_and_filters(app, world, login, farm):
     assert "CF-0" not in drafts
     bad_filter = text(client.get(f"/trace/batches?status=nonsense&product_id={other['id']}"))
     assert "HT-001" in bad_filter and "CF-0" not in bad_filter and 'id="e-status"' in bad_filter
+
+
+@pytest.mark.parametrize(
+    ("role", "uploads"),
+    [("coop_a", True), ("ent_x", True), ("department", False)],
+)
+def test_the_trace_menu_leads_to_downloads_and_to_the_upload(login, world, role, uploads):
+    page = text(login(world["users"][role]).get("/trace/batches"))
+    menu = page.split('class="subnav"', 1)[1].split("</nav>", 1)[0]
+    assert 'href="/trace/exports"' in menu
+    assert ('href="/trace/epcis/capture"' in menu) is uploads

@@ -4,7 +4,15 @@ One blueprint, ``trace`` (under ``/trace``), defined in ``trace.views.common``;
 importing the modules below attaches their routes to it.
 """
 
-from trace.views import batches, events, print_labels, products, sites  # noqa: F401 - routes
+from trace.views import (  # noqa: F401 - routes
+    batches,
+    capture,
+    events,
+    exports,
+    print_labels,
+    products,
+    sites,
+)
 from trace.views.common import bp
 
 __all__ = ["bp"]
