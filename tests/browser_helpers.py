@@ -62,3 +62,11 @@ def page(browser):
     yield page
     context.close()
     assert server_errors == [], f"server errors: {server_errors}"
+
+
+def fits_the_phone(page, name: str) -> None:
+    """Save a full-page screenshot ``name``.png and check that nothing scrolls sideways on
+    a 360 px screen."""
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{name}: {width} px wide on a {PHONE['width']} px screen"

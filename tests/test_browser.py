@@ -10,7 +10,7 @@ import pytest
 from flask import url_for
 from playwright.sync_api import Page, expect
 
-from tests.browser_helpers import ARTIFACTS, PHONE
+from tests.browser_helpers import fits_the_phone
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -20,13 +20,6 @@ def path_for(app, endpoint: str, **values) -> str:
     """The path of an endpoint, built by the app itself."""
     with app.test_request_context():
         return url_for(endpoint, **values)
-
-
-def fits_the_phone(page: Page, name: str) -> None:
-    """Save a screenshot and check the page does not scroll sideways on a 360 px screen."""
-    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{name}: {width} px wide on a {PHONE['width']} px screen"
 
 
 def log_in(page: Page, base_url: str, email: str, name: str) -> None:

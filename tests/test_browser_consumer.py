@@ -7,20 +7,13 @@ is Debian's (``apt-get install chromium``), never one Playwright downloads.
 """
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from tests.browser_helpers import ARTIFACTS, PHONE
+from tests.browser_helpers import PHONE, fits_the_phone
 from tests.consumer_helpers import make_lot, set_status, vietnamese
 from trace.models import BatchStatus
 
 pytestmark = pytest.mark.browser
-
-
-def fits_the_phone(page: Page, name: str) -> None:
-    """Nothing scrolls sideways at 360 px; a full-page screenshot is kept."""
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{name}: the page is {width}px wide"
-    page.screenshot(path=str(ARTIFACTS / f"consumer-{name}.png"), full_page=True)
 
 
 def test_consumer_page_on_a_phone(app, base_url, page, farm):
@@ -40,14 +33,14 @@ def test_consumer_page_on_a_phone(app, base_url, page, farm):
     expect(certificates).to_contain_text("31/12/2028")
     expect(page.locator("#sales")).to_contain_text("Công ty TNHH X")
     expect(page.locator("#recall")).to_have_count(0)
-    fits_the_phone(page, "vi")
+    fits_the_phone(page, "consumer-vi")
 
     page.get_by_role("link", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("#lot")).to_contain_text("1 Nov 2026")
     expect(page.locator("#timeline")).to_contain_text("Harvested at Vùng trồng cà phê Làng Kon")
     expect(page.locator("#certificates")).to_contain_text("Valid until 31 Dec 2028")
-    fits_the_phone(page, "en")
+    fits_the_phone(page, "consumer-en")
 
     set_status(app, lot["batch"]["id"], BatchStatus.RECALLED)
     page.goto(f"{base_url}/01/09520123456788/10/{lot['batch']['lot_code']}")
@@ -57,11 +50,11 @@ def test_consumer_page_on_a_phone(app, base_url, page, farm):
     expect(page.locator("html")).to_have_attribute("lang", "en")  # the choice was remembered
     box = banner.bounding_box()
     assert box is not None and box["y"] < PHONE["height"]  # seen without scrolling
-    fits_the_phone(page, "recalled")
+    fits_the_phone(page, "consumer-recalled")
 
 
 def test_unknown_code_on_a_phone(app, base_url, page):
     response = page.goto(f"{base_url}/q/ZZZZZZZZZZZZZ")
     assert response.status == 404
     expect(page.get_by_role("heading", level=1)).to_have_text(vietnamese(app, "Code not found"))
-    fits_the_phone(page, "not-found")
+    fits_the_phone(page, "consumer-not-found")

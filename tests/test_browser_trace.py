@@ -14,17 +14,10 @@ from openpyxl import load_workbook
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from tests.browser_helpers import ARTIFACTS, PHONE
+from tests.browser_helpers import fits_the_phone
 from tests.conftest import GIA_LAI_COMMUNES, PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-def fits_the_phone(page: Page, name: str) -> None:
-    """Save a screenshot and check the page does not scroll sideways on a 360 px screen."""
-    page.screenshot(path=ARTIFACTS / f"trace-{name}.png", full_page=True)
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{name}: {width} px wide on a {PHONE['width']} px screen"
 
 
 def submit(page: Page, form: str = "main form.card") -> None:
@@ -45,7 +38,7 @@ def test_cooperative_records_a_harvest_on_a_phone(app, base_url, page, world, tm
     page.wait_for_url(f"{base_url}/")
 
     page.goto(f"{base_url}/trace/products/new")
-    fits_the_phone(page, "product-new")
+    fits_the_phone(page, "trace-product-new")
     page.locator("#f-name").fill("Cà phê nhân xanh Robusta Đăk Đoa")
     page.locator("#f-category").select_option("coffee")
     page.locator("[id='f-standards.0.kind']").select_option("vietgap")
@@ -55,14 +48,14 @@ def test_cooperative_records_a_harvest_on_a_phone(app, base_url, page, world, tm
     page.locator("#f-image").set_input_files(photo)
     submit(page, "#photo form")
     expect(page.locator("img.product-photo")).to_be_visible()
-    fits_the_phone(page, "product")
+    fits_the_phone(page, "trace-product")
 
     page.goto(f"{base_url}/trace/sites/new")
     page.locator("#f-name").fill("Vùng trồng cà phê Làng Kon")
     page.locator("#f-admin_unit").select_option(GIA_LAI_COMMUNES[0])
     page.locator("#f-area_ha").fill("12,5")
     page.locator("input[name=household_ids]").first.check()
-    fits_the_phone(page, "site-new")
+    fits_the_phone(page, "trace-site-new")
     submit(page)
 
     page.goto(f"{base_url}/trace/batches/new")
@@ -71,14 +64,14 @@ def test_cooperative_records_a_harvest_on_a_phone(app, base_url, page, world, tm
     page.locator("#f-harvest_date").fill((date.today() - timedelta(days=2)).isoformat())
     page.locator("input[name=site_ids]").first.check()
     page.locator(f"#f-hh-{world['member_a']}").fill("1.250,5")
-    fits_the_phone(page, "batch-new")
+    fits_the_phone(page, "trace-batch-new")
     submit(page)
     expect(page.locator("#traced")).to_have_class("badge badge-untraced")
 
     page.locator("#record a[href$='/events/harvest/new']").click()
     page.wait_for_load_state()
     page.locator("#f-site_id").select_option(label="Vùng trồng cà phê Làng Kon")
-    fits_the_phone(page, "harvest-form")
+    fits_the_phone(page, "trace-harvest-form")
     submit(page)
 
     expect(page.locator("#checklist")).to_be_visible()
@@ -86,45 +79,45 @@ def test_cooperative_records_a_harvest_on_a_phone(app, base_url, page, world, tm
     expect(page.locator("#timeline li.event-harvest")).to_be_visible()
     expect(page.locator("#timeline")).to_contain_text("Vùng trồng cà phê Làng Kon")
     expect(page.locator("#held")).to_contain_text("1.250,5")
-    fits_the_phone(page, "batch")
+    fits_the_phone(page, "trace-batch")
     batch_url = page.url
 
     page.locator("#record a[href$='/events/shipping/new']").click()
     page.wait_for_load_state()
-    fits_the_phone(page, "shipping-form")
+    fits_the_phone(page, "trace-shipping-form")
     page.locator("#f-destination_org_id").select_option(label="Công ty TNHH X")
     page.locator("#f-quantity").fill("1.300")
     page.locator("main form.card button[type=submit]").click()
     page.wait_for_load_state()
     expect(page.locator("#e-quantity")).to_be_visible()
-    fits_the_phone(page, "shipping-refused")
+    fits_the_phone(page, "trace-shipping-refused")
 
     page.goto(page.url.replace("/events/shipping/new", "/events/transformation/new"))
-    fits_the_phone(page, "transformation-form")
+    fits_the_phone(page, "trace-transformation-form")
     page.goto(page.url.replace("/events/transformation/new", "/chain?direction=forward"))
     expect(page.locator("#tree")).to_be_visible()
-    fits_the_phone(page, "chain")
+    fits_the_phone(page, "trace-chain")
     page.goto(f"{base_url}/trace/batches")
-    fits_the_phone(page, "batches")
+    fits_the_phone(page, "trace-batches")
     page.goto(f"{base_url}/trace/products")
-    fits_the_phone(page, "products")
+    fits_the_phone(page, "trace-products")
     page.goto(f"{base_url}/trace/sites")
-    fits_the_phone(page, "sites")
+    fits_the_phone(page, "trace-sites")
 
     page.goto(batch_url)
     downloads_the_lots_report(page, tmp_path, "Cà phê nhân xanh Robusta Đăk Đoa")
     page.locator("#trace-data a[href$='/trace/exports']").click()
     page.wait_for_load_state()
-    fits_the_phone(page, "exports")
+    fits_the_phone(page, "trace-exports")
     page.locator("nav.subnav a[href$='/trace/epcis/capture']").click()
     page.wait_for_load_state()
-    fits_the_phone(page, "capture")
+    fits_the_phone(page, "trace-capture")
     not_a_document = {"name": "list.json", "mimeType": "application/json", "buffer": b"[]"}
     page.locator("#f-file").set_input_files(not_a_document)
     page.locator("main form.card button[type=submit]").click()
     page.wait_for_load_state()
     expect(page.locator("#e-file")).to_be_visible()
-    fits_the_phone(page, "capture-refused")
+    fits_the_phone(page, "trace-capture-refused")
 
 
 def downloads_the_lots_report(page: Page, tmp_path, product: str) -> None:

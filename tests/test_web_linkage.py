@@ -13,7 +13,7 @@ from linkage.models import (
     ContractState,
     Delivery,
 )
-from tests.browser_helpers import ARTIFACTS, PHONE
+from tests.browser_helpers import fits_the_phone
 from tests.conftest import PASSWORD
 from tests.linkage_helpers import TODAY, contract_form, saved_id
 from tests.web_helpers import count, field_error, post, text
@@ -237,13 +237,6 @@ def field_error_group(html: str, name: str) -> str:
 # On a phone, in a real browser -------------------------------------------------------------
 
 
-def fits_the_phone(page, name: str) -> None:
-    """Save a screenshot; the page must not scroll sideways on a 360 px screen."""
-    page.screenshot(path=ARTIFACTS / f"linkage-{name}.png", full_page=True)
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{name}: {width} px wide on a {PHONE['width']} px screen"
-
-
 @pytest.mark.browser
 def test_the_enterprise_records_a_delivery_on_a_phone(world, linkage, farm, page, base_url):
     base = base_url
@@ -261,13 +254,13 @@ def test_the_enterprise_records_a_delivery_on_a_phone(world, linkage, farm, page
     page.locator("#delivery-form button[type=submit]").click()
     page.wait_for_load_state()
     assert page.locator("[id='e-lines']").count() == 1  # only 1.000 kg left
-    fits_the_phone(page, "delivery-refused")
+    fits_the_phone(page, "linkage-delivery-refused")
     page.locator("[id='f-lines.0.quantity']").fill("600")
     page.locator("#delivery-form button[type=submit]").click()
     page.wait_for_load_state()
     assert page.locator("#deliveries tr.delivery-line").count() == 1
     assert page.locator("#fulfilment svg.chart rect.bar-accepted").count() == 1
-    fits_the_phone(page, "contract")
+    fits_the_phone(page, "linkage-contract")
     for name, path in (
         ("overview", "/linkage/"),
         ("list", "/linkage/contracts"),
@@ -276,4 +269,4 @@ def test_the_enterprise_records_a_delivery_on_a_phone(world, linkage, farm, page
         ("policies", "/linkage/support/policies"),
     ):
         page.goto(base + path)
-        fits_the_phone(page, name)
+        fits_the_phone(page, f"linkage-{name}")
