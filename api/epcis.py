@@ -2,7 +2,6 @@
 
 import io
 from dataclasses import asdict
-from functools import wraps
 
 from flask import current_app, jsonify, request, send_file
 from flask.views import MethodView
@@ -12,7 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from api.common import Blueprint, caller, commits, load_bearer_user
 from core.errors import error_body
-from core.security import refuse_unstorable_json
+from core.security import own_body_limit
 from trace.services import epcis_capture, epcis_export
 from trace.services import report as trace_report
 
@@ -79,19 +78,6 @@ class ReportArgsSchema(Schema):
     )
 
 
-def _limited_body(view):
-    """Allow capture documents up to EPCIS_CAPTURE_MAX_BYTES (20 MB); larger ones get 413."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        request.max_content_length = current_app.config["EPCIS_CAPTURE_MAX_BYTES"]
-        refused = refuse_unstorable_json()
-        return refused if refused is not None else view(*args, **kwargs)
-
-    wrapper.sets_own_body_limit = True  # read by core.security before the body is touched
-    return wrapper
-
-
 @blp.route("/epcis/events")
 class EpcisEvents(MethodView):
     """The events the caller may see, as EPCIS 2.0."""
@@ -109,7 +95,7 @@ class EpcisEvents(MethodView):
 class EpcisCapture(MethodView):
     """Capture of EPCIS 2.0 documents from other systems (all or nothing)."""
 
-    @_limited_body
+    @own_body_limit("EPCIS_CAPTURE_MAX_BYTES")
     @commits
     @blp.doc(requestBody=DOCUMENT_BODY)
     @blp.response(201, CaptureReportSchema, description="Events stored")

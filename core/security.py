@@ -179,12 +179,28 @@ def unstorable_fields(raw: bytes, document) -> list[str]:
     return sorted(set(_bad_strings(document)))
 
 
-def _view_sets_own_body_limit() -> bool:
-    # Reading the body here would apply the app's default size limit, not the view's own
-    # (the EPCIS capture accepts larger documents and answers 413 itself).
-    view = current_app.view_functions.get(request.endpoint)
+def own_body_limit(config_key: str):
+    """Decorator: the view (a function, or a method of a MethodView) accepts request bodies up
+    to ``app.config[config_key]`` bytes instead of MAX_CONTENT_LENGTH; larger ones get 413."""
+
+    def mark(view):
+        view.body_limit_key = config_key
+        return view
+
+    return mark
+
+
+def apply_own_body_limit(endpoint: str | None, _values) -> None:
+    """url_value_preprocessor: set the body limit a view declared with ``own_body_limit``.
+
+    Flask runs these before any before_request hook, and those hooks (the CSRF check, the
+    unstorable-text check) read the body: set later, the app's limit would already apply.
+    """
+    view = current_app.view_functions.get(endpoint)
     handler = getattr(getattr(view, "view_class", None), request.method.lower(), None)
-    return getattr(handler, "sets_own_body_limit", False)
+    key = getattr(handler, "body_limit_key", None) or getattr(view, "body_limit_key", None)
+    if key:
+        request.max_content_length = current_app.config[key]
 
 
 def refuse_unstorable_input():
@@ -193,15 +209,13 @@ def refuse_unstorable_input():
     Each would otherwise fail deep in the JSON decoder or the database as a 500.
     """
     if request.method in ("POST", "PUT", "PATCH") and request.is_json:
-        if _view_sets_own_body_limit():
-            return None  # the view calls refuse_unstorable_json once its limit is set
-        return refuse_unstorable_json()
+        return _refuse_unstorable_json()
     if request.method == "POST" and any(_unstorable(v) for v in request.form.values()):
         abort(400, description=_("This text contains characters that cannot be stored."))
     return None
 
 
-def refuse_unstorable_json():
+def _refuse_unstorable_json():
     """The refusal of a JSON body that nests too deeply or holds unstorable text, or None."""
     try:
         document = request.get_json(silent=True)  # cached: the view does not parse again
@@ -219,6 +233,7 @@ def refuse_unstorable_json():
 
 def register_security(app: Flask) -> None:
     """Install the security headers and the out-of-range net on ``app``."""
+    app.url_value_preprocessor(apply_own_body_limit)
     app.before_request(refuse_unstorable_input)
     app.after_request(add_security_headers)
     app.register_error_handler(OverflowError, refuse_out_of_range)

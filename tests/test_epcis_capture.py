@@ -404,3 +404,13 @@ def test_numbers_json_does_not_allow_are_refused_before_reading(
     )
     assert response.status_code == 400 and response.json["message"]
     assert counts(app) == before
+
+
+def test_the_captures_own_limit_not_the_apps_bounds_the_body(
+    app, buyer, delivered, world, monkeypatch
+):
+    body = document(receipts(app, world, delivered))
+    size = len(json.dumps(body).encode())
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", size // 2)
+    monkeypatch.setitem(app.config, "EPCIS_CAPTURE_MAX_BYTES", size * 2)
+    assert capture(buyer.client, buyer.headers, body, 201)["stored"] == 3

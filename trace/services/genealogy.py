@@ -1,9 +1,10 @@
 """Genealogy: one step back or forward, and full traces by a recursive query in the database.
 
-Two shapes of the same trace: ``trace_batch`` (plain records, for the chain page and recalls)
-and ``trace_json`` (the API's JSON text). On PostgreSQL the database writes every batch, link
-and shipment as JSON text: one statement walks the links (writing theirs), then the batches'
-and the shipments' statements run at once on two connections. Python only adds each batch's
+Three shapes of the same trace: ``trace_batch`` (plain records, for recalls), ``chain_view``
+(a page of it, for the chain page) and ``trace_json`` (the API's JSON text). For the last, on
+PostgreSQL, the database writes every batch, link and shipment as JSON text: one statement
+walks the links (writing theirs), then the batches' and the shipments' statements run at once
+on two connections. Python only adds each batch's
 depth (a breadth-first walk over the links' ids) and joins the parts, so a 10,000-lot trace
 never becomes 30,000 Python objects.
 """
@@ -112,13 +113,18 @@ def trace_batch(
 
 
 def _trace_of(root: Batch, direction: str, max_depth: int | None) -> Trace:
-    reached = _reached(root.id, direction, max_depth)
-    ids = select(reached.c.batch_id).union(select(literal(root.id)))
+    ids = _trace_ids(root.id, direction, max_depth)
     links = _links_among(ids, direction, root.id if max_depth == 1 else None)
     batches = _batch_nodes(ids)
     return Trace(
         root, direction, batches, _depths(root.id, links, direction), links, _shipments(ids)
     )
+
+
+def _trace_ids(root_id: int, direction: str, max_depth: int | None = None):
+    """A select of the ids of the root and every batch its trace reaches."""
+    reached = _reached(root_id, direction, max_depth)
+    return select(reached.c.batch_id).union(select(literal(root_id)))
 
 
 def _batch_nodes(ids) -> dict[int, BatchNode]:
@@ -218,10 +224,7 @@ def chain_view(
     Raises NotFound when ``start`` is not in the trace.
     """
     root = get_batch(user, batch_id)
-    reached = _reached(root.id, direction, None)
-    links = _links_among(
-        select(reached.c.batch_id).union(select(literal(root.id))), direction, None
-    )
+    links = _links_among(_trace_ids(root.id, direction), direction, None)
     near, far = _oriented(links, direction)
     start = root.id if start is None else start
     if start != root.id and start not in far:

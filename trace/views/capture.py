@@ -12,24 +12,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.extensions import db
-from core.security import unstorable_fields
+from core.security import own_body_limit, unstorable_fields
 from registry.services.scoping import require_own_org
 from trace.services import epcis_capture
 from trace.views.common import FIELD_ERRORS, bp, done, placed, refusal
 
-ENDPOINT = "trace.epcis_capture"
-
-
-@bp.url_value_preprocessor
-def _capture_body_limit(endpoint: str | None, _values) -> None:
-    # The app's before_request hooks (the CSRF check, the unstorable-text check) read the
-    # form, and with it the body, under the app's 10 MB limit; a URL value preprocessor is
-    # the one hook Flask runs before them, so the capture's own limit is set here.
-    if endpoint == ENDPOINT:
-        request.max_content_length = current_app.config["EPCIS_CAPTURE_MAX_BYTES"]
-
 
 @bp.route("/epcis/capture", methods=["GET", "POST"], endpoint="epcis_capture")
+@own_body_limit("EPCIS_CAPTURE_MAX_BYTES")  # as the API's capture: 20 MB
 def epcis_capture_page():
     """Upload an EPCIS 2.0 document: every event is stored, or none (organizations' users)."""
     require_own_org(current_user, current_user.organization_id)  # the department: 403
