@@ -353,6 +353,8 @@ class EventLine(db.Model):
     __tablename__ = "event_lines"
     __table_args__ = (
         Index("ix_event_lines_batch_role", "batch_id", "role"),
+        # The events about a set of lots (a lot's page, what a buyer may read), index-only.
+        Index("ix_event_lines_batch_event", "batch_id", "event_id"),
         # A trace reads its lots' shipped quantities from this index alone.
         Index(
             "ix_event_lines_shipping",

@@ -41,9 +41,22 @@ def delivered_to(org_id: int):
     )
 
 
-def _receives_shipments(user: User | None) -> bool:
-    # Most cooperatives never receive lots: without the OR, their list uses the
-    # (organization_id, id) index instead of scanning every batch for deliveries.
+def shipped_lots(org_id: int) -> Select:
+    """The ids of the lots shipped to ``org_id``: the set ``delivered_to`` tests one lot
+    against, as one uncorrelated subquery (the shipments to one organization are few)."""
+    return (
+        select(EventLine.batch_id)
+        .join(TraceEvent, TraceEvent.id == EventLine.event_id)
+        .where(TraceEvent.kind == EventKind.SHIPPING, TraceEvent.destination_org_id == org_id)
+    )
+
+
+def receives_shipments(user: User | None) -> bool:
+    """True when anything was ever shipped to the caller's organization (one indexed probe).
+
+    Most cooperatives never receive lots: without the OR, their lists use the
+    organization's own index instead of looking for deliveries.
+    """
     if user is None or user.organization_id is None:
         return False
     return (
@@ -72,7 +85,7 @@ def batches_query(
         selectinload(Batch.sites),
         selectinload(Batch.households),
     )
-    shared = delivered_to if _receives_shipments(user) else None
+    shared = delivered_to if receives_shipments(user) else None
     stmt = scope_to_caller(stmt, user, Batch.organization_id, shared_with=shared)
     if product_id:
         stmt = stmt.where(Batch.product_id == product_id)

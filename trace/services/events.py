@@ -5,12 +5,13 @@ and builds the event; ``record_event`` does what all kinds share.
 """
 
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, delete, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, Select, delete, func, or_, select, text, union
+from sqlalchemy.orm import aliased, selectinload
 
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
@@ -29,7 +30,7 @@ from trace.models import (
     TraceEvent,
 )
 from trace.services import recorders
-from trace.services.batches import batches_query, delivered_to
+from trace.services.batches import batches_query, receives_shipments, shipped_lots
 from trace.services.chain import append_to_chain, epcis_context
 from trace.services.epcis_build import extension_namespace
 from trace.services.products import products_query
@@ -169,23 +170,29 @@ def events_query(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> Select:
-    """A select() of events the caller may see: its own, and those about lots delivered to it."""
+    """A select() of events the caller may see: its own, and those about lots delivered to it.
+
+    Set-based: the lots shipped to the caller are one uncorrelated subquery, and the events
+    about them one more (``about_lots``), each computed once per statement by either engine,
+    never a correlated EXISTS per event line. A caller to whom nothing was ever shipped (most
+    cooperatives) reads its own events alone, in the (organization_id, event_time) index's
+    order.
+    """
     stmt = select(TraceEvent).options(selectinload(TraceEvent.lines))
-    about_delivered = lambda org_id: TraceEvent.id.in_(  # noqa: E731 - a condition factory
-        select(EventLine.event_id)
-        .join(Batch, Batch.id == EventLine.batch_id)
-        .where(delivered_to(org_id))
-    )
-    stmt = scope_to_caller(stmt, user, TraceEvent.organization_id, shared_with=about_delivered)
-    if batch_id:
-        stmt = stmt.where(
-            or_(
-                TraceEvent.id.in_(select(EventLine.event_id).where(EventLine.batch_id == batch_id)),
-                TraceEvent.corrects_event_id.in_(
-                    select(EventLine.event_id).where(EventLine.batch_id == batch_id)
-                ),
-            )
-        )
+    of_lot = select(EventLine.event_id).where(EventLine.batch_id == batch_id) if batch_id else None
+    shared = None
+    if receives_shipments(user):
+        shared = about_delivered
+        if of_lot is not None and _shipped_to_caller(user, batch_id):
+            # Every event about a lot shipped to the caller is shared with it: said first,
+            # so the lot's own events are kept without building the set of all deliveries.
+            shared = lambda org_id: or_(TraceEvent.id.in_(of_lot), about_delivered(org_id))  # noqa: E731
+    stmt = scope_to_caller(stmt, user, TraceEvent.organization_id, shared_with=shared)
+    if of_lot is not None:
+        # One set (the lot's events and their corrections) that both engines start from.
+        correction = aliased(TraceEvent)
+        corrections = select(correction.id).where(correction.corrects_event_id.in_(of_lot))
+        stmt = stmt.where(TraceEvent.id.in_(union(of_lot, corrections)))
     if kind:
         stmt = stmt.where(TraceEvent.kind == EventKind(kind))
     # In UTC, as stored: SQLite compares the times as text, so 00:00+07:00 must become 17:00.
@@ -194,6 +201,114 @@ def events_query(
     if until:
         stmt = stmt.where(TraceEvent.event_time < until.astimezone(UTC))
     return stmt.order_by(TraceEvent.event_time, TraceEvent.id)
+
+
+def about_lots(lot_ids) -> Select:
+    """The ids of the events with a line on one of ``lot_ids`` (a set of lot ids or a
+    subquery of them), read from the (batch_id, event_id) index alone."""
+    return select(EventLine.event_id).where(EventLine.batch_id.in_(lot_ids))
+
+
+def about_delivered(org_id: int) -> ColumnElement[bool]:
+    """SQL condition: the event has a line on a lot shipped to ``org_id`` (what it may read).
+
+    The same rule as ``delivered_to`` for lots, but as two nested uncorrelated sets.
+    """
+    return TraceEvent.id.in_(about_lots(shipped_lots(org_id)))
+
+
+def _shipped_to_caller(user: User, batch_id: int) -> bool:
+    """True when this lot was shipped to the caller's organization (one indexed probe)."""
+    shipped = (
+        select(EventLine.id)
+        .join(TraceEvent, TraceEvent.id == EventLine.event_id)
+        # Written out, so that both engines read the lot's lines from the partial index
+        # of shipping lines (ix_event_lines_shipping), not every line of a big lot.
+        .where(EventLine.batch_id == batch_id, text("event_lines.kind = 'shipping'"))
+        .where(TraceEvent.destination_org_id == user.organization_id)
+    )
+    return db.session.scalar(shipped.limit(1)) is not None
+
+
+def event_page(
+    user: User | None, filters: dict, page: int, per_page: int
+) -> tuple[list[TraceEvent], int]:
+    """One page (``page`` from 1) of the events the caller may see, and how many there are.
+
+    The count reads ids only (no event bodies, no lines); the page reads ``per_page`` events.
+    """
+    stmt = events_query(user, **filters)
+    total = count_of(stmt)
+    page = max(1, min(page, max(1, -(-total // per_page))))
+    rows = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
+    return rows, total
+
+
+def count_of(stmt: Select) -> int:
+    """How many events ``stmt`` (an ``events_query``) selects, counted over their ids alone."""
+    return db.session.scalar(select(func.count()).select_from(_ids_of(stmt).subquery())) or 0
+
+
+def _ids_of(stmt: Select) -> Select:
+    return stmt.with_only_columns(TraceEvent.id).order_by(None)
+
+
+@dataclass
+class Timeline:
+    """One page of a lot's events, oldest first, and what the page needs to say about them."""
+
+    events: list[TraceEvent]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+    corrected: set[int]  # events of the page declared erroneous (by a correction on any page)
+    originals: dict[int, TraceEvent]  # the events the page's corrections declared erroneous
+
+    @property
+    def first(self) -> int:
+        """The place of the page's first event in the whole list (from 1; 0 when empty)."""
+        return (self.page - 1) * self.per_page + 1 if self.events else 0
+
+    @property
+    def last(self) -> int:
+        """The place of the page's last event in the whole list."""
+        return (self.page - 1) * self.per_page + len(self.events)
+
+
+def lot_timeline(
+    user: User | None, batch_id: int, page: int, per_page: int, options=()
+) -> Timeline:
+    """One page of the events of a lot the caller may see, with the corrections that concern
+    the page wherever they fall: a page reads ``per_page`` events, never the whole lot."""
+    stmt = events_query(user, batch_id=batch_id)
+    total = count_of(stmt)
+    pages = max(1, -(-total // per_page))
+    page = max(1, min(page, pages))
+    rows = list(
+        db.session.scalars(
+            stmt.options(*options).limit(per_page).offset((page - 1) * per_page)
+        )
+    )
+    ids = [event.id for event in rows]
+    # Corrections are rare: found by the index on corrects_event_id, then kept if visible.
+    corrections = dict(
+        db.session.execute(
+            select(TraceEvent.id, TraceEvent.corrects_event_id).where(
+                TraceEvent.corrects_event_id.in_(ids)
+            )
+        ).all()
+    )
+    corrected = set()
+    if corrections:
+        visible = events_query(user).where(TraceEvent.id.in_(sorted(corrections)))
+        corrected = {corrections[i] for i in db.session.scalars(_ids_of(visible))}
+    wanted = {e.corrects_event_id for e in rows if e.corrects_event_id} - set(ids)
+    originals = {event.id: event for event in rows}
+    if wanted:
+        stmt = events_query(user).where(TraceEvent.id.in_(sorted(wanted)))
+        originals.update({event.id: event for event in db.session.scalars(stmt)})
+    return Timeline(rows, total, page, pages, per_page, corrected, originals)
 
 
 def get_event(user: User | None, event_id: int) -> TraceEvent:

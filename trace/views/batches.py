@@ -25,6 +25,7 @@ from trace.views.common import (
 )
 
 PER_PAGE = 25
+EVENTS_PER_PAGE = 50  # a lot's page shows this many of its events, with links to the others
 DATE_FIELDS = batches.DATE_FIELDS
 STATUS_DONE = {
     "active": _l("The batch is active: its events can be recorded."),
@@ -121,7 +122,6 @@ def render_batch(batch: Batch, status_errors=None, correction_errors=None):
     items = completeness.checklist(batch)
     org_id = current_user.organization_id or batch.organization_id
     timeline = _timeline(batch)
-    corrected = {event.corrects_event_id for event in timeline if event.corrects_event_id}
     own = batch.organization_id == current_user.organization_id
     return render_template(
         "trace/batch_detail.html",
@@ -130,9 +130,10 @@ def render_batch(batch: Batch, status_errors=None, correction_errors=None):
         traced=all(item.ok for item in items),
         held=quantities.held_quantities([batch.id], org_id)[batch.id],
         produced=quantities.produced_quantities([batch.id])[batch.id],
-        timeline=timeline,
-        events_by_id={event.id: event for event in timeline},
-        corrected=corrected,
+        timeline=timeline.events,
+        page=timeline,
+        events_by_id=timeline.originals,
+        corrected=timeline.corrected,
         own=own,
         sees_households=own or current_user.is_department,
         incoming=incoming_shipments(batch),
@@ -141,14 +142,17 @@ def render_batch(batch: Batch, status_errors=None, correction_errors=None):
     )
 
 
-def _timeline(batch: Batch) -> list[TraceEvent]:
-    stmt = events.events_query(current_user, batch_id=batch.id).options(
+def _timeline(batch: Batch) -> events.Timeline:
+    """One page (``?page=``) of the batch's events, oldest first."""
+    options = (
         selectinload(TraceEvent.lines).selectinload(EventLine.batch),
         selectinload(TraceEvent.site),
+        selectinload(TraceEvent.organization),
         selectinload(TraceEvent.source_org),
         selectinload(TraceEvent.destination_org),
     )
-    return list(db.session.scalars(stmt))
+    page = request.args.get("page", 1, type=int)
+    return events.lot_timeline(current_user, batch.id, page, EVENTS_PER_PAGE, options)
 
 
 def incoming_shipments(batch: Batch) -> list:
