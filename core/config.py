@@ -40,6 +40,9 @@ class Config:
         _database_url(_env("DATABASE_URL")) or f"sqlite:///{INSTANCE_DIR / 'htx.sqlite3'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # SQLite: how long a transaction waits for another process's write lock before it is
+    # answered 409 (core.db takes the lock at the start of every writing transaction).
+    SQLITE_BUSY_TIMEOUT_S = float(_env("SQLITE_BUSY_TIMEOUT_S", "15"))
     # PostgreSQL's planner cost of a random page read (core.factory): 1.1 for SSDs.
     PG_RANDOM_PAGE_COST = float(_env("PG_RANDOM_PAGE_COST", "1.1"))
 
@@ -47,13 +50,11 @@ class Config:
     # Indicator targets (DESIGN.md section 8): linkage 50% (target e), traceability 100% (đ).
     INDICATOR_TARGET_LINKAGE = float(_env("INDICATOR_TARGET_LINKAGE", "0.5"))
     INDICATOR_TARGET_TRACEABILITY = float(_env("INDICATOR_TARGET_TRACEABILITY", "1.0"))
-    # GS1's EPCIS 2.0 JSON schema, used to validate captured documents. Not shipped in
-    # the repository: point this at a copy of GS1's file (the default is the shared
-    # standards folder beside a checkout).
-    EPCIS_SCHEMA_PATH = _env(
-        "EPCIS_SCHEMA_PATH",
-        str(BASE_DIR.parent / "shared" / "standards" / "epcis" / "EPCIS-JSON-Schema.json"),
-    )
+    # Captured EPCIS documents are always checked by the project's own EPCIS 2.0 rules
+    # (trace.services.epcis_capture.validation). Point this at a copy of GS1's
+    # EPCIS-JSON-Schema.json to apply GS1's schema as well; unset by default. A path that
+    # is set but cannot be read makes capture answer 503.
+    EPCIS_SCHEMA_PATH = _env("EPCIS_SCHEMA_PATH")
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
     BABEL_DEFAULT_LOCALE = "vi"
@@ -75,17 +76,14 @@ class Config:
     # werkzeug's scrypt: memory-hard and slow on purpose.
     PASSWORD_HASH_METHOD = _env("PASSWORD_HASH_METHOD", "scrypt")
 
-    RATELIMIT_STORAGE_URI = _env("REDIS_URL", "memory://")
-    # Rendered consumer pages (trace.services.public_cache): in Redis when there is one
-    # (shared by the workers: a lot is rendered once, not once per worker), else in
-    # each process's memory.
+    # Rate-limit counts, shared by every worker: Redis, else (None) a file of the host's
+    # in INSTANCE_DIR (core.local_store), set by the factory.
+    RATELIMIT_STORAGE_URI = _env("REDIS_URL")
+    # Rendered consumer pages and their versions (trace.services.public_cache), shared by
+    # the workers: Redis when there is one, else (None) the same file of the host's.
     PUBLIC_PAGE_CACHE_URL = _env("PUBLIC_PAGE_CACHE_URL", _env("REDIS_URL"))
     PUBLIC_PAGE_CACHE_SECONDS = int(_env("PUBLIC_PAGE_CACHE_SECONDS", "600"))
     PUBLIC_PAGE_CACHE_SIZE = int(_env("PUBLIC_PAGE_CACHE_SIZE", "2000"))
-    # How old a cached page's last database check may be: changes announced to the cache
-    # (events, recalls, invalidate_lots) are seen at once; this bounds the others, as the
-    # pages' own max-age=60 does for proxies.
-    PUBLIC_PAGE_RECHECK_SECONDS = float(_env("PUBLIC_PAGE_RECHECK_SECONDS", "60"))
     # Repeat views of a lot's cached page answered before Flask (trace.resolver.front).
     PUBLIC_PAGE_FRONT = _env("PUBLIC_PAGE_FRONT", "1") not in ("0", "false", "no")
     # Scans of lot codes written in batches by each worker (trace.services.scans); 0: at once.
@@ -113,7 +111,8 @@ class Config:
     MAX_PAGE_SIZE = 200
     IDEMPOTENCY_TTL_HOURS = 24
 
-    # Sharing with the national portal (portal/): `flask portal sync` sends the outbox here.
+    # Sharing with the national portal (portal/): the worker sends the outbox here every
+    # PORTAL_SYNC_MINUTES (`flask portal sync` does it at once).
     PORTAL_ENDPOINT = _env("PORTAL_ENDPOINT")
     PORTAL_TOKEN = _env("PORTAL_TOKEN")
     PORTAL_ADAPTER = _env("PORTAL_ADAPTER", "epcis")  # epcis | national
@@ -122,6 +121,18 @@ class Config:
     PORTAL_MAX_ATTEMPTS = int(_env("PORTAL_MAX_ATTEMPTS", "8"))
     PORTAL_BACKOFF_BASE_S = float(_env("PORTAL_BACKOFF_BASE_S", "30"))
     PORTAL_BACKOFF_MAX_S = float(_env("PORTAL_BACKOFF_MAX_S", "3600"))
+
+    # Background jobs (jobs/): recall notices, portal sync, housekeeping, run by `flask worker`.
+    # The queue is in Redis when JOBS_URL (or REDIS_URL) names one, else in SQLite at
+    # INSTANCE_DIR/jobs.sqlite3 (JOBS_URL=sqlite:///path to put it elsewhere).
+    JOBS_URL = _env("JOBS_URL", _env("REDIS_URL"))
+    JOBS_IMMEDIATE = _env_bool("JOBS_IMMEDIATE", False)  # run jobs where they are queued
+    JOBS_WORKERS = int(_env("JOBS_WORKERS", "2"))  # threads of `flask worker`
+    JOBS_POLL_SECONDS = float(_env("JOBS_POLL_SECONDS", "1"))  # longest wait on SQLite
+    JOBS_SHUTDOWN_SECONDS = float(_env("JOBS_SHUTDOWN_SECONDS", "20"))  # on SIGTERM
+    # No heartbeat for this long (it beats every minute): pages say the worker is not running.
+    JOBS_STALE_SECONDS = int(_env("JOBS_STALE_SECONDS", "300"))
+    PORTAL_SYNC_MINUTES = int(_env("PORTAL_SYNC_MINUTES", "5"))  # with PORTAL_ENDPOINT set
 
     # Recall notices go out by SMTP; with no SMTP_HOST they wait in the outbox (pending).
     SMTP_HOST = _env("SMTP_HOST")
@@ -133,10 +144,9 @@ class Config:
     MAIL_FROM = _env("MAIL_FROM", "thuhoi@htx.invalid")
     RECALL_DEADLINE_HOURS = int(_env("RECALL_DEADLINE_HOURS", "24"))
     RECALL_NOTICE_MAX_ATTEMPTS = int(_env("RECALL_NOTICE_MAX_ATTEMPTS", "5"))
-    # A failed notice waits this long, doubled after each further failure, before a retry.
+    # A failed notice waits this long, doubled after each further failure, before a retry
+    # (the worker's job retries with this back-off; every minute it also sends what is due).
     RECALL_NOTICE_RETRY_SECONDS = int(_env("RECALL_NOTICE_RETRY_SECONDS", "60"))
-    # How long the request that opens a recall may spend sending; the worker sends the rest.
-    RECALL_SEND_BUDGET_SECONDS = float(_env("RECALL_SEND_BUDGET_SECONDS", "10"))
     RECALL_ACK_LINK_DAYS = int(_env("RECALL_ACK_LINK_DAYS", "60"))
 
     TESTING = False
@@ -161,9 +171,12 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = _database_url(_env("TEST_DATABASE_URL")) or "sqlite://"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - fast hash for tests
     RATELIMIT_STORAGE_URI = "memory://"
-    PUBLIC_PAGE_CACHE_URL = None  # in memory; a test may point it at a local Redis
+    PUBLIC_PAGE_CACHE_URL = "memory://"  # this process; a test may use a file or Redis
     SCAN_BUFFER_SIZE = 0  # scans written at once, so a test reads them right after a GET
     WTF_CSRF_ENABLED = True
+    # A job runs in the request that queues it; a test may queue for real (tests/jobs_helpers).
+    JOBS_URL = None
+    JOBS_IMMEDIATE = True
 
 
 def config_for_environment() -> type[Config]:

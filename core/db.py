@@ -1,11 +1,13 @@
-"""Declarative base with a constraint naming convention, and SQLite foreign keys."""
+"""Declarative base with a constraint naming convention, and SQLite's connection and
+transaction settings (foreign keys, WAL, the write lock taken at BEGIN)."""
 
 import enum
 from datetime import UTC, datetime
 
+from flask import g, has_request_context, request
 from sqlalchemy import DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapper
+from sqlalchemy.orm import DeclarativeBase, Mapper, Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 NAMING_CONVENTION = {
@@ -41,13 +43,57 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _is_sqlite(dbapi_connection) -> bool:
+    return type(dbapi_connection).__module__.startswith("sqlite3")
+
+
 @event.listens_for(Engine, "connect")
-def _enable_sqlite_foreign_keys(dbapi_connection, connection_record):
-    # SQLite ignores foreign keys unless asked, per connection; PostgreSQL always enforces them.
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
+def _configure_sqlite(dbapi_connection, connection_record):
+    """SQLite, per connection: foreign keys on, WAL, and transactions begun by ``_begin``.
+
+    WAL lets readers go on while one connection writes, in every gunicorn worker; the
+    driver's own implicit BEGIN is switched off so that ``_begin`` can take the write
+    lock at the start of a writing transaction (the busy timeout is the driver's
+    ``timeout``, set in the factory).
+    """
+    if not _is_sqlite(dbapi_connection):
+        return
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # durable at each checkpoint; safe in WAL
+    cursor.close()
+
+
+def _expects_writes() -> bool:
+    # The transaction of a request that may write (not GET, HEAD or OPTIONS), up to its one
+    # commit point. What a request reads after its commit, requests that only read, and
+    # work outside requests begin as readers: they never queue behind a writer, and a
+    # second connection of the same thread never waits for the first.
+    if not has_request_context():
+        return False
+    return request.method not in ("GET", "HEAD", "OPTIONS") and not g.get(_COMMITTED, False)
+
+
+_COMMITTED = "htx_request_committed"
+
+
+@event.listens_for(Session, "after_commit")
+def _note_request_commit(session: Session) -> None:
+    if has_request_context():
+        setattr(g, _COMMITTED, True)
+
+
+@event.listens_for(Engine, "begin")
+def _begin(connection):
+    """On SQLite, a transaction that may write takes the write lock before its first read
+    (``BEGIN IMMEDIATE``): a quantity checked and the write relying on it are then atomic
+    across processes, and a clash waits for the lock instead of failing half-way."""
+    if connection.dialect.name == "sqlite":
+        # On the driver's connection: a BEGIN is no query for statement counts and logs.
+        statement = "BEGIN IMMEDIATE" if _expects_writes() else "BEGIN"
+        connection.connection.driver_connection.execute(statement)
 
 
 _AWARE_COLUMNS: dict = {}

@@ -7,6 +7,7 @@ into a form message. Nothing in a service knows about HTTP beyond the status.
 
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 
@@ -105,6 +106,22 @@ def register_error_handlers(app) -> None:
         return render_template(
             "errors/error.html", status=exc.status, message=exc.message
         ), exc.status
+
+    @app.errorhandler(OperationalError)
+    def handle_database_busy(exc: OperationalError):
+        # SQLite's write lock held by another process past the busy timeout: nothing was
+        # written, and the same request can be sent again.
+        if "database is locked" not in str(exc.orig):
+            raise exc
+        from core.extensions import db
+
+        db.session.rollback()
+        message = _("The database is busy; nothing was saved. Please try again.")
+        if _wants_json():
+            response = jsonify(error_body(409, "busy", message))
+        else:
+            response = render_template("errors/error.html", status=409, message=message)
+        return response, 409, {"Retry-After": "1"}
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException):

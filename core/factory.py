@@ -5,6 +5,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from core import local_store
 from core.config import DEFAULT_SECRET_KEY, Config, config_for_environment
 from core.errors import register_error_handlers
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -53,6 +54,13 @@ def _load_config(app: Flask, config) -> None:
         app.config.update(config)
     else:
         app.config.from_object(config)
+    if not app.config.get("RATELIMIT_STORAGE_URI"):  # no Redis: the host's shared file
+        shared = local_store.default_path(app.config["INSTANCE_DIR"])
+        app.config["RATELIMIT_STORAGE_URI"] = f"htx-local://{shared}"
+    if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.setdefault("connect_args", {"timeout": app.config["SQLITE_BUSY_TIMEOUT_S"]})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
         # JIT compilation costs more than it saves on our short OLTP queries. The random
         # page cost is that of SSDs (PostgreSQL's default, 4, is for spinning disks): with
@@ -81,12 +89,14 @@ def _register_features(app: Flask) -> None:
     # know the features, and importing them registers their models with the metadata.
     import core.idempotency  # noqa: F401
     import indicators
+    import jobs
     import linkage.models  # noqa: F401
     import portal
     import recall
     import trace.models  # noqa: F401
     from api import register_api
     from core import backup
+    from jobs import cli as jobs_cli
     from linkage import cli as linkage_cli
     from linkage import views as linkage_views
     from registry import cli as registry_cli
@@ -108,3 +118,6 @@ def _register_features(app: Flask) -> None:
     portal.register(app)
     indicators.register(app)
     register_api(app)
+    # Last: the features' tasks modules have declared their jobs by now.
+    jobs.init_app(app)
+    jobs_cli.register(app)

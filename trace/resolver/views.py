@@ -129,7 +129,7 @@ def _remembered_page(key: str):
 def _consumer_page(key: str, found: Resolved):
     helpers = _helpers()
     html, lots = public_cache.cached_page(
-        found.id, _variant(), found.stamp, lambda: _render_lot(found.id, helpers)
+        found.id, _variant(), lambda: _render_lot(found.id, helpers)
     )
     lookup.remember(key, found, lots)
     return _page_response(found, html)

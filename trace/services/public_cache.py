@@ -2,31 +2,26 @@
 
 A lot's page is read far more often than the lot changes, and rendering it (five
 queries and a template) costs many times what serving it costs. So the rendered
-page is kept — in Redis when ``PUBLIC_PAGE_CACHE_URL`` (by default ``REDIS_URL``) is
-set, shared by the workers so a lot is rendered once, else in each process's
-memory — under the lot, the language and the Vietnam day (certificates expire
-at midnight).
+page is kept under the lot, the language and the Vietnam day (certificates expire at
+midnight), in a store every worker of the service sees: Redis when
+``PUBLIC_PAGE_CACHE_URL`` (by default ``REDIS_URL``) is set, else a file shared by the
+workers of the host (``core.local_store``). A store in one process's memory
+(``memory://``) is for tests.
 
-Two checks keep it fresh:
+A kept page is current while **versions** in the store are unchanged: one per lot,
+and one for everything else a page shows. An entry records the versions of its lot,
+of every lot upstream of it and the other one; a request reads them with the entry,
+in one round trip (``fresh_page``), so a change anywhere upstream is seen at once,
+by every worker, on the next request. The versions are bumped after the commit of
+any change a page shows (``touch``, ``invalidate_lots``): the session's own flush
+announces the lots whose rows, events or links it wrote, and bumps the other version
+for a product, certificate, growing area or organization, or for a bulk update of
+lots through the session. Rows written past the session (the EPCIS capture's bulk
+inserts) are announced by the code that writes them.
 
-- **versions** in the store, one per lot, bumped after the commit of anything that
-  changes a lot's page: an event stored on it (``touch``, called where events are
-  stored), a recall or any other change (``invalidate_lots``). An entry records
-  the versions of the lot and of every lot upstream of it; a request reads them
-  with the entry, in one round trip (``fresh_page``), and uses the entry only if
-  they are unchanged: a change anywhere upstream is seen at once, by every worker.
-- a **digest** of fresh database reads, at most ``PUBLIC_PAGE_RECHECK_SECONDS``
-  old (``cached_page``): the lot's own columns the page shows (status, lot code,
-  dates, product…), and one query over the lineage (``fingerprint``: count and
-  newest id of the event lines, count of corrections, the sum of the versions
-  kept in the database). This catches what no version announced — an event
-  stored by a path that does not ``touch`` — within those seconds.
-
-The store also keeps the public pages' rate-limit counts (``trace.resolver.limit``), so a
-cached page is counted and read in one round trip.
-
-Entries also expire after ``PUBLIC_PAGE_CACHE_SECONDS``. Without Redis, versions
-live in each process: a bump reaches the other workers through their recheck.
+The store also keeps the public pages' rate-limit counts (``trace.resolver.limit``), so
+a cached page is counted and read in one round trip. Entries expire after
+``PUBLIC_PAGE_CACHE_SECONDS``.
 """
 
 import hashlib
@@ -39,30 +34,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import current_app, has_app_context
-from sqlalchemy import ForeignKey, Integer, bindparam, event, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
+from sqlalchemy import Integer, bindparam, event, select
+from sqlalchemy.orm import Session
 
 from core.extensions import db
-from trace.models import BatchLink, EventLine, TraceEvent
+from core.local_store import LocalStore, default_path
+from registry.models import Organization
+from trace.models import Batch, BatchLink, EventLine, Product, ProductStandard, Site
 from trace.services import scans
 
 log = logging.getLogger(__name__)
 _EXTENSION = "htx_public_cache"
-_PREFIX = "htx:public:4:"  # the number changes with the entries' format
+_PREFIX = "htx:public:5:"  # the number changes with the entries' format
 _TOUCHED = "htx_public_touched"
-
-
-class PublicPageVersion(db.Model):
-    """A lot's public-page version: bumped when something its pages show changes."""
-
-    __tablename__ = "public_page_versions"
-
-    batch_id: Mapped[int] = mapped_column(
-        ForeignKey("batches.id", ondelete="CASCADE"), primary_key=True
-    )
-    version: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class MemoryStore:
@@ -184,14 +168,19 @@ class RedisStore:
             log.warning("public page cache unavailable: %s", exc)
 
 
-def store() -> MemoryStore | RedisStore:
-    """This app's store, made on first use from the configuration."""
+def store() -> "MemoryStore | RedisStore | LocalStore":
+    """This app's store, made on first use from the configuration: ``redis://…``,
+    ``memory://`` (this process only: tests), else the host's shared file."""
     found = current_app.extensions.get(_EXTENSION)
     if found is None:
-        url = current_app.config.get("PUBLIC_PAGE_CACHE_URL")
-        size = current_app.config.get("PUBLIC_PAGE_CACHE_SIZE", 2000)
-        database = str(current_app.config["SQLALCHEMY_DATABASE_URI"])
-        found = RedisStore(url, database) if url else MemoryStore(size)
+        url = current_app.config.get("PUBLIC_PAGE_CACHE_URL") or ""
+        if url.startswith(("redis://", "rediss://", "unix://")):
+            database = str(current_app.config["SQLALCHEMY_DATABASE_URI"])
+            found = RedisStore(url, database)
+        elif url == "memory://":
+            found = MemoryStore(current_app.config.get("PUBLIC_PAGE_CACHE_SIZE", 2000))
+        else:
+            found = LocalStore(default_path(current_app.config["INSTANCE_DIR"]))
         current_app.extensions[_EXTENSION] = found
     return found
 
@@ -205,26 +194,7 @@ def _lineage_statement():
     return select(reached.c.batch_id)
 
 
-def _fingerprint_statement():
-    lots = bindparam("lots", expanding=True)
-    correction = aliased(TraceEvent)
-    versions = (
-        select(func.coalesce(func.sum(PublicPageVersion.version), 0))
-        .where(PublicPageVersion.batch_id.in_(lots))
-        .scalar_subquery()
-    )
-    return (
-        select(
-            func.count(EventLine.id), func.max(EventLine.id), func.count(correction.id), versions
-        )
-        .select_from(EventLine)
-        .outerjoin(correction, correction.corrects_event_id == EventLine.event_id)
-        .where(EventLine.batch_id.in_(lots))
-    )
-
-
 _LINEAGE = _lineage_statement()
-_FINGERPRINT = _fingerprint_statement()
 
 
 def lineage(batch_id: int) -> list[int]:
@@ -232,24 +202,16 @@ def lineage(batch_id: int) -> list[int]:
     return sorted(db.session.scalars(_LINEAGE, {"batch_id": batch_id}))
 
 
-def fingerprint(lots: list[int]) -> tuple:
-    """What these lots' history looks like now: lines (count, newest), corrections, versions.
-
-    Given a lot's lineage, any new event on any of its lots, any correction, any
-    change of the lineage itself (a new parent comes with an event on the lot it
-    is linked to; a removed link with a correction) and any ``invalidate_lots`` of
-    one of them changes the fingerprint.
-    """
-    return tuple(db.session.execute(_FINGERPRINT, {"lots": lots}).one())
-
-
-def _digest(stamp: tuple, lots: list[int]) -> str:
-    material = repr((stamp, lots, fingerprint(lots)))
-    return hashlib.sha1(material.encode()).hexdigest()  # noqa: S324 - a cache key, not a secret
-
-
 def _version_key(batch_id: int) -> str:
     return f"{_PREFIX}v:{batch_id}"
+
+
+# The version of everything a page shows besides lots: products, certificates, areas…
+_OTHERS_KEY = f"{_PREFIX}others"
+
+
+def _version_keys(lots: list[int]) -> list[str]:
+    return [_OTHERS_KEY, *map(_version_key, lots)]
 
 
 def _entry_key(batch_id: int, variant: str) -> str:
@@ -258,30 +220,28 @@ def _entry_key(batch_id: int, variant: str) -> str:
 
 @dataclass(frozen=True)
 class Entry:
-    """A kept page: its digest, when the database last confirmed it, the lineage and its
-    versions then, and the page."""
+    """A kept page: the lineage it was rendered from, the versions then, and the page."""
 
-    digest: str
-    checked: float
     lots: list[int]
     versions: str
     html: str
 
     def dumps(self) -> str:
         """The entry as text, for the store."""
-        lots = ",".join(map(str, self.lots))
-        return f"{self.digest}\n{self.checked}\n{lots}\n{self.versions}\n{self.html}"
+        return f"{','.join(map(str, self.lots))}\n{self.versions}\n{self.html}"
 
     @classmethod
     def loads(cls, text: str | None) -> "Entry | None":
         """The entry from its text; None for none (or one of another format)."""
         try:
-            digest, checked, lots, versions, html = text.split("\n", 4)
-            return cls(
-                digest, float(checked), [int(lot) for lot in lots.split(",")], versions, html
-            )
+            lots, versions, html = text.split("\n", 2)
+            return cls([int(lot) for lot in lots.split(",")], versions, html)
         except (AttributeError, ValueError):
             return None
+
+    def current(self, lots: list[int], versions: str) -> bool:
+        """Whether the entry was rendered from this lineage at these versions."""
+        return self.lots == lots and self.versions == versions
 
 
 def _versions(values: list[str | None]) -> str:
@@ -295,46 +255,35 @@ def page_variant(locale: str) -> str:
 
 
 def fresh_page(batch_id: int, variant: str, lots: list[int], read: Callable) -> str | None:
-    """The kept page, if no version of the lineage ``lots`` changed since the database
-    last confirmed it, less than ``PUBLIC_PAGE_RECHECK_SECONDS`` ago; else None.
+    """The kept page, if no version of the lineage ``lots`` (or the others' version) changed
+    since it was rendered; else None.
 
     One round trip to the store, none to the database: ``read(store, keys)`` reads the
     values (``trace.resolver.limit.read`` counts the request in that same round trip).
     """
-    keys = [_entry_key(batch_id, variant), *map(_version_key, lots)]
-    values = read(store(), keys)
+    values = read(store(), [_entry_key(batch_id, variant), *_version_keys(lots)])
     entry = Entry.loads(values[0])
-    if entry is None or entry.lots != lots or entry.versions != _versions(values[1:]):
-        return None
-    recheck = current_app.config.get("PUBLIC_PAGE_RECHECK_SECONDS", 60)
-    return entry.html if time.time() - entry.checked < recheck else None
+    current = entry is not None and entry.current(lots, _versions(values[1:]))
+    return entry.html if current else None
 
 
-def cached_page(
-    batch_id: int, variant: str, stamp: tuple, render: Callable[[], str]
-) -> tuple[str, list[int]]:
-    """The lot's page for ``variant`` (language, day) and the lot's lineage, checked
-    against the database: the kept page if its digest still holds, else ``render()``.
+def cached_page(batch_id: int, variant: str, render: Callable[[], str]) -> tuple[str, list[int]]:
+    """The lot's page for ``variant`` (language, day) and the lot's lineage: the kept page
+    if it is current, else ``render()``, kept for the next request.
 
-    ``stamp`` holds what the caller read of the lot itself. Versions and digest are
-    read before ``render`` reads anything, so an entry never hides a change
-    committed meanwhile.
+    The versions are read before ``render`` reads anything, so an entry never hides a
+    change committed meanwhile: its bump makes the entry old at once.
     """
     cache, key = store(), _entry_key(batch_id, variant)
-    entry = Entry.loads(cache.get_many([key])[0])
-    lots = entry.lots if entry is not None else lineage(batch_id)
-    versions = _versions(cache.get_many([_version_key(lot) for lot in lots]))
-    digest = _digest(stamp, lots)
-    if entry is None or entry.digest != digest:
-        if entry is not None:  # the lineage itself may have changed: read it again
-            lots = lineage(batch_id)
-            versions = _versions(cache.get_many([_version_key(lot) for lot in lots]))
-            digest = _digest(stamp, lots)
-        html = render()
-    else:
-        html = entry.html
+    lots = lineage(batch_id)
+    entry, *values = cache.get_many([key, *_version_keys(lots)])
+    versions = _versions(values)
+    kept = Entry.loads(entry)
+    if kept is not None and kept.current(lots, versions):
+        return kept.html, lots
+    html = render()
     seconds = current_app.config.get("PUBLIC_PAGE_CACHE_SECONDS", 600)
-    cache.put(key, Entry(digest, time.time(), lots, versions, html).dumps(), seconds)
+    cache.put(key, Entry(lots, versions, html).dumps(), seconds)
     return html, lots
 
 
@@ -344,39 +293,71 @@ def touch(batch_ids: Iterable[int]) -> None:
     db.session.info.setdefault(_TOUCHED, set()).update(batch_ids)
 
 
+def touch_others() -> None:
+    """Announce, before the commit, a change of what every page may show besides its lots
+    (a product, a certificate, an area, an organization)."""
+    db.session.info[_OTHERS_TOUCHED] = True
+
+
+_OTHERS_TOUCHED = "htx_public_others_touched"
+# Rows whose change shows on consumer pages, besides the lots' own and their events.
+_SHOWN_ELSEWHERE = (Product, ProductStandard, Site, Organization)
+
+
+@event.listens_for(Session, "after_flush")
+def _announce_flushed(session: Session, _context) -> None:
+    """The lots (and the rest) whose rows this flush wrote: announced for the commit."""
+    lots, others = set(), False
+    for row in (*session.new, *session.dirty, *session.deleted):
+        if row in session.dirty and not session.is_modified(row, include_collections=False):
+            continue
+        if isinstance(row, Batch):
+            lots.add(row.id)
+        elif isinstance(row, EventLine):
+            lots.add(row.batch_id)
+        elif isinstance(row, BatchLink):
+            lots.add(row.child_id)
+        elif isinstance(row, _SHOWN_ELSEWHERE):
+            others = True
+    if lots:
+        session.info.setdefault(_TOUCHED, set()).update(lots)
+    if others:
+        session.info[_OTHERS_TOUCHED] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _announce_bulk_writes(state) -> None:
+    """An UPDATE or DELETE of lots or of what pages show, through the session: which rows
+    it reaches is unknown here, so every page is made old."""
+    if not (state.is_update or state.is_delete) or state.bind_mapper is None:
+        return
+    if issubclass(state.bind_mapper.class_, (Batch, BatchLink, EventLine, *_SHOWN_ELSEWHERE)):
+        state.session.info[_OTHERS_TOUCHED] = True
+
+
 @event.listens_for(Session, "after_commit")
 def _bump_touched(session: Session) -> None:
     touched = session.info.pop(_TOUCHED, None)
-    if touched and has_app_context():
-        store().bump([_version_key(batch_id) for batch_id in sorted(touched)])
+    others = session.info.pop(_OTHERS_TOUCHED, False)
+    if (touched or others) and has_app_context():
+        keys = [_version_key(batch_id) for batch_id in sorted(touched or ())]
+        store().bump([_OTHERS_KEY, *keys] if others else keys)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_touched(session: Session) -> None:
     session.info.pop(_TOUCHED, None)
+    session.info.pop(_OTHERS_TOUCHED, None)
 
 
 def invalidate_lots(batch_ids: Iterable[int]) -> None:
-    """Make the public view of these lots fresh.
+    """Make the public view of these lots fresh now (called after the commit).
 
-    After this returns — called after the commit — the consumer pages, linksets
-    and ETags of those lots, of their units, and of every lot made from them show
-    fresh content at once, in every gunicorn worker: their versions are bumped in
-    the store, which every page request compares for its lot's whole lineage, and
-    in the database (in a transaction of its own), which the recheck reads.
+    After this returns, the consumer pages, linksets and ETags of those lots, of their
+    units, and of every lot made from them show fresh content, in every worker: their
+    versions are bumped in the store, which every page request compares for its lot's
+    whole lineage.
     """
     wanted = sorted({int(batch_id) for batch_id in batch_ids})
-    if not wanted:
-        return
-    store().bump([_version_key(batch_id) for batch_id in wanted])
-    with db.engine.begin() as connection:
-        upsert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-        statement = upsert(PublicPageVersion).values(
-            [{"batch_id": batch_id, "version": 1} for batch_id in wanted]
-        )
-        connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=[PublicPageVersion.batch_id],
-                set_={"version": PublicPageVersion.version + 1},
-            )
-        )
+    if wanted:
+        store().bump([_version_key(batch_id) for batch_id in wanted])

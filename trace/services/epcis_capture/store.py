@@ -20,6 +20,7 @@ from trace.models import BatchLink, EventLine, LineRole, TraceEvent
 from trace.services.chain import link_hash
 from trace.services.completeness import refresh_traced
 from trace.services.epcis_capture.ledger import Entry
+from trace.services.public_cache import touch as touch_public_pages
 
 EVENT_COLUMNS = (
     "organization_id",
@@ -81,7 +82,9 @@ def store_all(org_id: int, events: list[Entry]) -> None:
         links.extend(_links(event))
     _insert(EventLine.__table__, lines)
     _insert(BatchLink.__table__, links)
-    # The rows above bypassed the ORM, whose flush keeps Batch.traced exact.
+    # The rows above bypassed the ORM, whose flush announces them to the consumer pages
+    # and keeps Batch.traced exact.
+    touch_public_pages({line["batch_id"] for line in lines})
     refresh_traced(
         batch_ids={line["batch_id"] for line in lines},
         event_ids={event.corrects_event_id for event in events if event.corrects_event_id},
