@@ -250,7 +250,10 @@ class Events(MethodView):
     @blp.paginate()
     def get(self, args, pagination_parameters):
         """List events"""
-        return paginate(events.events_query(caller(), **args), pagination_parameters)
+        # The page's ids and the count in one statement, then the page's events.
+        page, size = pagination_parameters.page, pagination_parameters.page_size
+        rows, pagination_parameters.item_count = events.event_page(caller(), args, page, size)
+        return rows
 
     @commits
     @blp.arguments(EventInputSchema)

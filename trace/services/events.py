@@ -172,27 +172,27 @@ def events_query(
 ) -> Select:
     """A select() of events the caller may see: its own, and those about lots delivered to it.
 
-    Set-based: the lots shipped to the caller are one uncorrelated subquery, and the events
-    about them one more (``about_lots``), each computed once per statement by either engine,
-    never a correlated EXISTS per event line. A caller to whom nothing was ever shipped (most
-    cooperatives) reads its own events alone, in the (organization_id, event_time) index's
-    order.
+    Set-based, never a correlated EXISTS per event line: the lots shipped to the caller are
+    one uncorrelated subquery and the events about them another, each built once per
+    statement. The smaller known set leads: a lot's events (its lines and their
+    corrections), each then checked against the caller's; without a lot, the set of the
+    caller's own events and those shared with it, read by key. A caller to whom nothing
+    was ever shipped (most cooperatives) reads its own events alone, by index.
     """
     stmt = select(TraceEvent).options(selectinload(TraceEvent.lines))
-    of_lot = select(EventLine.event_id).where(EventLine.batch_id == batch_id) if batch_id else None
-    shared = None
-    if receives_shipments(user):
-        shared = about_delivered
-        if of_lot is not None and _shipped_to_caller(user, batch_id):
+    receives = receives_shipments(user)
+    if batch_id:
+        of_lot = select(EventLine.event_id).where(EventLine.batch_id == batch_id)
+        shared = about_delivered if receives else None
+        if receives and _shipped_to_caller(user, batch_id):
             # Every event about a lot shipped to the caller is shared with it: said first,
             # so the lot's own events are kept without building the set of all deliveries.
             shared = lambda org_id: or_(TraceEvent.id.in_(of_lot), about_delivered(org_id))  # noqa: E731
-    stmt = scope_to_caller(stmt, user, TraceEvent.organization_id, shared_with=shared)
-    if of_lot is not None:
-        # One set (the lot's events and their corrections) that both engines start from.
-        correction = aliased(TraceEvent)
-        corrections = select(correction.id).where(correction.corrects_event_id.in_(of_lot))
-        stmt = stmt.where(TraceEvent.id.in_(union(of_lot, corrections)))
+        stmt = scope_to_caller(stmt, user, TraceEvent.organization_id, shared_with=shared)
+        stmt = stmt.where(TraceEvent.id.in_(union(of_lot, _corrections_of(of_lot))))
+    else:
+        shared_ids = delivered_events if receives else None
+        stmt = scope_to_caller(stmt, user, TraceEvent.organization_id, shared_ids=shared_ids)
     if kind:
         stmt = stmt.where(TraceEvent.kind == EventKind(kind))
     # In UTC, as stored: SQLite compares the times as text, so 00:00+07:00 must become 17:00.
@@ -203,18 +203,30 @@ def events_query(
     return stmt.order_by(TraceEvent.event_time, TraceEvent.id)
 
 
+def _corrections_of(event_ids: Select) -> Select:
+    """The ids of the corrections of these events. Corrections are few: both engines start
+    from the non-null part of the corrects_event_id index and probe ``event_ids``."""
+    correction = aliased(TraceEvent)
+    return select(correction.id).where(
+        correction.corrects_event_id.is_not(None), correction.corrects_event_id.in_(event_ids)
+    )
+
+
 def about_lots(lot_ids) -> Select:
     """The ids of the events with a line on one of ``lot_ids`` (a set of lot ids or a
     subquery of them), read from the (batch_id, event_id) index alone."""
     return select(EventLine.event_id).where(EventLine.batch_id.in_(lot_ids))
 
 
-def about_delivered(org_id: int) -> ColumnElement[bool]:
-    """SQL condition: the event has a line on a lot shipped to ``org_id`` (what it may read).
+def delivered_events(org_id: int) -> Select:
+    """The ids of the events about the lots shipped to ``org_id``: what it may read of
+    other organizations' events (the same rule as ``delivered_to`` for lots)."""
+    return about_lots(shipped_lots(org_id))
 
-    The same rule as ``delivered_to`` for lots, but as two nested uncorrelated sets.
-    """
-    return TraceEvent.id.in_(about_lots(shipped_lots(org_id)))
+
+def about_delivered(org_id: int) -> ColumnElement[bool]:
+    """SQL condition: the event has a line on a lot shipped to ``org_id``."""
+    return TraceEvent.id.in_(delivered_events(org_id))
 
 
 def _shipped_to_caller(user: User, batch_id: int) -> bool:
@@ -235,13 +247,49 @@ def event_page(
 ) -> tuple[list[TraceEvent], int]:
     """One page (``page`` from 1) of the events the caller may see, and how many there are.
 
-    The count reads ids only (no event bodies, no lines); the page reads ``per_page`` events.
+    One statement finds the page's ids and the count together (a window count over ids and
+    times, no event bodies); a second loads the ``per_page`` events. Past the last page the
+    list is empty and the count is taken on its own.
     """
     stmt = events_query(user, **filters)
-    total = count_of(stmt)
-    page = max(1, min(page, max(1, -(-total // per_page))))
-    rows = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
-    return rows, total
+    ids, total = _page_ids(stmt, page, per_page)
+    if total is None:
+        total = count_of(stmt) if page > 1 else 0
+    return _load(ids), total
+
+
+def _page_ids(stmt: Select, page: int, per_page: int) -> tuple[list[int], int | None]:
+    """The ids of one page of ``stmt`` in its order, and the count of all its rows (None
+    when the page is past the end)."""
+    window = stmt.with_only_columns(TraceEvent.id, func.count().over())
+    rows = db.session.execute(window.limit(per_page).offset((page - 1) * per_page)).all()
+    return [row[0] for row in rows], (rows[0][1] if rows else None)
+
+
+def _load(ids: list[int], options=()) -> list[TraceEvent]:
+    """These events with their lines (and ``options``), in the lists' order."""
+    if not ids:
+        return []
+    stmt = (
+        select(TraceEvent)
+        .where(TraceEvent.id.in_(ids))
+        .options(selectinload(TraceEvent.lines), *options)
+        .order_by(TraceEvent.event_time, TraceEvent.id)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def visible_among(user: User | None, event_ids) -> Select:
+    """A select() of those of ``event_ids`` (a few) the caller may see, each judged by its own
+    lines: the set of all the caller's deliveries is never built."""
+    stmt = select(TraceEvent).options(selectinload(TraceEvent.lines))
+    stmt = stmt.where(TraceEvent.id.in_(event_ids))
+    shared = None
+    if receives_shipments(user):
+        shared = lambda org_id: TraceEvent.id.in_(  # noqa: E731 - a condition factory
+            about_lots(shipped_lots(org_id)).where(EventLine.event_id.in_(event_ids))
+        )
+    return scope_to_caller(stmt, user, TraceEvent.organization_id, shared_with=shared)
 
 
 def count_of(stmt: Select) -> int:
@@ -280,17 +328,16 @@ def lot_timeline(
     user: User | None, batch_id: int, page: int, per_page: int, options=()
 ) -> Timeline:
     """One page of the events of a lot the caller may see, with the corrections that concern
-    the page wherever they fall: a page reads ``per_page`` events, never the whole lot."""
+    the page wherever they fall: a page reads ``per_page`` events, never the whole lot.
+    A page past the end shows the last one."""
     stmt = events_query(user, batch_id=batch_id)
-    total = count_of(stmt)
-    pages = max(1, -(-total // per_page))
-    page = max(1, min(page, pages))
-    rows = list(
-        db.session.scalars(
-            stmt.options(*options).limit(per_page).offset((page - 1) * per_page)
-        )
-    )
-    ids = [event.id for event in rows]
+    page = max(1, page)
+    ids, total = _page_ids(stmt, page, per_page)
+    if total is None:
+        total = count_of(stmt) if page > 1 else 0
+        page = max(1, -(-total // per_page))
+        ids = _page_ids(stmt, page, per_page)[0] if total else []
+    rows = _load(ids, options)
     # Corrections are rare: found by the index on corrects_event_id, then kept if visible.
     corrections = dict(
         db.session.execute(
@@ -301,19 +348,19 @@ def lot_timeline(
     )
     corrected = set()
     if corrections:
-        visible = events_query(user).where(TraceEvent.id.in_(sorted(corrections)))
-        corrected = {corrections[i] for i in db.session.scalars(_ids_of(visible))}
-    wanted = {e.corrects_event_id for e in rows if e.corrects_event_id} - set(ids)
+        visible = visible_among(user, sorted(corrections)).with_only_columns(TraceEvent.id)
+        corrected = {corrections[i] for i in db.session.scalars(visible)}
     originals = {event.id: event for event in rows}
+    wanted = {e.corrects_event_id for e in rows if e.corrects_event_id} - set(ids)
     if wanted:
-        stmt = events_query(user).where(TraceEvent.id.in_(sorted(wanted)))
-        originals.update({event.id: event for event in db.session.scalars(stmt)})
+        originals.update({e.id: e for e in db.session.scalars(visible_among(user, sorted(wanted)))})
+    pages = max(1, -(-total // per_page))
     return Timeline(rows, total, page, pages, per_page, corrected, originals)
 
 
 def get_event(user: User | None, event_id: int) -> TraceEvent:
-    """An event the caller may see, or 404."""
-    event = db.session.scalar(events_query(user).where(TraceEvent.id == event_id))
+    """An event the caller may see, or 404 (its own lines checked, not every delivery's)."""
+    event = db.session.scalar(visible_among(user, [event_id]))
     if event is None:
         raise NotFound(_("No such event."))
     return event
