@@ -15,9 +15,16 @@ COMPILED := $(CATALOGUES:.po=.mo)
 
 .PHONY: run test setup translations lint extract-messages clean
 
-## Set up and start the service on SQLite with demo data, on http://127.0.0.1:5000
+## Set up and start the service on SQLite with demo data, on http://127.0.0.1:5000: the web
+## server (gunicorn) and the background worker (`flask worker`: recall notices, portal sync).
+## Ctrl-C stops both; so does either one stopping. (Production: deploy/, two services.)
 run: setup
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
+	@trap 'kill -TERM $$web $$jobs 2>/dev/null' INT TERM; \
+	$(FLASK) worker & jobs=$$!; \
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app & web=$$!; \
+	while kill -0 $$web 2>/dev/null && kill -0 $$jobs 2>/dev/null; do sleep 1; done; \
+	kill -TERM $$web $$jobs 2>/dev/null; wait $$web; web=$$?; wait $$jobs; jobs=$$?; \
+	exit $$(( web ? web : jobs ))
 
 ## Set up and run the whole test suite (lint, layer contracts, pytest)
 test: $(VENV)/.dev-deps translations

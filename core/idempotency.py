@@ -2,9 +2,9 @@
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, delete
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import utcnow
@@ -44,3 +44,13 @@ def request_fingerprint(method: str, path: str, body: bytes) -> str:
 def stored_json(record: IdempotencyRecord):
     """The JSON body stored with a record."""
     return json.loads(record.response_body) if record.response_body else None
+
+
+def delete_expired(ttl_hours: float) -> int:
+    """Delete the records older than ``ttl_hours`` (the worker's hourly job); how many."""
+    cutoff = datetime.now(UTC) - timedelta(hours=ttl_hours)
+    result = db.session.execute(
+        delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff)
+    )
+    db.session.commit()
+    return result.rowcount or 0

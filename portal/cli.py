@@ -1,11 +1,9 @@
-"""Operator commands: ``flask portal sync`` (cron or a systemd timer), ``status``, ``retry``.
+"""Operator commands: ``flask portal sync`` (at once), ``status``, ``retry``.
 
-Run the sync from cron (``*/5 * * * * cd /srv/htx && .venv/bin/flask --app wsgi portal sync``),
-from a systemd timer, or as a service with ``--every 60``. Several workers may run at once on
-PostgreSQL (rows are claimed with SKIP LOCKED); on SQLite run one.
+The worker (``flask worker``, ``portal.tasks``) syncs every PORTAL_SYNC_MINUTES by itself;
+``sync`` is for an operator who wants it now. Several may run at once on PostgreSQL (rows
+are claimed with SKIP LOCKED); on SQLite, the worker's job is never run twice at once.
 """
-
-import time
 
 import click
 from flask import Flask, current_app
@@ -36,13 +34,7 @@ def _operator() -> User:
 @_ADAPTER
 @click.option("--once", is_flag=True, help="Send one batch only.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Send at most N records.")
-@click.option(
-    "--every",
-    type=click.FloatRange(min=1),
-    default=None,
-    help="Keep running, syncing every N seconds (for a systemd service).",
-)
-def sync_command(adapter_name, once, limit, every):
+def sync_command(adapter_name, once, limit):
     """Queue new records and send what is due; exit 1 when some could not be sent."""
     try:
         adapter = adapter_for(adapter_name or current_app.config["PORTAL_ADAPTER"])
@@ -50,11 +42,7 @@ def sync_command(adapter_name, once, limit, every):
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        while True:
-            report = _sync_once(adapter, settings, once, limit)
-            if every is None:
-                break
-            time.sleep(every)
+        report = _sync_once(adapter, settings, once, limit)
     if not report.ok:
         raise SystemExit(1)
 

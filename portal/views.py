@@ -1,13 +1,15 @@
 """The department's status page of the portal outbox: pending, sent, failing; retry."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+import jobs
 from core.extensions import db, login_manager
 from portal.models import OutboxStatus, RecordKind
 from portal.services import status
+from portal.tasks import SYNC_JOB, sync_every
 from registry.services.scoping import require_department
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
@@ -43,15 +45,18 @@ def index():
         status_labels=_status_labels(),
         kind_labels=_kind_labels(),
         link_args={"destination": destination} if destination else {},
+        sync_minutes=sync_every(current_app.config),
+        worker=jobs.worker_state(),
     )
 
 
 @bp.post("/retry", endpoint="retry")
 def retry():
-    """Make every failing record due again now (the next `flask portal sync` sends it)."""
+    """Make every failing record due again now, and ask the worker to sync at once."""
     destination = request.form.get("destination") or None
     count = status.retry(current_user, destination)
     db.session.commit()
+    jobs.enqueue(SYNC_JOB)
     message = ngettext(
         "%(num)d record will be sent again on the next sync.",
         "%(num)d records will be sent again on the next sync.",

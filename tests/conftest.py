@@ -23,6 +23,7 @@ pytest_plugins = [
     "tests.recall_helpers",
     "tests.portal_helpers",
     "tests.consumer_helpers",
+    "tests.jobs_helpers",
 ]
 
 # Loaded once per session (units) or by the migrations (Decree 98's support rows).

@@ -64,7 +64,6 @@ def smtp_settings(app):
     saved = {key: app.config.get(key) for key in SMTP_KEYS}
     for key in (
         "RECALL_NOTICE_RETRY_SECONDS",
-        "RECALL_SEND_BUDGET_SECONDS",
         "RECALL_ACK_LINK_DAYS",
     ):
         saved[key] = app.config[key]

@@ -1,6 +1,6 @@
-"""Recall notices: the outbox without SMTP, sending only after the commit, failures kept for
-the worker (``flask recall send-notices``) with retries and a pause, the signed link, the
-24-hour clock."""
+"""Recall notices: the outbox without SMTP, sending only after the commit, failures kept and
+retried with a pause (by the worker's jobs, tests/test_jobs.py, or at once by ``flask recall
+send-notices``), the signed link, the 24-hour clock."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -80,11 +80,11 @@ def test_a_failing_server_keeps_the_recall_and_the_worker_retries(
     ]
 
 
-def test_the_request_sends_only_within_its_budget(app, farm, chain, smtp_server, smtp_settings):
-    smtp_settings.update(RECALL_SEND_BUDGET_SECONDS=0)
-    open_recall(farm, chain)
+def test_the_request_only_queues_the_notices(app, farm, chain, smtp_server, queued_jobs):
+    recall = open_recall(farm, chain)
     assert smtp_server.messages == []
     assert {status for _a, status, _n, _e in notices(app)} == {NoticeStatus.PENDING}
+    assert [n["status"] for r in recall["recipients"] for n in r["notices"]] == ["pending"] * 2
     result = app.test_cli_runner().invoke(args=["recall", "send-notices"])
     assert "sent 2, failed 0" in result.output and len(smtp_server.messages) == 2
 

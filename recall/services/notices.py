@@ -1,12 +1,14 @@
-"""Recall notices: written into the outbox with the recall, sent after the commit, retried.
+"""Recall notices: written into the outbox with the recall, sent by the worker, retried.
 
-A notice carries a signed acknowledgement link (itsdangerous, keyed by the app's
-secret) that works without logging in. Sending claims a notice first (a
-conditional UPDATE on its attempt count) so two senders never send one twice,
-and commits each result at once: a sent e-mail cannot be rolled back.
+The worker (``recall.tasks``) sends a new recall's notices as soon as the recall is
+committed, retries failures with a growing pause, and every minute sends whatever is
+due; ``flask recall send-notices`` does the same at once. A notice carries a signed
+acknowledgement link (itsdangerous, keyed by the app's secret) that works without
+logging in. Sending claims a notice first (a conditional UPDATE on its attempt count)
+so two senders never send one twice, and commits each result at once: a sent e-mail
+cannot be rolled back.
 """
 
-import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -15,7 +17,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale, format_date, format_decimal
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from core.errors import NotFound
 from core.extensions import db
@@ -152,20 +154,17 @@ def _claim(notice_id: int) -> RecallNotice | None:
     return notice
 
 
-def send_notices(
-    notice_ids: list[int], progress=lambda ids: ids, budget: float | None = None
-) -> SendResult:
+def send_notices(notice_ids: list[int], progress=lambda ids: ids) -> SendResult:
     """Send these notices by SMTP, each result committed at once; nothing when SMTP is unset."""
     result = SendResult()
     if not smtp_configured():
         result.skipped = len(notice_ids)
         return result
-    started = time.monotonic()
     stop = False
     with Mailer() as mailer:
         for notice_id in progress(notice_ids):
-            if stop or (budget is not None and time.monotonic() - started > budget):
-                result.skipped += 1  # left as it is for the worker's next round
+            if stop:
+                result.skipped += 1  # the server is down: left for the next try
                 continue
             stop = not _send_one(mailer, notice_id, result)
     return result
@@ -195,12 +194,15 @@ def _send_one(mailer: Mailer, notice_id: int, result: SendResult) -> bool:
     return reachable
 
 
-def send_after_commit(recall_id: int) -> SendResult:
-    """Try a new recall's notices once, after the request's commit; failures wait for the worker."""
-    try:
-        budget = current_app.config["RECALL_SEND_BUDGET_SECONDS"]
-        return send_notices(due_notice_ids(recall_id), budget=budget)
-    except Exception:  # noqa: BLE001 - the recall is saved; the worker sends what is left
-        db.session.rollback()
-        current_app.logger.exception("sending the notices of recall %s failed", recall_id)
-        return SendResult()
+def unsent_count(recall_id: int) -> int:
+    """A recall's notices not sent yet that may still be tried (pending, or failed with
+    attempts left)."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(RecallNotice)
+        .where(
+            RecallNotice.recall_id == recall_id,
+            RecallNotice.status.in_([NoticeStatus.PENDING, NoticeStatus.FAILED]),
+            RecallNotice.attempts < current_app.config["RECALL_NOTICE_MAX_ATTEMPTS"],
+        )
+    )

@@ -3,7 +3,7 @@
 Circular 17/2021/TT-BNNPTNT expects a producer to act within 24 hours of finding
 an unsafe lot; the recall's deadline is ``opened_at`` + RECALL_DEADLINE_HOURS.
 Services flush and never commit; the caller commits once, then calls
-``after_commit`` to refresh consumer pages and send the notices.
+``after_commit`` to refresh consumer pages and queue the notices for the worker.
 """
 
 from dataclasses import dataclass
@@ -15,6 +15,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+import jobs
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from recall.models import (
@@ -34,6 +35,8 @@ from trace.models import Batch, BatchStatus
 from trace.services.batches import get_batch
 from trace.services.genealogy import trace_batch
 from trace.services.public_cache import invalidate_lots
+
+SEND_NOTICES_JOB = "recall.send_notices"  # declared in recall.tasks
 
 
 def may_open(user: User | None, batch: Batch) -> bool:
@@ -119,9 +122,10 @@ def _mark_recalled(batch_ids: list[int]) -> None:
 
 
 def after_commit(recall: Recall) -> None:
-    """What follows a committed recall: consumer pages fresh at once, then the notices sent."""
+    """What follows a committed recall: consumer pages fresh at once, the notices queued for
+    the worker (``recall.tasks``; its minutely job sends them if the queue was unreachable)."""
     invalidate_lots([row.batch_id for row in recall.batches])
-    notices.send_after_commit(recall.id)
+    jobs.enqueue(SEND_NOTICES_JOB, recall.id)
 
 
 def recalls_query(user: User | None, status: str | None = None) -> Select:

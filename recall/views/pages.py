@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+import jobs
 from core.errors import Conflict, Forbidden, ValidationFailed
 from core.extensions import db
 from recall import report
@@ -35,6 +36,8 @@ def recall_list():
         page=page,
         status=status,
         clocks={r.id: recalls.clock(recalls.for_caller(current_user, r)) for r in page.items},
+        smtp=smtp_configured(),
+        worker=jobs.worker_state(),
     )
 
 
@@ -94,6 +97,7 @@ def render_recall(recall, close_errors=None, close_values=None):
         mine=recalls.recipient_of(current_user, recall),
         may_manage=recalls.may_manage(current_user, recall),
         smtp=smtp_configured(),
+        worker=jobs.worker_state(),
         late=lambda recipient: recalls.is_late(recipient, recall),
         close_errors=close_errors or {},
         close_values=close_values or {},
