@@ -11,6 +11,7 @@ from flask_smorest import abort
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
+from core.db import commit_before_the_work
 from core.extensions import db
 from core.idempotency import IdempotencyRecord, request_fingerprint, stored_json
 from registry.models import User
@@ -33,7 +34,7 @@ def load_bearer_user() -> None:
         g.api_token_invalid = g.api_user is None
         if g.api_user is not None and db.session.dirty:
             # Token bookkeeping (last used) is committed apart from the request's own work.
-            db.session.commit()
+            commit_before_the_work()
 
 
 def caller() -> User:

@@ -85,6 +85,15 @@ def _note_request_commit(session: Session) -> None:
         setattr(g, _COMMITTED, True)
 
 
+def commit_before_the_work() -> None:
+    """Commit bookkeeping done before a request's own work (a token's last use), leaving
+    the work's transaction to take the write lock as the request's first would."""
+    from core.extensions import db  # core.extensions imports this module
+
+    db.session.commit()
+    g.pop(_COMMITTED, None)
+
+
 @event.listens_for(Engine, "begin")
 def _begin(connection):
     """On SQLite, a transaction that may write takes the write lock before its first read

@@ -1,0 +1,169 @@
+"""What must hold with several workers, in `make run`'s configuration (gunicorn with 2 sync
+workers, no Redis) on SQLite, and on PostgreSQL when the suite runs there:
+
+- 30 clients at once splitting and shipping 300 kg of a 100 kg lot: exactly 100 kg go out,
+  the others are refused (422), no 5xx, nothing negative, the hash chain intact;
+- a recall shows on the next view of every affected lot, whichever worker answers;
+- the public limit (120 pages a minute) and the sign-in limit (10 a minute) hold for the
+  service as a whole, not per worker.
+"""
+
+import time
+from collections import Counter
+
+import pytest
+import requests
+
+from core.extensions import db
+from tests.consumer_helpers import BROWSER, make_lot, pack_from
+from tests.server_helpers import Gunicorn, at_once
+from tests.trace_helpers import when
+from trace.models import Batch, EventLine, LineRole, TraceEvent
+from trace.services.quantities import held_quantities
+
+RECALLED_VI = "Lô hàng này đã bị thu hồi"
+
+
+@pytest.fixture
+def server(app, tmp_path):
+    started = []
+
+    def start(**environment) -> Gunicorn:
+        gunicorn = Gunicorn(app, tmp_path / f"instance{len(started)}", **environment)
+        started.append(gunicorn)
+        gunicorn.wait_ready()
+        return gunicorn
+
+    yield start
+    for gunicorn in started:
+        gunicorn.stop()
+
+
+def _split(lot_id: int, product_id: int, n: int) -> dict:
+    return {
+        "kind": "transformation",
+        "event_time": when(1 + n / 1440),  # a minute apart: no two are the same event
+        "transformation": "splitting",
+        "inputs": [{"batch_id": lot_id, "quantity": 10}],
+        "outputs": [{"product_id": product_id, "quantity": 10}],
+    }
+
+
+def _ship(lot_id: int, to_org: int, n: int) -> dict:
+    return {
+        "kind": "shipping",
+        "event_time": when(1 + n / 1440),
+        "destination_org_id": to_org,
+        "lines": [{"batch_id": lot_id, "quantity": 10}],
+    }
+
+
+def test_thirty_clients_never_take_more_than_the_lot_holds(app, farm, world, runner, server):
+    product, site = farm.product(), farm.site()
+    lot = farm.batch(product["id"], 100)
+    farm.harvest(lot["id"], site["id"])
+    gunicorn = server()
+    bodies = [_split(lot["id"], product["id"], n) for n in range(15)]
+    bodies += [_ship(lot["id"], world["ent_x"], n) for n in range(15, 30)]
+
+    def post(body):
+        return lambda: requests.post(
+            f"{gunicorn.base}/api/v1/events", json=body, headers=farm.headers, timeout=60
+        )
+
+    answers = at_once([post(body) for body in bodies])
+
+    statuses = Counter(answer.status_code for answer in answers)
+    assert statuses == {201: 10, 422: 20}, statuses
+    refused = [answer.json() for answer in answers if answer.status_code == 422]
+    assert all(set(body["errors"]) & {"inputs", "lines"} for body in refused), refused[:2]
+    with app.app_context():
+        out = db.session.scalar(
+            db.select(db.func.sum(EventLine.quantity))
+            .join(TraceEvent)
+            .where(
+                EventLine.batch_id == lot["id"],
+                TraceEvent.kind.in_(("shipping", "transformation")),
+                EventLine.role != LineRole.OUTPUT,
+            )
+        )
+        assert out == 100
+        assert held_quantities([lot["id"]], world["coop_a"]) == {lot["id"]: 0}
+        splits = sum(answer.status_code == 201 for answer in answers[:15])
+        assert db.session.scalar(db.select(db.func.count(Batch.id))) == 1 + splits
+    assert runner.invoke(args=["trace", "verify"]).exit_code == 0
+
+
+def _views(gunicorn: Gunicorn, path: str, count: int) -> list[str]:
+    calls = [
+        lambda: requests.get(f"{gunicorn.base}{path}", headers=BROWSER, timeout=30)
+        for _ in range(count)
+    ]
+    answers = at_once(calls)
+    assert {answer.status_code for answer in answers} == {200}
+    return [answer.text for answer in answers]
+
+
+def test_a_recall_shows_on_every_view_of_every_affected_lot(farm, buyer, world, server):
+    cherries = make_lot(farm, contract=False)
+    farm.ship(cherries["batch"]["id"], 600, world["ent_x"], days_ago=4)
+    packed = pack_from(buyer, cherries)
+    gunicorn = server(PUBLIC_RATE_LIMIT="1000")
+    paths = [f"/q/{cherries['code']}", f"/q/{packed['public_code']}"]
+    for path in paths:  # every worker has the pages cached before the recall
+        assert not any(RECALLED_VI in html for html in _views(gunicorn, path, 20))
+
+    recall = requests.post(
+        f"{gunicorn.base}/api/v1/recalls",
+        json={
+            "batch_id": cherries["batch"]["id"],
+            "reason": "Dư lượng thuốc BVTV vượt ngưỡng",
+            "severity": "serious",
+        },
+        headers=farm.headers,
+        timeout=30,
+    )
+    assert recall.status_code == 201, recall.text
+
+    for path in paths:
+        pages = _views(gunicorn, path, 20)
+        assert sum(RECALLED_VI in html for html in pages) == 20, path
+
+
+def _whole_window(seconds_needed: float) -> None:
+    # The limits count per minute of the clock: start where the minute cannot end mid-test.
+    left = 60 - time.time() % 60
+    if left < seconds_needed:
+        time.sleep(left + 0.5)
+
+
+def test_the_121st_public_page_of_a_minute_is_refused_whichever_worker_answers(farm, server):
+    lot = make_lot(farm)
+    gunicorn = server()
+    _whole_window(30)
+    path = f"/q/{lot['code']}"
+    calls = [
+        lambda: requests.get(f"{gunicorn.base}{path}", headers=BROWSER, timeout=30)
+        for _ in range(120)
+    ]
+    answers = []
+    for start in range(0, 120, 8):  # eight at a time: both workers answer
+        answers += at_once(calls[start : start + 8])
+    assert Counter(answer.status_code for answer in answers) == {200: 120}
+    over = requests.get(f"{gunicorn.base}{path}", headers=BROWSER, timeout=30)
+    assert over.status_code == 429
+
+
+def test_the_eleventh_sign_in_of_a_minute_is_refused_whichever_worker_answers(world, server):
+    gunicorn = server()
+    _whole_window(30)
+    body = {"email": "a@htx.vn", "password": "wrong password", "name": "script"}
+
+    def attempt():
+        return requests.post(f"{gunicorn.base}/api/v1/auth/tokens", json=body, timeout=30)
+
+    answers = []
+    for _ in range(5):  # two at a time: both workers answer
+        answers += at_once([attempt, attempt])
+    assert Counter(answer.status_code for answer in answers) == {401: 10}
+    assert attempt().status_code == 429
