@@ -143,9 +143,9 @@ def build_big_lots(app: Flask, big_events: int = 20_000, small_events: int = 20)
                 "lines": [{"batch_id": lot["id"]}],
             },
         )
-    _inspections(app, farm, lots["big"], big_events, days=(29, 6))
-    _inspections(app, farm, lots["small"], small_events, days=(29, 6))
-    _inspections(app, farm, lots["small_b"], small_events, days=(29, 6))
+    add_inspections(app, farm, lots["big"], big_events, days=(29, 6))
+    add_inspections(app, farm, lots["small"], small_events, days=(29, 6))
+    add_inspections(app, farm, lots["small_b"], small_events, days=(29, 6))
     for lot, client, org in (("big", a, buyer_a), ("small", a, buyer_a), ("small_b", b, buyer_b)):
         body = {
             "kind": "shipping",
@@ -161,7 +161,7 @@ def build_big_lots(app: Flask, big_events: int = 20_000, small_events: int = 20)
             "lines": [{"batch_id": lots[lot], "quantity": 500}],
         }
         client.post("/events", body)
-    _inspections(app, a, lots["big"], big_events, days=(3.9, 0.1))
+    add_inspections(app, a, lots["big"], big_events, days=(3.9, 0.1))
     return {
         "coop": {"org_id": coop, "user_id": coop_user, "secret": coop_secret},
         "buyer_a": {"org_id": buyer_a, "user_id": a_user, "secret": a_secret},
@@ -172,7 +172,7 @@ def build_big_lots(app: Flask, big_events: int = 20_000, small_events: int = 20)
     }
 
 
-def _inspections(app: Flask, client: _Client, lot_id: int, count: int, days: tuple) -> None:
+def add_inspections(app: Flask, client, lot_id: int, count: int, days: tuple) -> None:
     """``count`` inspections of the lot between ``days`` ago: one through the API, the
     rest copies of it with their own times, hashes and places in the chain."""
     if count <= 0:
