@@ -27,7 +27,6 @@ from sqlalchemy.engine import make_url
 from core.extensions import db
 from registry.models import MemberHousehold
 from tests.conftest import GIA_LAI_COMMUNES, PASSWORD, row_count
-from tests.epcis_helpers import require_standards
 from tests.missing import needs_postgres
 from trace.models import TraceEvent
 
@@ -253,7 +252,6 @@ def _inspections(app, lot_code: str) -> dict:
 
 
 def test_killed_epcis_capture_leaves_none_then_captures_all(app, farm, server, watcher):
-    require_standards()
     site, product = farm.site(), farm.product()
     lot = farm.batch(product["id"], 5000)
     farm.harvest(lot["id"], site["id"])

@@ -7,7 +7,7 @@ import pytest
 
 from core.extensions import db
 from tests.conftest import row_count
-from tests.epcis_helpers import EXAMPLES, require_standards, schema_errors
+from tests.epcis_helpers import EXAMPLES, SCHEMA, require_standards, schema_errors
 from tests.trace_helpers import GTIN, when
 from trace.epcis_hash import event_hash
 from trace.models import Batch, BatchLink, EventLine, TraceEvent
@@ -16,11 +16,6 @@ from trace.services.quantities import held_quantities
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 ERP = {"erp": "https://erp.example.com/epcis/"}
-
-
-@pytest.fixture(autouse=True)
-def _standards():
-    require_standards()
 
 
 @pytest.fixture
@@ -181,7 +176,7 @@ def _break(case, app, world, lots) -> tuple[dict, int, str, str]:
     ok_context = [EPCIS_CONTEXT, ERP]
     if case == "schema":
         events[1]["quantityList"][0]["uom"] = "kg"
-        return document(events), 1, "quantityList[0].uom", "does not match"
+        return document(events), 1, "quantityList[0].uom", "unit code"
     if case == "unknown_lot":
         events[1]["quantityList"][0]["epcClass"] = f"https://id.gs1.org/01/{GTIN}/10/NOPE"
         return document(events), 1, "quantityList[0].epcClass", "Unknown lot"
@@ -312,6 +307,7 @@ def test_the_in_memory_quantities_agree_with_the_sql_ones(app, farm, world):
 def test_gs1_examples_pass_the_schema_but_their_lots_are_unknown(buyer, app):
     from trace.services.epcis_capture.schema import schema_problems
 
+    require_standards()
     files = sorted(EXAMPLES.glob("*.jsonld"))
     assert files, EXAMPLES
     for path in files:
@@ -352,13 +348,62 @@ def test_who_may_capture_and_what_is_refused_before_reading(
     assert {p["index"] for p in not_a_document["events"]} == {-1}
 
 
-def test_no_schema_no_capture(app, buyer, monkeypatch, tmp_path):
-    from trace.services.epcis_capture import schema
-
-    monkeypatch.setitem(app.config, "EPCIS_SCHEMA_PATH", str(tmp_path / "missing.json"))
-    monkeypatch.setattr(schema, "SHARED_SCHEMA", tmp_path / "also-missing.json")
+def test_a_configured_schema_that_cannot_be_read_stops_capture(app, buyer, monkeypatch, tmp_path):
+    missing = tmp_path / "missing.json"
+    monkeypatch.setitem(app.config, "EPCIS_SCHEMA_PATH", str(missing))
     refused = capture(buyer.client, buyer.headers, document([]), 503)
-    assert refused["code"] == "schema_unavailable" and "schema" in refused["message"]
+    assert refused["code"] == "schema_unavailable"
+    assert str(missing) in refused["message"] and "EPCIS_SCHEMA_PATH" in refused["message"]
+    missing.write_text("{not json", encoding="utf-8")
+    refused = capture(buyer.client, buyer.headers, document([]), 503)
+    assert refused["code"] == "schema_unavailable" and str(missing) in refused["message"]
+
+
+def test_without_a_schema_file_the_projects_rules_check_the_document(app, buyer, delivered, world):
+    assert app.config["EPCIS_SCHEMA_PATH"] is None  # the default: no file from ../shared
+    good = receipts(app, world, delivered)
+    bad = {**good[0], "action": "UPDATE", "unknown": 1}
+    del bad["eventTimeZoneOffset"]
+    bad["quantityList"] = [{"epcClass": "not a uri", "quantity": "100", "unit": "KGM"}]
+    sent = document([good[1], bad], with_ids=False)
+    before = counts(app)
+    refused = capture(buyer.client, buyer.headers, sent, 422)
+    assert {(p["index"], p["field"]) for p in refused["events"]} == {
+        (1, "eventList[1].action"),
+        (1, "eventList[1].unknown"),
+        (1, "eventList[1].eventTimeZoneOffset"),
+        (1, "eventList[1].quantityList[0].epcClass"),
+        (1, "eventList[1].quantityList[0].quantity"),
+        (1, "eventList[1].quantityList[0].unit"),
+    }
+    assert counts(app) == before
+    lone = capture(buyer.client, buyer.headers, {"@context": EPCIS_CONTEXT, **good[0]}, 422)
+    assert [(p["index"], p["field"]) for p in lone["events"]] == [(-1, "type")]
+    assert capture(buyer.client, buyer.headers, document(good), 201)["stored"] == 3
+
+
+def test_a_configured_schema_applies_as_well(app, buyer, delivered, world, monkeypatch, tmp_path):
+    """GS1's schema where EPCIS_SCHEMA_PATH names it: here a stricter stand-in of it."""
+    stricter = {"type": "object", "required": ["sender"]}
+    path = tmp_path / "EPCIS-JSON-Schema.json"
+    path.write_text(json.dumps(stricter), encoding="utf-8")
+    monkeypatch.setitem(app.config, "EPCIS_SCHEMA_PATH", str(path))
+    sent = document(receipts(app, world, delivered))
+    refused = capture(buyer.client, buyer.headers, sent, 422)
+    assert [(p["index"], p["field"]) for p in refused["events"]] == [(-1, "sender")]
+    assert capture(buyer.client, buyer.headers, sent | {"sender": "ERP"}, 201)["stored"] == 3
+
+
+def test_gs1s_own_schema_configured_accepts_what_the_project_accepts(
+    app, buyer, delivered, world, monkeypatch
+):
+    require_standards()
+    monkeypatch.setitem(app.config, "EPCIS_SCHEMA_PATH", str(SCHEMA))
+    events = receipts(app, world, delivered)
+    broken = {**events[0], "eventTime": "2026-02-30T10:00:00+07:00"}
+    refused = capture(buyer.client, buyer.headers, document([broken]), 422)
+    assert [(p["index"], p["field"]) for p in refused["events"]] == [(0, "eventList[0].eventTime")]
+    assert capture(buyer.client, buyer.headers, document(events), 201)["stored"] == 3
 
 
 def test_idempotency_key_replays_the_report(app, buyer, delivered, world):

@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from core.extensions import db
 from tests.missing import needs_postgres
 from tests.test_epcis_capture import (  # noqa: F401 - fixtures used by name
-    _standards,
     base,
     capture,
     counts,

@@ -7,7 +7,7 @@ from urllib.parse import quote
 import pytest
 
 from core.extensions import db
-from tests.epcis_helpers import require_standards, schema_errors, supply_chain
+from tests.epcis_helpers import schema_errors, supply_chain
 from tests.trace_helpers import when
 from trace.epcis_hash import document_event_hashes, event_hash
 from trace.models import TraceEvent
@@ -27,7 +27,6 @@ def export(client, headers, query="", expect=200):
 
 
 def test_export_validates_against_gs1_schema_with_hash_event_ids(farm, chain, app):
-    require_standards()
     response = export(farm.client, farm.headers)
     assert response.mimetype == "application/ld+json"
     document = json.loads(response.data)
@@ -112,7 +111,6 @@ def _days_ago_param(days: float) -> str:
 
 
 def test_export_is_scoped_to_what_the_caller_may_see(farm, buyer, chain, client, world, token_for):
-    require_standards()
     other_coop = token_for(world["users"]["coop_b"])
     assert json.loads(export(client, other_coop).data)["epcisBody"]["eventList"] == []
     export(client, other_coop, f"?batch_id={chain['cherries']}", expect=404)

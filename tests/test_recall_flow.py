@@ -13,7 +13,7 @@ from sqlalchemy import select
 from core.extensions import db
 from recall.models import AckChannel, NoticeStatus, Recall, RecallNotice, RecallRecipient
 from tests.conftest import csrf_token
-from tests.epcis_helpers import require_standards, schema_errors
+from tests.epcis_helpers import schema_errors
 from tests.recall_helpers import add_unit
 from trace.epcis_hash import document_event_hashes
 from trace.models import Batch, BatchStatus, EventKind, TraceEvent
@@ -180,7 +180,6 @@ def test_the_recall_event_keeps_the_producer_chain_valid(app, runner, farm, chai
 
 
 def test_the_recall_event_exports_as_valid_epcis(app, client, farm, chain, no_smtp):
-    require_standards()
     recall = farm.post(
         "/recalls", {"batch_id": chain.id("ROAST"), "reason": REASON, "severity": "low"}
     )

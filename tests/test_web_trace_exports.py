@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import pytest
 from openpyxl import load_workbook
 
-from tests.epcis_helpers import require_standards, schema_errors, supply_chain
+from tests.epcis_helpers import schema_errors, supply_chain
 from tests.test_trace_report import HEADERS, read_csv
 from tests.trace_helpers import VIETNAM, Farm, when
 from tests.web_helpers import field_error, text
@@ -114,7 +114,6 @@ def test_the_lots_xlsx_has_the_same_rows(coop_a, chain):
 
 
 def test_the_lots_epcis_document_validates_and_holds_its_events(coop_a, farm, chain):
-    require_standards()
     page = text(fetch(coop_a, f"/trace/batches/{chain['green']}"))
     response = fetch(coop_a, link(page, "epcis-jsonld"))
     assert "filename=epcis-" in response.headers["Content-Disposition"]

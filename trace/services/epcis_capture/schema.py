@@ -1,8 +1,15 @@
-"""GS1's EPCIS 2.0 JSON schema: found, compiled once, and its verdict on a document.
+"""A captured document's check against EPCIS 2.0: the project's own, and GS1's schema too.
 
-The validator is jsonschema-rs (draft-07, formats checked): on GS1's schema the pure-Python
-``jsonschema`` spends about 5 ms on each event, so a 10,000-event document would take almost a
-minute; jsonschema-rs checks it in about a tenth of a second and names every failing path.
+The project's validation (``validation``, marshmallow) always applies: it mirrors GS1's
+EPCIS 2.0 JSON schema and needs no file, so capture works on a bare install. Where
+``EPCIS_SCHEMA_PATH`` names GS1's ``EPCIS-JSON-Schema.json``, that schema is applied as well
+and whatever it finds that the project's validation did not name is reported too. A path that
+is set but cannot be read or compiled is a broken setup: capture answers 503 and says which.
+
+GS1's schema is checked by jsonschema-rs (draft-07, formats checked): on GS1's schema the
+pure-Python ``jsonschema`` spends about 5 ms on each event, so a 10,000-event document would
+take almost a minute; jsonschema-rs checks it in about a tenth of a second and names every
+failing path.
 """
 
 import json
@@ -15,46 +22,57 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from core.errors import ServiceError
-
-# ../shared/standards/epcis/ beside the project (DESIGN.md: the schema is not copied in).
-SHARED_SCHEMA = (
-    Path(__file__).resolve().parents[3].parent
-    / "shared"
-    / "standards"
-    / "epcis"
-    / "EPCIS-JSON-Schema.json"
+from trace.services.epcis_capture.validation import (
+    DOCUMENT,
+    DOCUMENT_TYPES,
+    most_precise,
+    validation_problems,
 )
-DOCUMENT = -1  # the index of a problem with the document rather than one of its events
+
+__all__ = ["DOCUMENT", "SchemaUnavailable", "schema_path", "schema_problems", "validator"]
 _QUOTED = re.compile(r'^"((?:[^"\\]|\\.)*)"')
 _LONGEST_MESSAGE = 200
 
 
 class SchemaUnavailable(ServiceError):
-    """GS1's schema file cannot be found, so nothing can be captured (503)."""
+    """EPCIS_SCHEMA_PATH names a file that cannot be read as GS1's schema (503)."""
 
     status = 503
     code = "schema_unavailable"
 
 
-def schema_path() -> Path:
-    """The schema file: EPCIS_SCHEMA_PATH, else the shared standards folder; 503 when neither."""
+def schema_path() -> Path | None:
+    """GS1's schema file named by EPCIS_SCHEMA_PATH, or None when none is configured."""
     configured = current_app.config.get("EPCIS_SCHEMA_PATH")
-    for candidate in (configured, SHARED_SCHEMA):
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    raise SchemaUnavailable(
-        _(
-            "EPCIS capture is unavailable: GS1's EPCIS JSON schema was not found"
-            " (EPCIS_SCHEMA_PATH=%(path)s).",
-            path=configured or "",
-        )
-    )
+    if not configured:
+        return None
+    path = Path(configured)
+    if not path.is_file():
+        raise _unavailable(configured, _("no such file"))
+    return path
 
 
 def validator():
-    """The compiled validator of the schema file in use (recompiled when the file changes)."""
+    """GS1's compiled schema (recompiled when the file changes), or None when not configured."""
     path = schema_path()
-    return _compiled(str(path), path.stat().st_mtime)
+    if path is None:
+        return None
+    try:
+        return _compiled(str(path), path.stat().st_mtime)
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise _unavailable(str(path), str(error)[:_LONGEST_MESSAGE]) from error
+
+
+def _unavailable(path: str, why: str) -> SchemaUnavailable:
+    return SchemaUnavailable(
+        _(
+            "EPCIS capture is unavailable: EPCIS_SCHEMA_PATH=%(path)s does not name a readable"
+            " copy of GS1's EPCIS JSON schema (%(why)s). Correct the path, or unset it to"
+            " check documents by the project's own EPCIS 2.0 rules only.",
+            path=path,
+            why=why,
+        )
+    )
 
 
 @lru_cache(maxsize=4)
@@ -64,47 +82,49 @@ def _compiled(path: str, _mtime: float):
 
 
 def schema_problems(document) -> list[tuple[int, str, str]]:
-    """Every place ``document`` breaks the schema, as (event index or DOCUMENT, field, message).
+    """Every place ``document`` breaks EPCIS 2.0, as (event index or DOCUMENT, field, message).
 
-    A failure that only repeats a deeper one (an "anyOf" above the element that broke it) is
-    left out, so each problem is named once, at the most precise path.
+    The project's validation first; then GS1's schema, when configured, for any field the
+    project's did not name. A document valid as an event alone, not inside an EPCISDocument
+    or EPCISQueryDocument, is refused: capture takes documents.
     """
-    errors = list(validator().iter_errors(document))
-    paths = [tuple(error.instance_path) for error in errors]
-    problems = []
-    for error, path in zip(errors, paths, strict=True):
-        if any(len(other) > len(path) and other[: len(path)] == path for other in paths):
-            continue
-        problem = _located(path, error)
-        if problem not in problems:
-            problems.append(problem)
+    problems = validation_problems(document)
+    gs1 = validator()
+    if gs1 is not None:
+        named = {(index, where) for index, where, _message in problems}
+        problems += [p for p in gs1_problems(gs1, document) if (p[0], p[1]) not in named]
+    if not problems and document.get("type") not in DOCUMENT_TYPES:
+        problems.append(
+            (DOCUMENT, "type", _("Send the events in an EPCISDocument or EPCISQueryDocument."))
+        )
     return problems
 
 
-def _located(path: tuple, error) -> tuple[int, str, str]:
-    message = error.message
-    kind = type(error.kind).__name__
-    if kind == "PropertyNames":
-        name = _QUOTED.match(message)
-        path = (*path, name.group(1) if name else "?")
+def gs1_problems(gs1, document) -> list[tuple[int, str, str]]:
+    """GS1's schema's problems with ``document``, each once, at its most precise path.
+
+    A failure that only repeats a deeper one (an "anyOf" above the element that broke it) is
+    left out; a missing field, or one not allowed, is named itself rather than its element.
+    """
+    found = []
+    for error in gs1.iter_errors(document):
+        found.extend(_located(tuple(error.instance_path), error))
+    return most_precise(found)
+
+
+def _located(path: tuple, error) -> list[tuple[tuple, str]]:
+    kind = error.kind
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
+        return [((*path, kind.property), _("This field is required."))]
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties):
+        message = _("GS1's schema allows no other field here.")
+        return [((*path, name), message) for name in kind.unexpected]
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.PropertyNames):
+        name = _QUOTED.match(error.message)
         message = _("is not an EPCIS field, nor an extension named by a URI or prefix:name")
-    elif len(message) > _LONGEST_MESSAGE:
+        return [((*path, name.group(1) if name else "?"), message)]
+    message = error.message
+    if len(message) > _LONGEST_MESSAGE:
         where = "/".join(str(part) for part in error.schema_path)
         message = _("matches none of the forms GS1's schema allows here (%(where)s)", where=where)
-    index, field = _field(path)
-    return index, field, message
-
-
-def _field(path: tuple) -> tuple[int, str]:
-    """The event index and a JSON path from the event list: eventList[3].quantityList[0]."""
-    parts = list(path)
-    index = DOCUMENT
-    if "eventList" in parts:
-        start = parts.index("eventList")
-        if start + 1 < len(parts) and isinstance(parts[start + 1], int):
-            index = parts[start + 1]
-        parts = parts[start:]
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return index, text or "(document)"
+    return [(path, message)]
