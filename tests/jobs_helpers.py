@@ -73,9 +73,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def session_processes(sid: int) -> list[str]:
-    """The command lines of the live processes of session ``sid`` (zombies excluded)."""
-    found = []
+def session_processes(sid: int) -> dict[int, str]:
+    """The live processes of session ``sid`` (zombies excluded): their command lines by pid."""
+    found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -86,7 +86,7 @@ def session_processes(sid: int) -> list[str]:
             continue
         fields = stat.rsplit(")", 1)[1].split()
         if int(fields[3]) == sid and fields[0] != "Z":
-            found.append(cmdline)
+            found[int(entry.name)] = cmdline
     return found
 
 
@@ -130,7 +130,16 @@ class MakeRun:
 
     def processes(self) -> list[str]:
         """Command lines of every process ``make run`` started that is still alive."""
-        return session_processes(self.process.pid)
+        return list(session_processes(self.process.pid).values())
+
+    def pid_of(self, fragment: str) -> int:
+        """The pid of the one process whose command line holds ``fragment``."""
+        (pid,) = [
+            pid
+            for pid, command in session_processes(self.process.pid).items()
+            if fragment in command and "python" in command.split()[0]
+        ]
+        return pid
 
     def heartbeat(self):
         """The worker's last heartbeat in the queue's SQLite file (None: none yet)."""

@@ -81,21 +81,7 @@ def test_ctrl_c_stops_the_web_server_and_the_worker(make_run, world):
 def test_when_the_worker_dies_make_run_stops_the_web_server_too(make_run, world):
     run = make_run()
     run.wait_ready()
-    (worker,) = [
-        pid
-        for pid in os.listdir("/proc")
-        if pid.isdigit() and _is_worker_of(int(pid), run.process.pid)
-    ]
-    os.kill(int(worker), signal.SIGKILL)
+    os.kill(run.pid_of("bin/flask worker"), signal.SIGKILL)
     left = run.wait_stopped()
     assert left == [] and run.process.returncode != 0
     assert not _listening(run.port)
-
-
-def _is_worker_of(pid: int, sid: int) -> bool:
-    try:
-        stat = open(f"/proc/{pid}/stat").read()  # noqa: PTH123, SIM115
-        cmdline = open(f"/proc/{pid}/cmdline", "rb").read()  # noqa: PTH123, SIM115
-    except OSError:
-        return False
-    return int(stat.rsplit(")", 1)[1].split()[3]) == sid and b"flask\0worker" in cmdline
