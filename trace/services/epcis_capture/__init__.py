@@ -1,6 +1,7 @@
 """EPCIS 2.0 capture: a JSON(-LD) document from another system, stored whole or refused whole.
 
-1. GS1's JSON schema checks the document (``schema``).
+1. The project's EPCIS 2.0 validation checks the document (``validation``), and GS1's JSON
+   schema too where EPCIS_SCHEMA_PATH names it (``schema``).
 2. Each event's CBV 2.0 hash is computed; one already stored, or repeated in the document, is
    a duplicate and skipped. A sent ``eventID`` must be that hash.
 3. Each event is read as the API's input (``mapping``), then the whole document is checked by
@@ -66,7 +67,8 @@ def capture_document(user: User, document: dict) -> CaptureReport:
     """Validate and store an EPCIS document's events as the caller's; flushes, never commits.
 
     All or nothing: when the report is not ``ok`` nothing was written and the caller rolls
-    back. Raises SchemaUnavailable (503) when GS1's schema cannot be found.
+    back. Raises SchemaUnavailable (503) when EPCIS_SCHEMA_PATH names a file that cannot be
+    read as GS1's schema.
     """
     require_own_org(user, user.organization_id)
     with collector_paused():
