@@ -560,19 +560,45 @@ class List(fields.List):
         return result
 
 
+_SCALARS = (str, int, float, bool, type(None))
+_KNOWN_VALID_MAX = 4096
+
+
+def _flat_key(value: dict):
+    """A hashable copy of an object whose values are all scalars (types kept: 1 is not
+    true), or None. A document names the same places, parties and classes again and again."""
+    items = []
+    for key, inner in value.items():
+        if not isinstance(inner, _SCALARS):
+            return None
+        items.append((key, type(inner), inner))
+    return frozenset(items)
+
+
 class Object(fields.Nested):
-    """A JSON object checked by ``schema``."""
+    """A JSON object checked by ``schema``. A flat object found valid is remembered (its
+    verdict depends on nothing else), so a document's repeated places, parties and quantity
+    elements are checked once."""
 
     def __init__(self, schema, **kwargs):
         super().__init__(schema, **kwargs)
         self.error_messages["null"] = _l("Not a JSON object.")
         self.error_messages["type"] = _l("Not a JSON object.")
         self.error_messages["required"] = _l("This field is required.")
+        self.known_valid: set = set()
 
     def _deserialize(self, value, attr, data, partial=None, **kwargs):
         if not isinstance(value, dict):
             raise ValidationError(_("Not a JSON object."))
-        return super()._deserialize(value, attr, data, partial=partial, **kwargs)
+        key = _flat_key(value)
+        if key is not None and key in self.known_valid:
+            return value
+        result = super()._deserialize(value, attr, data, partial=partial, **kwargs)
+        if key is not None:
+            if len(self.known_valid) >= _KNOWN_VALID_MAX:
+                self.known_valid.clear()
+            self.known_valid.add(key)
+        return result
 
 
 # --- Objects ------------------------------------------------------------------------------
