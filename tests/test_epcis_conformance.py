@@ -6,7 +6,9 @@ offset, an unknown action or event type, a malformed identifier, a field added w
 allowed, a bad quantity, a CBV value written as a URN…), are judged twice: by
 ``validation.validation_problems`` and by GS1's ``EPCIS-JSON-Schema.json`` (jsonschema-rs,
 formats checked, as the service applies it when ``EPCIS_SCHEMA_PATH`` is set). Both must
-accept or both refuse, naming the same fields. GS1's files are read here, at test time only;
+accept or both refuse, naming the same fields. (The pure-Python ``jsonschema`` reads GS1's
+schema alike except for a leap second, which it refuses, and non-ASCII digits in a version,
+which it accepts; the project follows jsonschema-rs.) GS1's files are read here, at test time only;
 without them the test skips locally and fails under CI (``tests.missing``).
 """
 
