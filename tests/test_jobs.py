@@ -7,7 +7,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.extensions import db
 from core.idempotency import IdempotencyRecord
@@ -212,3 +212,32 @@ def test_no_page_tells_a_user_to_type_a_command():
         text = path.read_text(encoding="utf-8")
         for command in ("flask recall", "send-notices", "flask portal", "flask worker"):
             assert command not in text, f"{path}: {command}"
+
+
+def test_a_write_elsewhere_while_a_notice_goes_out_does_not_lose_its_outcome(
+    app, farm, chain, smtp_server, queued_jobs
+):
+    # On SQLite a transaction that read, then writes after another connection's commit, is
+    # refused at once: the outcome of a mail already sent would be lost and the mail sent
+    # again. The sender holds no transaction while the mail goes out.
+    open_recall(farm, chain)
+
+    def commit_elsewhere():
+        with app.app_context():
+            db.session.execute(
+                update(RecallNotice).where(RecallNotice.id < 0).values(last_error="x")
+            )
+            db.session.add(
+                IdempotencyRecord(
+                    principal="p", key=str(time.time()), method="POST", path="/", request_hash="h"
+                )
+            )
+            db.session.commit()
+
+    smtp_server.on_message = commit_elsewhere
+    run_next(queued_jobs)
+    assert [(a, s, n) for a, s, n in statuses(app)] == [
+        ("x@dn.vn", NoticeStatus.SENT, 1),
+        ("y@dn.vn", NoticeStatus.SENT, 1),
+    ]
+    assert len(smtp_server.messages) == 2 and queued_jobs.scheduled_count() == 0

@@ -128,30 +128,41 @@ def due_notice_ids(recall_id: int | None = None, limit: int = 500) -> list[int]:
     return due
 
 
-def _claim(notice_id: int) -> RecallNotice | None:
-    """Take a notice for sending, or None when another sender took it (committed)."""
-    notice = db.session.get(RecallNotice, notice_id)
-    if notice is None or notice.status == NoticeStatus.SENT:
+def _claim(notice_id: int) -> tuple[str, str, str] | None:
+    """Take a notice for sending: its (address, subject, body), or None when another sender
+    took it. Each step is a transaction of its own, and none is open on return: on SQLite a
+    write never follows a read in one transaction (another process's commit in between
+    would refuse the write at once), and no transaction stays open while the mail goes out.
+    """
+    seen = db.session.execute(
+        select(RecallNotice.status, RecallNotice.attempts).where(RecallNotice.id == notice_id)
+    ).first()
+    db.session.commit()
+    if seen is None or seen.status == NoticeStatus.SENT:
         return None
-    seen = notice.attempts
     claimed = db.session.execute(
         update(RecallNotice)
         .where(
             RecallNotice.id == notice_id,
-            RecallNotice.attempts == seen,
+            RecallNotice.attempts == seen.attempts,
             or_(
                 RecallNotice.status == NoticeStatus.PENDING,
                 RecallNotice.status == NoticeStatus.FAILED,
             ),
         )
-        .values(attempts=seen + 1, last_attempt_at=datetime.now(UTC))
+        .values(attempts=seen.attempts + 1, last_attempt_at=datetime.now(UTC))
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
     if claimed.rowcount != 1:
         return None
-    db.session.refresh(notice)
-    return notice
+    message = db.session.execute(
+        select(RecallNotice.address, RecallNotice.subject, RecallNotice.body).where(
+            RecallNotice.id == notice_id
+        )
+    ).one()
+    db.session.commit()
+    return tuple(message)
 
 
 def send_notices(notice_ids: list[int], progress=lambda ids: ids) -> SendResult:
@@ -172,24 +183,27 @@ def send_notices(notice_ids: list[int], progress=lambda ids: ids) -> SendResult:
 
 def _send_one(mailer: Mailer, notice_id: int, result: SendResult) -> bool:
     """Send one notice and commit how it went; False when the server cannot be reached."""
-    notice = _claim(notice_id)
-    if notice is None:
+    message = _claim(notice_id)
+    if message is None:
         result.skipped += 1
         return True
     reachable = True
     try:
-        mailer.send(notice.address, notice.subject, notice.body)
+        mailer.send(*message)
     except MailError as exc:
-        notice.status, notice.last_error = NoticeStatus.FAILED, str(exc)[:500]
+        outcome = {"status": NoticeStatus.FAILED, "last_error": str(exc)[:500]}
         result.failed += 1
         reachable = not isinstance(exc, MailServerDown)
     else:
-        notice.status, notice.sent_at, notice.last_error = (
-            NoticeStatus.SENT,
-            datetime.now(UTC),
-            None,
-        )
+        outcome = {"status": NoticeStatus.SENT, "sent_at": datetime.now(UTC), "last_error": None}
         result.sent += 1
+    # The outcome is its transaction's first statement (see _claim).
+    db.session.execute(
+        update(RecallNotice)
+        .where(RecallNotice.id == notice_id)
+        .values(**outcome)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
     return reachable
 
