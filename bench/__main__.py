@@ -87,6 +87,7 @@ def _size_option(name: str, help_text: str):
 @_size_option("capture_events", "Events in the captured EPCIS document (10,000).")
 @_size_option("background_coops", "Other cooperatives with lots in the database (20).")
 @_size_option("background_batches", "Lots per background cooperative (250).")
+@_size_option("big_lot_events", "Events of each of the big lot's two captures (20,000).")
 @_size_option("seed", "Random seed of the generators.")
 @click.option("--runs", type=int, default=7, envvar="BENCH_RUNS", show_envvar=True)
 @click.option("--warmup", type=int, default=1, envvar="BENCH_WARMUP", show_envvar=True)

@@ -34,6 +34,7 @@ from trace.models import EventLine, TraceEvent
 from trace.services.chain import epcis_context, link_hash
 
 CHUNK = 2_000
+SMALL_EVENTS = 20  # inspections of each small lot
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 COMMUNE = "23677"  # Đak Đoa, Gia Lai: one of the units every database has loaded
 _serial = itertools.count(1)
@@ -92,7 +93,7 @@ class _Client:
         return response.json
 
 
-def build_big_lots(app: Flask, big_events: int = 20_000, small_events: int = 20) -> dict:
+def build_big_lots(app: Flask, big_events: int = 20_000, small_events: int = SMALL_EVENTS) -> dict:
     """Write the lots and events described above; return their ids and the users'."""
     with app.test_request_context():
         coop = _org("cooperative", "HTX Cà phê lô lớn")

@@ -47,6 +47,7 @@ class Sizes:
     capture_events: int = 10_000
     background_coops: int = 20
     background_batches: int = 250
+    big_lot_events: int = 20_000
     seed: int = 20261127
 
 

@@ -6,11 +6,14 @@ import json
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import event, select, text
 
 from bench.big_lots import add_inspections
 from core.extensions import db
 from registry.models import User
+from tests.browser_helpers import ARTIFACTS, fits_the_phone
+from tests.conftest import PASSWORD
 from tests.trace_helpers import when
 from trace.models import EventLine, TraceEvent
 from trace.services.events import events_query
@@ -201,3 +204,23 @@ def test_buyers_event_queries_have_no_correlated_subquery(app, world, shared_lot
             if "Filter:" in line or "Cond:" in line:
                 plain = re.findall(r"(?<!hashed )SubPlan \d+", line)
                 assert not plain, plan
+
+
+@pytest.mark.browser
+def test_lot_page_pages_on_a_phone_and_a_desktop(base_url, page, world, shared_lot):
+    sold, _kept = shared_lot(60)
+    page.goto(f"{base_url}/login")
+    page.locator("main input[name=email]").fill("x@dn.vn")
+    page.locator("main input[name=password]").fill(PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url(f"{base_url}/")
+    page.goto(f"{base_url}/trace/batches/{sold}")
+    expect(page.locator("#timeline > li.event")).to_have_count(50)
+    fits_the_phone(page, "big-lot-page-1")
+    page.locator("#timeline-pages a[rel=next]").click()
+    page.wait_for_url(f"{base_url}/trace/batches/{sold}?page=2#events")
+    expect(page.locator("#timeline > li.event")).to_have_count(13)
+    expect(page.locator("#timeline-count")).to_contain_text("51–63")
+    fits_the_phone(page, "big-lot-page-2")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=ARTIFACTS / "big-lot-page-2-desktop.png", full_page=True)
