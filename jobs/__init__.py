@@ -18,6 +18,7 @@ This package imports only ``core``: the features above it declare their jobs in 
 from jobs import housekeeping  # noqa: F401 - declares the core's jobs
 from jobs.queue import (
     JobSpec,
+    RetryLater,
     enqueue,
     huey_of,
     init_app,
@@ -28,6 +29,7 @@ from jobs.queue import (
 
 __all__ = [
     "JobSpec",
+    "RetryLater",
     "enqueue",
     "huey_of",
     "init_app",

@@ -12,6 +12,7 @@ from pathlib import Path
 from flask import Flask, current_app
 from flask_babel import force_locale
 from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey.exceptions import CancelExecution
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,15 @@ class JobSpec:
 
 
 _SPECS: dict[str, JobSpec] = {}
+
+
+class RetryLater(CancelExecution):
+    """Raised by a job whose work is not done yet (a mail server down): huey runs it again
+    after the job's retry pause (``retry_delay``, times ``retry_backoff`` each time) while
+    it has retries left. Logged as a warning, without a traceback."""
+
+    def __init__(self, message: str):
+        super().__init__(message, retry=None)  # None: only while retries are left
 
 
 def task(name: str, options: Options | None = None, lock: bool = False):

@@ -4,7 +4,7 @@ for SMTP to be configured)."""
 
 import logging
 
-from jobs import periodic, task
+from jobs import RetryLater, periodic, task
 from recall.mail import smtp_configured
 from recall.services.notices import due_notice_ids, send_notices, unsent_count
 from recall.services.recalls import SEND_NOTICES_JOB
@@ -12,7 +12,7 @@ from recall.services.recalls import SEND_NOTICES_JOB
 log = logging.getLogger(__name__)
 
 
-class NoticesLeft(Exception):
+class NoticesLeft(RetryLater):
     """Some notices of a recall could not be sent yet: huey runs the job again later."""
 
 
