@@ -26,9 +26,13 @@ def worker_command(workers):
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("[%(asctime)s] %(levelname)s %(name)s: %(message)s"))
     for name in ("huey", "jobs", "recall", "portal"):
-        logger = logging.getLogger(name)
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
+        logging.getLogger(name).addHandler(handler)
+    # The jobs say what they did; huey says when it starts and stops, and what went wrong
+    # (not every run of the minutely jobs).
+    levels = {"jobs": "INFO", "recall": "INFO", "portal": "INFO", "huey": "WARNING"}
+    levels |= {"huey.consumer": "INFO", "huey.consumer.Scheduler": "WARNING"}
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
     consumer = huey.create_consumer(
         workers=workers or config["JOBS_WORKERS"],
         worker_type="thread",
