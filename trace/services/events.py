@@ -174,10 +174,10 @@ def events_query(
 
     Set-based, never a correlated EXISTS per event line: the lots shipped to the caller are
     one uncorrelated subquery and the events about them another, each built once per
-    statement. The smaller known set leads: a lot's events (its lines and their
-    corrections), each then checked against the caller's; without a lot, the set of the
-    caller's own events and those shared with it, read by key. A caller to whom nothing
-    was ever shipped (most cooperatives) reads its own events alone, by index.
+    statement. The smaller known set leads: a lot's events (its lines, and their
+    corrections if it has any), each then checked against the caller's; without a lot,
+    the set of the caller's own events and those shared with it, read by key. A caller to
+    whom nothing was ever shipped (most cooperatives) reads its own events alone, by index.
     """
     stmt = select(TraceEvent).options(selectinload(TraceEvent.lines))
     receives = receives_shipments(user)
@@ -189,7 +189,13 @@ def events_query(
             # so the lot's own events are kept without building the set of all deliveries.
             shared = lambda org_id: or_(TraceEvent.id.in_(of_lot), about_delivered(org_id))  # noqa: E731
         stmt = scope_to_caller(stmt, user, TraceEvent.organization_id, shared_with=shared)
-        stmt = stmt.where(TraceEvent.id.in_(union(of_lot, _corrections_of(of_lot))))
+        # Most lots have no correction: their events are then a plain semi-join, which
+        # PostgreSQL probes by the (batch_id, event_id) index whichever side it starts from
+        # (a UNION could only be re-read whole for each row when its statistics are stale).
+        corrected = db.session.scalar(_corrections_of(of_lot).limit(1)) is not None
+        stmt = stmt.where(
+            TraceEvent.id.in_(union(of_lot, _corrections_of(of_lot)) if corrected else of_lot)
+        )
     else:
         shared_ids = delivered_events if receives else None
         stmt = scope_to_caller(stmt, user, TraceEvent.organization_id, shared_ids=shared_ids)
