@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, delete, func, or_, select, text, union
+from sqlalchemy import ColumnElement, Select, delete, func, or_, select, text, true, union
 from sqlalchemy.orm import aliased, selectinload
 
 from core.errors import Conflict, NotFound, ValidationFailed
@@ -183,16 +183,18 @@ def events_query(
     receives = receives_shipments(user)
     if batch_id:
         of_lot = select(EventLine.event_id).where(EventLine.batch_id == batch_id)
-        shared = about_delivered if receives else None
-        if receives and _shipped_to_caller(user, batch_id):
-            # Every event about a lot shipped to the caller is shared with it: said first,
-            # so the lot's own events are kept without building the set of all deliveries.
-            shared = lambda org_id: or_(TraceEvent.id.in_(of_lot), about_delivered(org_id))  # noqa: E731
-        stmt = scope_to_caller(stmt, user, TraceEvent.organization_id, shared_with=shared)
         # Most lots have no correction: their events are then a plain semi-join, which
         # PostgreSQL probes by the (batch_id, event_id) index whichever side it starts from
         # (a UNION could only be re-read whole for each row when its statistics are stale).
         corrected = db.session.scalar(_corrections_of(of_lot).limit(1)) is not None
+        shared = about_delivered if receives else None
+        if receives and _shipped_to_caller(user, batch_id):
+            # Every event with a line on a lot shipped to the caller is shared with it: when
+            # the lot has no correction, that is every event the lot filter keeps.
+            shared = lambda org_id: (  # noqa: E731 - a condition factory
+                or_(TraceEvent.id.in_(of_lot), about_delivered(org_id)) if corrected else true()
+            )
+        stmt = scope_to_caller(stmt, user, TraceEvent.organization_id, shared_with=shared)
         stmt = stmt.where(
             TraceEvent.id.in_(union(of_lot, _corrections_of(of_lot)) if corrected else of_lot)
         )

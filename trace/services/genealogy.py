@@ -260,6 +260,8 @@ def shipments_of(batch_ids: list[int]) -> list[tuple[TraceEvent, EventLine]]:
         )
         .where(
             EventLine.batch_id.in_(batch_ids),
+            # The line's copy of the kind: the lot's shipping lines alone, not all its events.
+            EventLine.kind == EventKind.SHIPPING,
             TraceEvent.kind == EventKind.SHIPPING,
             not_erroneous(),
         )

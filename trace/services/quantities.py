@@ -53,7 +53,7 @@ def _held(batch_ids: list[int], holder, per_lot_owner: bool = False) -> dict[int
     stmt = (
         select(EventLine.batch_id, func.coalesce(func.sum(delta), 0))
         .join(TraceEvent, TraceEvent.id == EventLine.event_id)
-        .where(EventLine.batch_id.in_(batch_ids), not_erroneous())
+        .where(EventLine.batch_id.in_(batch_ids), _may_move(), not_erroneous())
         .group_by(EventLine.batch_id)
     )
     if per_lot_owner:
@@ -61,6 +61,16 @@ def _held(batch_ids: list[int], holder, per_lot_owner: bool = False) -> dict[int
     held = {batch_id: Decimal(0) for batch_id in batch_ids}
     held.update({batch_id: Decimal(total) for batch_id, total in db.session.execute(stmt)})
     return held
+
+
+def _may_move():
+    """SQL condition on the line alone (its copy of the event's kind): the only lines the
+    sums above can count. A lot's thousands of inspections are left out before their events
+    are read."""
+    return or_(
+        EventLine.role.in_([LineRole.OUTPUT, LineRole.INPUT]),
+        EventLine.kind.in_([EventKind.HARVEST, EventKind.SHIPPING]),
+    )
 
 
 def produced_quantities(batch_ids: list[int]) -> dict[int, Decimal]:
@@ -74,7 +84,7 @@ def produced_quantities(batch_ids: list[int]) -> dict[int, Decimal]:
     rows = db.session.execute(
         select(EventLine.batch_id, func.sum(EventLine.quantity))
         .join(TraceEvent, TraceEvent.id == EventLine.event_id)
-        .where(EventLine.batch_id.in_(batch_ids), made, not_erroneous())
+        .where(EventLine.batch_id.in_(batch_ids), _may_move(), made, not_erroneous())
         .group_by(EventLine.batch_id)
     ).all()
     totals = {batch_id: Decimal(0) for batch_id in batch_ids}
