@@ -15,9 +15,18 @@ from datetime import UTC, datetime, timedelta
 CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 
 
-def call(method: str, url: str, token: str | None = None, body: dict | None = None):
+def call(
+    method: str,
+    url: str,
+    token: str | None = None,
+    body: dict | None = None,
+    accept: str = "application/json",
+):
     """The status and the body (text) of one request."""
-    headers = {"Accept": "application/json"}
+    headers = {
+        "Accept": accept,
+        "User-Agent": "Mozilla/5.0 (Linux; Android 14) Chrome/131.0 Mobile",
+    }
     data = None
     if token:
         headers["Authorization"] = f"Bearer {token}"
@@ -72,9 +81,9 @@ def main(base: str, token: str) -> int:
     if status != 201:
         print(text[:2000])
         return 1
-    status, text = call("GET", f"{base}/q/{lot['public_code']}")
+    status, text = call("GET", f"{base}/q/{lot['public_code']}", accept="text/html")
     print(f"consumer page /q/{lot['public_code']}: {status}, {len(text)} characters")
-    if status != 200 or lot["lot_code"] not in text:
+    if status != 200 or "<html" not in text or lot["lot_code"] not in text:
         print(text[:2000])
         return 1
     return 0
