@@ -1,6 +1,7 @@
 """Tables as CSV (UTF-8 with BOM, for Excel) and XLSX (sortable: header, filter, frozen row).
 
-Cells that a spreadsheet would run as a formula are written as text.
+Cells that a spreadsheet would run as a formula are written as text; control characters that
+an XLSX file cannot hold (stored text may contain them) are left out.
 """
 
 import codecs
@@ -10,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
 import openpyxl
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -19,10 +21,12 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value):
-    """The value, with text that would start a formula prefixed by an apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
+    """The value, with text that would start a formula prefixed by an apostrophe, and without
+    the control characters a spreadsheet cannot hold."""
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
 def _text(value) -> str:

@@ -150,3 +150,20 @@ def test_formula_looking_values_are_neutralised():
         assert str(cells[column]).startswith("'"), (column, cells[column])
     assert all(cell.data_type != "f" for cell in sheet[2])
     assert safe_cell("Cà phê") == "Cà phê"
+
+
+def test_control_characters_stored_in_text_do_not_break_a_spreadsheet():
+    row = {column: "" for column in COLUMNS}
+    row |= {
+        "lot": "CF\x1b-26",
+        "product": "Cà phê\x00 rang",
+        "quantity": None,
+        "event_id": 7,
+        "event_time": datetime(2026, 11, 1, 7, 0),
+        "recorded_at": datetime(2026, 11, 1, 8, 0),
+    }
+    data, _mimetype, _name = trace_report_file([row], "xlsx", None)
+    cells = next(load_workbook(io.BytesIO(data)).active.iter_rows(min_row=2, values_only=True))
+    cells = dict(zip(COLUMNS, cells, strict=True))
+    assert cells["lot"] == "CF-26" and cells["product"] == "Cà phê rang"
+    assert safe_cell("tab\tand\nnewline kept") == "tab\tand\nnewline kept"
