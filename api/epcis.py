@@ -12,7 +12,8 @@ from marshmallow import Schema, fields, validate
 from api.common import Blueprint, caller, commits, load_bearer_user
 from core.errors import error_body
 from core.security import own_body_limit
-from trace.services import epcis_capture, epcis_export
+from epcis import capture as epcis_capture
+from epcis import export as epcis_export
 from trace.services import report as trace_report
 
 blp = Blueprint("epcis_api", __name__, description="EPCIS 2.0 export and capture; the trace report")

@@ -6,8 +6,8 @@ from flask import Response
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
+import labels
 from api.common import Blueprint, caller, commits, load_bearer_user, paginate
-from trace.services import labels
 from trace.services.uris import unit_uri
 
 blp = Blueprint("labels_api", __name__, description="QR labels: unit codes, labels, PDF sheets")

@@ -5,8 +5,8 @@ from marshmallow import Schema, fields, validate
 from webargs.fields import DelimitedList
 
 from api.common import Blueprint, caller, load_bearer_user
+from consumer import scans
 from core.validation import InputSchema
-from trace.services import scans
 
 blp = Blueprint("scans_api", __name__, description="Scans of consumer pages (lượt quét)")
 blp.before_request(load_bearer_user)

@@ -8,11 +8,11 @@ connections busy on loopback for a bounded time; its Lua script asks for
 ``/q/{code}`` of a random lot of the generated dataset, with a phone's user agent
 and a random client address, so every request renders a page and records a scan,
 and no rate limit makes the figure look better than it is. Pages are cached
-(``trace.services.public_cache``), so this first run — 5,000 lots, nearly every
+(``consumer.page_cache``), so this first run — 5,000 lots, nearly every
 request the first view of its lot — measures rendering; a second run over
 ``WARM_CODES`` lots, each already viewed, measures what most scans cost (a lot of
 2,000 items is scanned by many shoppers): the cache check, the scan, the answer — served
-by the page front (``trace.resolver.front``) before Flask, in each worker that has
+by the page front (``consumer.front``) before Flask, in each worker that has
 resolved the code once.
 
 Baseline: ``/healthz`` of the same app under the same server, same run.

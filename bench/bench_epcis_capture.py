@@ -21,8 +21,9 @@ from sqlalchemy import insert, text
 from bench.bench_trace import fresh_session
 from bench.common import Result, measure, skipped
 from core.extensions import db
-from trace.codes import location_uri
-from trace.epcis_hash import event_hash
+from core.urls import base_url
+from gs1.codes import location_uri
+from gs1.event_hash import event_hash
 from trace.models import EventKind, QuantityUnit, TraceEvent
 from trace.services import epcis_build as build
 from trace.services.chain import EPCIS_CONTEXT_URL
@@ -31,7 +32,7 @@ NAME = "epcis_capture"
 UNIT = "events/s"
 TARGET = "≥ 2,000 events/s"
 BASELINE_NAME = "Core insert() executemany of as many trace_events rows + commit"
-MODULE = "trace.services.epcis_capture"
+MODULE = "epcis.capture"
 RUN_BUDGET_S = 20.0  # a figure stops repeating once its runs took this long
 
 
@@ -74,7 +75,7 @@ def build_document(fixture: dict, key: str) -> dict:
     """An EPCISDocument of receiving and inspection events for the lots under ``fixture[key]``."""
     supplier = SimpleNamespace(gln=None, id=fixture["supplier_id"])
     buyer = SimpleNamespace(gln=None, id=fixture["org_id"])
-    location = location_uri(build.base_url(), None, fixture["site_code"])
+    location = location_uri(base_url(), None, fixture["site_code"])
     context = [EPCIS_CONTEXT_URL, build.extension_namespace()]
     events = []
     for lot in fixture[key]:

@@ -33,12 +33,12 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from bench.common import Result, measure
+from labels import LAYOUTS, pdf, qr_report
+from labels.content import facts_for, lay_out, serial_text
+from labels.fonts import FILES, FONT_DIR
+from labels.qr import encode, encoder_name
 from registry.models import Organization
 from trace.models import Batch, Product
-from trace.services.labels import LAYOUTS, pdf, qr_report
-from trace.services.labels.content import facts_for, lay_out, serial_text
-from trace.services.labels.fonts import FILES, FONT_DIR
-from trace.services.labels.qr import encode, encoder_name
 from trace.services.uris import unit_uri
 
 UNITS = 10_000

@@ -27,9 +27,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
+from gs1.event_hash import event_hash
 from registry.models import Role, User
 from registry.services import accounts, members, organizations
-from trace.epcis_hash import event_hash
 from trace.models import EventLine, TraceEvent
 from trace.services.chain import epcis_context, link_hash
 

@@ -24,8 +24,9 @@ import click
 
 from bench.loader import Loader, PendingEvent, qty
 from core.text import fold
+from core.urls import base_url
+from gs1.codes import CROCKFORD, location_uri
 from registry.services.units import communes_of
-from trace.codes import CROCKFORD, location_uri
 from trace.models import EventKind, LineRole, QuantityUnit
 from trace.services import epcis_build as build
 
@@ -159,7 +160,7 @@ class Factory:
         member_ids = [self._member(org_id, unit_id, n) for n in range(members)]
         site_id, site_code = self._site(org_id, kind, unit_id, member_ids)
         product_id = self._product(org_id, kind)
-        location = location_uri(build.base_url(), None, site_code)
+        location = location_uri(base_url(), None, site_code)
         return Org(
             *(org_id, kind, name, user_id, site_id, site_code, product_id, member_ids, code),
             location,

@@ -21,10 +21,10 @@ import psycopg2
 from sqlalchemy import text
 
 from core.extensions import db
-from trace.epcis_hash import event_hash
+from epcis.capture.store import EVENT_COLUMNS
+from gs1.event_hash import event_hash
 from trace.models import EventKind, LineRole
 from trace.services.chain import EPCIS_CONTEXT_URL, link_hash
-from trace.services.epcis_capture.store import EVENT_COLUMNS
 
 COLUMNS: dict[str, list[str]] = {
     "organizations": [

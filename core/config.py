@@ -51,7 +51,7 @@ class Config:
     INDICATOR_TARGET_LINKAGE = float(_env("INDICATOR_TARGET_LINKAGE", "0.5"))
     INDICATOR_TARGET_TRACEABILITY = float(_env("INDICATOR_TARGET_TRACEABILITY", "1.0"))
     # Captured EPCIS documents are always checked by the project's own EPCIS 2.0 rules
-    # (trace.services.epcis_capture.validation). Point this at a copy of GS1's
+    # (epcis.capture.validation). Point this at a copy of GS1's
     # EPCIS-JSON-Schema.json to apply GS1's schema as well; unset by default. A path that
     # is set but cannot be read makes capture answer 503.
     EPCIS_SCHEMA_PATH = _env("EPCIS_SCHEMA_PATH")
@@ -79,20 +79,20 @@ class Config:
     # Rate-limit counts, shared by every worker: Redis, else (None) a file of the host's
     # in INSTANCE_DIR (core.local_store), set by the factory.
     RATELIMIT_STORAGE_URI = _env("REDIS_URL")
-    # Rendered consumer pages and their versions (trace.services.public_cache), shared by
+    # Rendered consumer pages and their versions (consumer.page_cache), shared by
     # the workers: Redis when there is one, else (None) the same file of the host's.
     PUBLIC_PAGE_CACHE_URL = _env("PUBLIC_PAGE_CACHE_URL", _env("REDIS_URL"))
     PUBLIC_PAGE_CACHE_SECONDS = int(_env("PUBLIC_PAGE_CACHE_SECONDS", "600"))
     PUBLIC_PAGE_CACHE_SIZE = int(_env("PUBLIC_PAGE_CACHE_SIZE", "2000"))
-    # Repeat views of a lot's cached page answered before Flask (trace.resolver.front).
+    # Repeat views of a lot's cached page answered before Flask (consumer.front).
     PUBLIC_PAGE_FRONT = _env("PUBLIC_PAGE_FRONT", "1") not in ("0", "false", "no")
-    # Scans of lot codes written in batches by each worker (trace.services.scans); 0: at once.
+    # Scans of lot codes written in batches by each worker (consumer.scans); 0: at once.
     SCAN_BUFFER_SIZE = int(_env("SCAN_BUFFER_SIZE", "200"))
     SCAN_BUFFER_SECONDS = float(_env("SCAN_BUFFER_SECONDS", "2"))
     # Off: proxies would cache X-RateLimit-* and Retry-After headers with public pages.
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute")
-    # Public pages a client address may open a minute (trace.resolver.limit): a shopper
+    # Public pages a client address may open a minute (consumer.limit): a shopper
     # opens a few; a script opening two a second is stopped. Behind a proxy the app must
     # see the client's address (PROXY_COUNT).
     PUBLIC_RATE_LIMIT = int(_env("PUBLIC_RATE_LIMIT", "120"))

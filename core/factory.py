@@ -87,6 +87,7 @@ def _register_extensions(app: Flask) -> None:
 def _register_features(app: Flask) -> None:
     # Imported here, not at module top: the factory is the one core module allowed to
     # know the features, and importing them registers their models with the metadata.
+    import consumer
     import core.idempotency  # noqa: F401
     import indicators
     import jobs
@@ -95,24 +96,31 @@ def _register_features(app: Flask) -> None:
     import recall
     import trace.models  # noqa: F401
     from api import register_api
+    from consumer import scan_views
     from core import backup
+    from epcis import views as epcis_views
     from jobs import cli as jobs_cli
+    from labels import cli as labels_cli
+    from labels import views as labels_views
     from linkage import cli as linkage_cli
     from linkage import views as linkage_views
     from registry import cli as registry_cli
     from registry import views as registry_views
     from trace import cli as trace_cli
-    from trace import resolver as trace_resolver
     from trace import views as trace_views
 
     registry_views.register(app)
-    app.register_blueprint(trace_resolver.bp)
-    trace_resolver.install_front(app)
+    app.register_blueprint(consumer.bp)
+    app.register_blueprint(scan_views.bp)
+    consumer.install_front(app)
     app.register_blueprint(trace_views.bp)
+    app.register_blueprint(labels_views.bp)
+    app.register_blueprint(epcis_views.bp)
     app.register_blueprint(linkage_views.bp)
     backup.register(app)
     registry_cli.register(app)
     trace_cli.register(app)
+    labels_cli.register(app)
     linkage_cli.register(app)
     recall.register(app)
     portal.register(app)

@@ -9,7 +9,7 @@ few tens of microseconds in WAL mode, and every worker reads what another wrote 
 Nothing in the file is a record: it may be deleted while the service is stopped. Hosts
 behind a load balancer do not share it; they need Redis (``REDIS_URL``).
 
-``LocalStore`` serves the page cache (``trace.services.public_cache``);
+``LocalStore`` serves the page cache (``consumer.page_cache``);
 ``LocalLimitsStorage`` is the same file as a storage of the ``limits`` library, for
 Flask-Limiter (sign-in limits), under the URI ``htx-local:///path/to/file``.
 """

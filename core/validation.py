@@ -74,12 +74,3 @@ class InputSchema(Schema):
                     continue
             cleaned[key] = value
         return cleaned
-
-
-def gs1_check_digit_ok(digits: str) -> bool:
-    """True when the last digit of a GS1 key (GTIN, GLN) is its mod-10 check digit."""
-    if not digits.isdigit() or len(digits) < 2:
-        return False
-    body, check = digits[:-1], int(digits[-1])
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return (10 - total % 10) % 10 == check

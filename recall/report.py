@@ -19,9 +19,9 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from core.exports import XLSX_MIMETYPE, safe_cell, to_xlsx
-from recall import labels
+from labels.fonts import FILES, FONT_DIR, clean
+from recall import names as labels
 from recall.models import NoticeStatus, Recall, RecallRecipient
-from trace.services.labels.fonts import FILES, FONT_DIR, clean
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 FORMATS = ("pdf", "xlsx")

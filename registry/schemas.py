@@ -3,7 +3,8 @@
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from core.validation import InputSchema, gs1_check_digit_ok
+from core.validation import InputSchema
+from gs1.codes import gs1_check_digit_ok
 from registry.models import MemberType, OrgKind, OrgStatus, Rating, Role, Sector, UnitLevel
 
 PHONE = validate.Regexp(r"^\+?[0-9 .()-]{8,20}$", error=_l("Not a valid phone number."))

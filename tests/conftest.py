@@ -8,12 +8,12 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import text
 
+from consumer import limit
 from core.config import TestConfig
 from core.extensions import db, limiter
 from core.factory import create_app
 from registry.models import MemberHousehold, OrgKind, Role, User
 from registry.services import accounts, members, organizations, units
-from trace.resolver import limit
 
 pytest_plugins = [
     "tests.trace_helpers",

@@ -10,13 +10,13 @@ from flask_babel import gettext
 from markupsafe import escape
 from sqlalchemy import select, update
 
+from consumer import page_cache as public_cache
 from core.extensions import db
 from core.i18n import LOCALE_SESSION_KEY
+from gs1.codes import new_public_code
 from tests.missing import unavailable
 from tests.trace_helpers import GTIN
-from trace.codes import new_public_code
 from trace.models import Batch, BatchStatus, Scan, UnitCode
-from trace.services import public_cache
 
 PHONE_UA = (
     "Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 (KHTML, like Gecko) "

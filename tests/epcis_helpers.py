@@ -4,9 +4,9 @@
 import json
 from pathlib import Path
 
+from epcis.capture.validation import validation_problems
 from tests.missing import unavailable
 from tests.trace_helpers import GTIN, when
-from trace.services.epcis_capture.validation import validation_problems
 
 PROJECT = Path(__file__).resolve().parents[1]
 STANDARDS = PROJECT.parent / "shared" / "standards" / "epcis"

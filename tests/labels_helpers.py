@@ -15,12 +15,12 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+import labels
 from core.extensions import db
 from registry.models import Organization
 from tests.missing import unavailable
 from tests.trace_helpers import GTIN
 from trace.models import Batch, Product, UnitCode
-from trace.services import labels
 
 STANDARDS = Path(__file__).resolve().parents[2] / "shared" / "standards" / "gs1"
 

@@ -12,7 +12,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from core.extensions import db
-from trace.codes import new_public_code
+from gs1.codes import new_public_code
 from trace.models import UnitCode
 
 SMTP_KEYS = ("SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_STARTTLS")

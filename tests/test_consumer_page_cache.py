@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import select, update
 
+from consumer import page_cache as public_cache
 from core.extensions import db
 from tests.consumer_helpers import (
     add_unit,
@@ -17,7 +18,6 @@ from tests.consumer_helpers import (
     set_status,
 )
 from trace.models import Batch, BatchStatus, ProductStandard, Site
-from trace.services import public_cache
 
 
 def test_etag_and_cache_control_and_304(client, lot):

@@ -1,9 +1,11 @@
-"""The page front (trace.resolver.front): repeat views of a lot's cached page answered before
+"""The page front (consumer.front): repeat views of a lot's cached page answered before
 Flask, with the same bytes and headers, the scan recorded and the request counted once;
 everything else handed on to the views."""
 
 import pytest
 
+from consumer import front, limit
+from consumer import page_cache as public_cache
 from tests.consumer_helpers import (
     PHONE_UA,
     add_unit,
@@ -12,8 +14,6 @@ from tests.consumer_helpers import (
     page,
     scan_rows,
 )
-from trace.resolver import front, limit
-from trace.services import public_cache
 
 
 @pytest.fixture

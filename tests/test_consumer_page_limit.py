@@ -1,10 +1,10 @@
-"""The public pages' rate limit (trace.resolver.limit): counted once per request, in the
+"""The public pages' rate limit (consumer.limit): counted once per request, in the
 same round trip as the cached page's read, per client address, in memory or in Redis."""
 
 import pytest
 
+from consumer import page_cache as public_cache
 from tests.consumer_helpers import in_english, local_redis, page
-from trace.services import public_cache
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from consumer import scans
 from core.extensions import db
 from tests.consumer_helpers import (
     BROWSER,
@@ -17,7 +18,6 @@ from tests.consumer_helpers import (
     scan_rows,
 )
 from trace.models import Scan
-from trace.services import scans
 
 
 def test_get_records_a_scan_without_the_address(app, client, lot):

@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from core.extensions import db
+from epcis.capture.ledger import held_change
+from gs1.event_hash import event_hash
 from tests.conftest import row_count
 from tests.epcis_helpers import EXAMPLES, SCHEMA, require_standards, schema_errors
 from tests.trace_helpers import GTIN, when
-from trace.epcis_hash import event_hash
 from trace.models import Batch, BatchLink, EventLine, TraceEvent
-from trace.services.epcis_capture.ledger import held_change
 from trace.services.quantities import held_quantities
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
@@ -305,7 +305,7 @@ def test_the_in_memory_quantities_agree_with_the_sql_ones(app, farm, world):
 
 
 def test_gs1_examples_pass_the_schema_but_their_lots_are_unknown(buyer, app):
-    from trace.services.epcis_capture.schema import schema_problems
+    from epcis.capture.schema import schema_problems
 
     require_standards()
     files = sorted(EXAMPLES.glob("*.jsonld"))

@@ -21,8 +21,8 @@ from pathlib import Path
 import jsonschema_rs
 import pytest
 
+from epcis.capture.validation import most_precise, validation_problems
 from tests.missing import unavailable
-from trace.services.epcis_capture.validation import most_precise, validation_problems
 
 STANDARDS = Path(__file__).resolve().parents[2] / "shared" / "standards" / "epcis"
 SCHEMA = STANDARDS / "EPCIS-JSON-Schema.json"

@@ -7,9 +7,9 @@ from urllib.parse import quote
 import pytest
 
 from core.extensions import db
+from gs1.event_hash import document_event_hashes, event_hash
 from tests.epcis_helpers import schema_errors, supply_chain
 from tests.trace_helpers import when
-from trace.epcis_hash import document_event_hashes, event_hash
 from trace.models import TraceEvent
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"

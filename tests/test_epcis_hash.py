@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.epcis_hash_events import CONTEXT, ni
-from tests.missing import unavailable
-from trace.epcis_hash import (
+from gs1.event_hash import (
     document_event_hashes,
     document_events,
     event_hash,
     event_hashes,
     prehash_string,
 )
+from tests.epcis_hash_events import CONTEXT, ni
+from tests.missing import unavailable
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -96,7 +96,7 @@ def test_vector_document(path):
 
 def test_module_does_not_import_flask():
     """The hash is pure Python: importing it loads neither Flask nor SQLAlchemy."""
-    code = "import sys, trace.epcis_hash; print(sorted({'flask', 'sqlalchemy'} & set(sys.modules)))"
+    code = "import sys, gs1.event_hash; print(sorted({'flask', 'sqlalchemy'} & set(sys.modules)))"
     result = subprocess.run(  # noqa: S603 (our own interpreter, fixed arguments)
         [sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, check=True
     )

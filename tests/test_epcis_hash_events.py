@@ -6,6 +6,7 @@ import copy
 
 import pytest
 
+from gs1.event_hash import document_event_hashes, event_hash, prehash_string
 from tests.epcis_hash_events import (
     CONTEXT,
     HARVEST,
@@ -13,11 +14,6 @@ from tests.epcis_hash_events import (
     SHIPPING,
     TRANSFORMATION,
     ni,
-)
-from trace.epcis_hash import (
-    document_event_hashes,
-    event_hash,
-    prehash_string,
 )
 
 

@@ -4,8 +4,8 @@ timestamps in UTC with milliseconds, decimals without redundant zeros.
 
 import pytest
 
-from trace.epcis_hash.identifiers import canonical_gs1_uri
-from trace.epcis_hash.values import canonical_number, canonical_timestamp
+from gs1.event_hash.identifiers import canonical_gs1_uri
+from gs1.event_hash.values import canonical_number, canonical_timestamp
 
 # --- value rules ------------------------------------------------------------------------------
 

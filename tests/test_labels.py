@@ -15,7 +15,10 @@ from collections import Counter
 import pytest
 from PIL import Image
 
+import labels
 from core.extensions import db
+from labels.content import facts_for, lay_out
+from labels.layouts import MIN_MODULE_MM
 from registry.models import Organization
 from tests import labels_helpers
 from tests.labels_helpers import (
@@ -33,9 +36,6 @@ from tests.labels_helpers import (
 )
 from tests.trace_helpers import GTIN
 from trace.models import Batch, Product
-from trace.services import labels
-from trace.services.labels.content import facts_for, lay_out
-from trace.services.labels.layouts import MIN_MODULE_MM
 
 # The fixtures of tests/labels_helpers.py: a batch complete but for its label, the decoders.
 complete_batch = labels_helpers.complete_batch
@@ -204,8 +204,8 @@ def test_resolve_code_accepts_look_alikes_and_rejects_junk(app, farm, complete_b
 
 
 def test_both_encoders_make_symbols_that_decode(ctx, zxing):
-    from trace.services.labels import images
-    from trace.services.labels.qr import encode, encode_python, encoder_name
+    from labels import images
+    from labels.qr import encode, encode_python, encoder_name
 
     if encoder_name() != "libqrencode":
         unavailable("libqrencode is not installed (apt-get install libqrencode4)")

@@ -5,13 +5,13 @@ print issuing the label and freezing what it shows, layout choices.
 import pytest
 from sqlalchemy import func, select
 
+import labels
 from core.extensions import db
 from registry.models import User
 from tests import labels_helpers
 from tests.labels_helpers import decode_pdf, label_issued, pdf_pages, pdf_text, stored_unit_uris
 from tests.trace_helpers import GTIN
 from trace.models import Batch, UnitCode
-from trace.services import labels
 
 # The fixtures of tests/labels_helpers.py: a batch complete but for its label, the decoders.
 complete_batch = labels_helpers.complete_batch

@@ -11,11 +11,11 @@ import re
 from sqlalchemy import select
 
 from core.extensions import db
+from gs1.event_hash import document_event_hashes
 from recall.models import AckChannel, NoticeStatus, Recall, RecallNotice, RecallRecipient
 from tests.conftest import csrf_token
 from tests.epcis_helpers import schema_errors
 from tests.recall_helpers import add_unit
-from trace.epcis_hash import document_event_hashes
 from trace.models import Batch, BatchStatus, EventKind, TraceEvent
 
 AFFECTED = ("RAW", "A", "B", "ROAST", "PACK")

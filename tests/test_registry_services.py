@@ -7,7 +7,7 @@ from sqlalchemy import select
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.text import fold
-from core.validation import gs1_check_digit_ok
+from gs1.codes import gs1_check_digit_ok
 from registry.models import AdminUnit, AdminUnitMapping, Organization, Role, User
 from registry.services import organizations, units
 from registry.services.scoping import scope_to_caller

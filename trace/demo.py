@@ -17,7 +17,7 @@ from core.extensions import db
 from core.text import fold
 from registry.models import MemberHousehold, Organization, OrgKind, OrgStatus, Role, User
 from trace.models import Batch
-from trace.services import batches, events, labels, products, sites
+from trace.services import batches, events, products, sites
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -66,7 +66,8 @@ def _image(name: str, colour: tuple[int, int, int]) -> bytes:
     return buffer.getvalue()
 
 
-def _actor(org: Organization) -> User:
+def demo_actor(org: Organization) -> User:
+    """The organization's first user, or an unsaved stand-in of it, to act in the demo."""
     user = db.session.scalar(select(User).where(User.organization_id == org.id).limit(1))
     return user or User(
         role=Role.COOPERATIVE,
@@ -118,19 +119,7 @@ class TraceDemo:
                 first_coffee = False
             elif lots and self.enterprises:
                 self._ship(org, lots[-1], Decimal(lots[-1].quantity) / 2)
-        self._print_labels(coops)
         return self.counts
-
-    def _print_labels(self, coops: list[Organization]) -> None:
-        """Most complete lots get their QR label printed; a few are left waiting for it."""
-        for org in coops:
-            user = _actor(org)
-            for batch in db.session.scalars(
-                select(Batch).where(Batch.organization_id == org.id).order_by(Batch.id)
-            ):
-                if not labels.label_problems(batch) and self.rng.random() < 0.8:
-                    labels.label_svg(user, batch.id)
-                    self.counts["labels"] = self.counts.get("labels", 0) + 1
 
     def _product(
         self,
@@ -168,7 +157,7 @@ class TraceDemo:
         return product.id
 
     def _harvests(self, org: Organization, crop: str) -> list[Batch]:
-        user = _actor(org)
+        user = demo_actor(org)
         _keywords, name, unit, sizes, colour = CROPS[crop]
         members = _current_members(org)
         if not members:
@@ -221,7 +210,7 @@ class TraceDemo:
 
     def _coffee_chain(self, org: Organization, cherries: Batch) -> None:
         """Cherries → green coffee → roasted coffee in two lots, one shipped under a contract."""
-        user = _actor(org)
+        user = demo_actor(org)
         colour = CROPS["coffee"][4]
         green = self._product(user, "coffee", "Cà phê nhân xanh Robusta", "kg", colour)
         roasted = self._product(
@@ -280,7 +269,7 @@ class TraceDemo:
             "destination_org_id": buyer.id,
             "lines": [{"batch_id": batch.id, "quantity": quantity.quantize(Decimal(1))}],
         }
-        events.record_event(_actor(org), values)
+        events.record_event(demo_actor(org), values)
         self.counts["events"] += 1
 
 

@@ -3,9 +3,9 @@
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from core.validation import InputSchema, gs1_check_digit_ok
+from core.validation import InputSchema
+from gs1.codes import gs1_check_digit_ok, is_cset82
 from registry.schemas import AdminUnitSchema
-from trace.codes import is_cset82
 from trace.models import (
     BatchStatus,
     EventKind,

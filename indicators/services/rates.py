@@ -43,7 +43,7 @@ from indicators.services.scope import (
 )
 from registry.models import AdminUnit, Organization, OrgKind
 from trace.models import Batch, Product
-from trace.views.labels import CATEGORY_LABELS
+from trace.names import CATEGORY_LABELS
 
 DEFINITIONS = {
     "linkage": _l(

@@ -22,11 +22,11 @@ from core.errors import ValidationFailed
 from core.exports import table_file
 from core.extensions import db, login_manager
 from indicators.services import IndicatorQuery, parse_query, scoped_query
-from linkage.labels import CONTRACT_STATUS_LABELS
+from linkage.names import CONTRACT_STATUS_LABELS
 from registry.models import AdminUnit, UnitLevel
 from registry.services.scoping import require_department
 from registry.services.units import communes_of, default_province_code
-from trace.views.labels import CATEGORY_LABELS
+from trace.names import CATEGORY_LABELS
 
 bp = Blueprint("indicators", __name__, url_prefix="/indicators")
 

@@ -23,7 +23,7 @@ from indicators.views.common import (
     unit_options,
 )
 from indicators.views.tables import Table, kg
-from trace.views.labels import CATEGORY_LABELS, UNIT_LABELS
+from trace.names import CATEGORY_LABELS, UNIT_LABELS
 
 
 @dataclass(frozen=True)

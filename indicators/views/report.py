@@ -20,7 +20,7 @@ from indicators.services import (
 from indicators.services.drilldown import all_rows
 from indicators.views import tables
 from indicators.views.common import area_name, bp, filters
-from trace.views.labels import CATEGORY_LABELS
+from trace.names import CATEGORY_LABELS
 
 
 @bp.get("/report.pdf", endpoint="report")

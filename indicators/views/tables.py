@@ -17,7 +17,7 @@ from indicators.services import (
     registry_figures,
     traceability_rate,
 )
-from trace.views.labels import CATEGORY_LABELS
+from trace.names import CATEGORY_LABELS
 
 
 @dataclass

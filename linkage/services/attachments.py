@@ -7,10 +7,10 @@ from flask_babel import gettext as _
 
 from core.errors import Forbidden, NotFound, ValidationFailed
 from core.extensions import db
+from gs1.codes import new_public_code
 from linkage.models import ContractAttachment
 from linkage.services.contracts import get_contract
 from registry.models import User
-from trace.codes import new_public_code
 
 MAX_BYTES = 10 * 1024 * 1024
 # What the bytes must start with; the file name's extension is not trusted.

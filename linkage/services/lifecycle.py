@@ -5,8 +5,8 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_
 
-from linkage.labels import CONTRACT_STATUS_LABELS
 from linkage.models import IN_FORCE_STATES, Contract, ContractState
+from linkage.names import CONTRACT_STATUS_LABELS
 
 # (field or check, label): what Civil Code Art. 398 and Decree 98 ask a contract to name.
 REQUIRED_TERMS = [

@@ -5,8 +5,8 @@ from datetime import date
 from sqlalchemy import case, func, select
 
 from core.extensions import db
-from linkage.labels import CONTRACT_STATUS_LABELS, LINKAGE_FORMS
 from linkage.models import Contract
+from linkage.names import CONTRACT_STATUS_LABELS, LINKAGE_FORMS
 from linkage.services.contracts import contracts_query, status_condition
 from registry.models import User
 

@@ -12,12 +12,12 @@ from sqlalchemy.orm import selectinload
 
 from core.exports import table_file
 from core.extensions import db
-from linkage.labels import form_name
 from linkage.models import Contract, ContractParty
+from linkage.names import form_name
 from linkage.services.fulfilment import fulfilment, is_behind
 from linkage.services.lifecycle import status_label
 from registry.models import Organization
-from trace.views.labels import CATEGORY_LABELS
+from trace.names import CATEGORY_LABELS
 
 
 def _header() -> list[str]:

@@ -13,7 +13,7 @@ from flask import Blueprint, request
 from flask_babel import get_locale
 from flask_login import current_user
 
-from linkage import labels
+from linkage import names as labels
 from linkage.models import Contract
 from registry.views.common import (  # noqa: F401 - the linkage views' helpers, re-exported
     FIELD_ERRORS,
@@ -28,7 +28,7 @@ from registry.views.common import (  # noqa: F401 - the linkage views' helpers, 
     require_login,
     valid_filters,
 )
-from trace.views.labels import CATEGORY_LABELS, UNIT_LABELS
+from trace.names import CATEGORY_LABELS, UNIT_LABELS
 
 bp = Blueprint("linkage", __name__, url_prefix="/linkage")
 bp.before_request(require_login)

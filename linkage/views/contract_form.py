@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.errors import Forbidden
-from linkage.labels import TERM_LABELS, form_options
 from linkage.models import Contract, ContractState
+from linkage.names import TERM_LABELS, form_options
 from linkage.schemas import ContractInputSchema
 from linkage.services import contracts
 from linkage.views import options

@@ -10,8 +10,8 @@ from flask import abort, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from linkage.labels import form_options
 from linkage.models import Contract, ContractState
+from linkage.names import form_options
 from linkage.schemas import ContractQueryArgsSchema, ReasonSchema
 from linkage.services import attachments, contracts, deliveries, reports
 from linkage.services.fulfilment import fulfilment, is_behind

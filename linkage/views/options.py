@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from linkage.models import Contract
 from linkage.services import choices
-from trace.views.labels import UNIT_LABELS
+from trace.names import UNIT_LABELS
 
 
 def party_options() -> list[tuple[str, str]]:

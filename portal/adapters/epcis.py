@@ -12,14 +12,14 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from core.extensions import db
+from epcis.capture.schema import DOCUMENT, schema_problems
+
+# The export's own rendering of a stored event (prefixes merged into the document's context).
+from epcis.export import _exported
 from portal.adapters import Adapter, PayloadRefused
 from portal.models import OutboxRecord, RecordKind
 from trace.models import TraceEvent
 from trace.services.chain import EPCIS_CONTEXT_URL
-from trace.services.epcis_capture.schema import DOCUMENT, schema_problems
-
-# The export's own rendering of a stored event (prefixes merged into the document's context).
-from trace.services.epcis_export import _exported
 
 MEDIA_TYPE = "application/ld+json"
 

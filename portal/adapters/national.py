@@ -38,10 +38,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
+from gs1.codes import lot_uri
 from portal.adapters import Adapter
 from portal.models import OutboxRecord, RecordKind
 from registry.models import Organization
-from trace.codes import lot_uri
 from trace.models import Batch, EventLine, Product, Site, TraceEvent
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import func, or_, select, update
 
 from core.errors import NotFound
 from core.extensions import db
-from recall import labels
+from recall import names as labels
 from recall.mail import Mailer, MailError, MailServerDown, smtp_configured
 from recall.models import NoticeStatus, Recall, RecallNotice, RecallRecipient
 

@@ -34,7 +34,7 @@ from registry.services.scoping import scope_to_caller, sees_everything
 from trace.models import Batch, BatchStatus
 from trace.services.batches import get_batch
 from trace.services.genealogy import trace_batch
-from trace.services.public_cache import invalidate_lots
+from trace.signals import announce_lots_changed
 
 SEND_NOTICES_JOB = "recall.send_notices"  # declared in recall.tasks
 
@@ -119,12 +119,12 @@ def _mark_recalled(batch_ids: list[int]) -> None:
         .execution_options(synchronize_session="fetch")
     )
     db.session.flush()
+    announce_lots_changed(batch_ids)  # their consumer pages show the recall once committed
 
 
 def after_commit(recall: Recall) -> None:
-    """What follows a committed recall: consumer pages fresh at once, the notices queued for
-    the worker (``recall.tasks``; its minutely job sends them if the queue was unreachable)."""
-    invalidate_lots([row.batch_id for row in recall.batches])
+    """What follows a committed recall: the notices queued for the worker (``recall.tasks``;
+    its minutely job sends them if the queue was unreachable)."""
     jobs.enqueue(SEND_NOTICES_JOB, recall.id)
 
 

@@ -5,7 +5,7 @@ from flask import Blueprint, request
 from flask_login import current_user
 
 from core.extensions import login_manager
-from recall import labels
+from recall import names as labels
 from registry.views.common import (
     form_text,
     refusal,  # noqa: F401 - the recall views' helper, re-exported

@@ -5,7 +5,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Register the registry's blueprints and the login manager's loaders."""
-    from registry.labels import template_labels
+    from registry.names import template_labels
 
     # users and imports attach their routes to the ``registry`` blueprint of
     # organizations: importing them here, before it is registered, is what adds them.

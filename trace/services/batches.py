@@ -9,9 +9,9 @@ from sqlalchemy.orm import selectinload
 
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
+from gs1.codes import new_lot_code, new_public_code
 from registry.models import MemberHousehold, User
 from registry.services.scoping import require_own_org, scope_to_caller
-from trace.codes import new_lot_code, new_public_code
 from trace.models import (
     Batch,
     BatchHousehold,

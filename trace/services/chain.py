@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
+from gs1.event_hash import event_hash
 from registry.models import Organization
-from trace.epcis_hash import event_hash
 from trace.models import TraceEvent
 
 EPCIS_CONTEXT_URL = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
-    Date,
     and_,
     case,
     event,
@@ -29,11 +28,10 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.expression import FunctionElement
 
 from core.extensions import db
+from core.sql import local_date
 from registry.models import COOPERATIVE_KINDS, Organization
 from trace.models import (
     Batch,
@@ -50,24 +48,6 @@ from trace.models import (
     batch_sites,
 )
 from trace.services.quantities import not_erroneous
-
-
-class local_date(FunctionElement):  # noqa: N801 - a SQL function, named like one
-    """The calendar date (Asia/Ho_Chi_Minh) of a stored UTC timestamp."""
-
-    type = Date()
-    inherit_cache = True
-
-
-@compiles(local_date)
-def _local_date_default(element, compiler, **kw):
-    return f"date({compiler.process(element.clauses, **kw)}, '+7 hours')"
-
-
-@compiles(local_date, "postgresql")
-def _local_date_pg(element, compiler, **kw):
-    arg = compiler.process(element.clauses, **kw)
-    return f"CAST(({arg} AT TIME ZONE 'Asia/Ho_Chi_Minh') AS DATE)"
 
 
 def counted_on_expression():

@@ -3,9 +3,8 @@
 from datetime import datetime
 from decimal import Decimal
 
-from flask import current_app
-
-from trace.codes import lot_uri, party_uri, reference_uri
+from core.urls import base_url
+from gs1.codes import lot_uri, party_uri, reference_uri
 from trace.models import UOM_CODES, Batch, EventKind
 
 BIZ_STEPS = {
@@ -28,11 +27,6 @@ TRANSFORMATION_STEPS = {
     "merging": "repackaging",
 }
 BIZ_TRANSACTION_TYPES = {"invoice": "inv", "po": "po", "desadv": "desadv"}
-
-
-def base_url() -> str:
-    """Our public base URL, without a trailing slash."""
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/")
 
 
 def extension_namespace() -> dict[str, str]:

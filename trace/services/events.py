@@ -15,9 +15,9 @@ from sqlalchemy.orm import aliased, selectinload
 
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
+from gs1.event_hash import event_hash
 from registry.models import User
 from registry.services.scoping import require_own_org, scope_to_caller
-from trace.epcis_hash import event_hash
 from trace.models import (
     Batch,
     BatchLink,
@@ -34,9 +34,9 @@ from trace.services.batches import batches_query, receives_shipments, shipped_lo
 from trace.services.chain import append_to_chain, epcis_context
 from trace.services.epcis_build import extension_namespace
 from trace.services.products import products_query
-from trace.services.public_cache import touch as touch_public_pages
 from trace.services.quantities import held_quantities
 from trace.services.sites import sites_query
+from trace.signals import announce_lots_changed
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 CLOCK_SKEW = timedelta(minutes=5)
@@ -78,7 +78,7 @@ def store_event(event: TraceEvent) -> None:
     db.session.add(event)
     db.session.flush()
     _link_genealogy(event)
-    touch_public_pages(line.batch_id for line in event.lines)  # consumer pages fresh on commit
+    announce_lots_changed(line.batch_id for line in event.lines)  # pages fresh on commit
 
 
 def _link_genealogy(event: TraceEvent) -> None:
@@ -113,7 +113,7 @@ def declare_erroneous(user: User, event_id: int, reason: str) -> TraceEvent:
     db.session.execute(delete(BatchLink).where(BatchLink.event_id == original.id))
     db.session.flush()
     _refuse_negative_holdings(original)
-    touch_public_pages(line.batch_id for line in original.lines)
+    announce_lots_changed(line.batch_id for line in original.lines)
     return correction
 
 

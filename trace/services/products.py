@@ -11,9 +11,9 @@ from sqlalchemy.orm import selectinload
 
 from core.errors import Conflict, ValidationFailed
 from core.extensions import db
+from gs1.codes import new_public_code
 from registry.models import User
 from registry.services.scoping import get_visible, require_own_org, scope_to_caller
-from trace.codes import new_public_code
 from trace.models import Product, ProductCategory, ProductStandard, QuantityUnit, StandardKind
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024

@@ -3,8 +3,9 @@ built with its lines and its EPCIS 2.0 form."""
 
 from datetime import UTC, datetime
 
+from core.urls import base_url
+from gs1.codes import location_uri, reference_uri
 from registry.models import User
-from trace.codes import location_uri, reference_uri
 from trace.models import EventKind, EventLine, LineRole, TraceEvent
 from trace.services import epcis_build as build
 from trace.services import rules
@@ -21,9 +22,7 @@ def _offset(value: datetime) -> str:
 def _new_event(user: User, checked: Checked, values: dict) -> TraceEvent:
     when, site = values["event_time"], checked.site
     location = (
-        location_uri(build.base_url(), site.gln, site.code)
-        if site
-        else build.org_uri(user.organization)
+        location_uri(base_url(), site.gln, site.code) if site else build.org_uri(user.organization)
     )
     event = TraceEvent(
         organization_id=user.organization_id,
@@ -124,9 +123,7 @@ def record_inspection(user: User, values: dict) -> TraceEvent:
     if values.get("result"):
         extra["htx:result"] = values["result"]
     if values.get("certificate"):
-        extra["certificationInfo"] = reference_uri(
-            build.base_url(), "certificate", values["certificate"]
-        )
+        extra["certificationInfo"] = reference_uri(base_url(), "certificate", values["certificate"])
     event.epcis = _object_event(event, checked, values, extra)
     return event
 

@@ -21,10 +21,10 @@ from core.exports import safe_cell, to_csv
 from core.extensions import db
 from registry.models import User
 from trace.models import Batch, EventKind, EventLine, TraceEvent
+from trace.names import EVENT_LABELS, REFERENCE_LABELS, ROLE_LABELS, UNIT_LABELS
 from trace.services.batches import get_batch
 from trace.services.events import events_query
 from trace.services.quantities import not_erroneous
-from trace.views.labels import EVENT_LABELS, REFERENCE_LABELS, ROLE_LABELS, UNIT_LABELS
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 COLUMNS = (

@@ -6,10 +6,10 @@ from sqlalchemy.orm import selectinload
 
 from core.errors import Conflict, ValidationFailed
 from core.extensions import db
+from gs1.codes import new_public_code
 from registry.models import MemberHousehold, User
 from registry.services.scoping import get_visible, require_own_org, scope_to_caller
 from registry.services.units import current_commune
-from trace.codes import new_public_code
 from trace.models import Site, SiteKind
 
 _PLAIN_FIELDS = ("name", "planting_area_code", "latitude", "longitude", "area_ha")

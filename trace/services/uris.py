@@ -2,8 +2,8 @@
 
 from urllib.parse import quote
 
+from core.urls import base_url
 from trace.models import Batch, UnitCode
-from trace.services.epcis_build import base_url
 
 VIETNAM = "704"  # ISO 3166-1 numeric, for AI 422 (country of origin)
 

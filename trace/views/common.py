@@ -28,17 +28,26 @@ from registry.views.common import (  # noqa: F401 - the trace views' helpers, re
     require_login,
     valid_filters,
 )
-from trace.views import labels
+from trace import names as labels
 
-bp = Blueprint("trace", __name__, url_prefix="/trace")
-bp.before_request(require_login)
+
+def trace_blueprint(name: str, import_name: str) -> Blueprint:
+    """A blueprint of pages under ``/trace``: signed-in users only, with the trace's names
+    and ``may_record`` in its templates (the trace's own, the labels' and the EPCIS')."""
+    blueprint = Blueprint(name, import_name, url_prefix="/trace")
+    blueprint.before_request(require_login)
+    blueprint.context_processor(_template_names)
+    return blueprint
+
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
-@bp.context_processor
 def _template_names() -> dict:
     return {**labels.template_labels(), "may_record": may_record()}
+
+
+bp = trace_blueprint("trace", __name__)
 
 
 def may_record() -> bool:

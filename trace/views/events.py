@@ -15,6 +15,7 @@ from core.errors import Forbidden
 from registry.models import OrgKind
 from registry.services.organizations import directory
 from trace.models import Batch
+from trace.names import EVENT_LABELS
 from trace.schemas import CorrectionInputSchema, EventInputSchema
 from trace.services import batches, events, quantities
 from trace.views.batches import incoming_shipments, render_batch
@@ -32,7 +33,6 @@ from trace.views.common import (
     refusal,
     require_recorder,
 )
-from trace.views.labels import EVENT_LABELS
 
 OUTPUT_ROWS = 3
 OUTPUT_FIELDS = ("product_id", "quantity", "lot_code", "production_date", "packing_date")

@@ -1,0 +1,154 @@
+"""The page front: a repeat view of a lot's consumer page answered before Flask.
+
+Most requests the service gets are shoppers scanning labels whose page is already in
+the page cache (``consumer.page_cache``). For such a request Flask's own
+machinery — request context, session, routing, the extensions' hooks — costs more than
+serving the page, so this WSGI middleware answers exactly that case itself:
+
+- ``GET /q/{code}`` or a lot's Digital Link (``/01/{GTIN}/10/{lot}``), with no query
+  string, no cookie, no conditional or JSON request;
+- whose identifier this process has resolved before (``lookup.remembered``), naming a
+  lot (an item's page carries its own counter: Flask renders it);
+- whose cached page is current (``public_cache.fresh_page``).
+
+It does what the view does for that request — counts it against the client's rate
+limit in the same Redis round trip that reads the page, records the scan, fills the
+page's slots — and sends the same bytes with the same headers (a test compares the
+two). Every other request goes on to Flask untouched; one the front has already
+counted is marked (``limit.COUNTED``) so it is never counted twice. It sits inside
+ProxyFix, so it sees the client's address as the views do.
+"""
+
+import logging
+import re
+
+from flask import Flask
+from werkzeug.datastructures import EnvironHeaders
+from werkzeug.http import generate_etag, http_date, quote_etag
+
+from consumer import http, limit, lookup, scans, slots
+from consumer import page_cache as public_cache
+from consumer.linkset import link_header, linkset_href, lot_anchors
+from core.extensions import db
+from core.security import page_headers
+from gs1.digital_link import Malformed, parse_digital_link, parse_public_code
+
+log = logging.getLogger(__name__)
+_CODE_PATH = re.compile(r"/q/([^/]+)/?\Z")
+# Headers that make a request one the views must answer: a session (a chosen language,
+# a signed-in user), a conditional request (304), or a request for JSON.
+_PASSED_ON_HEADERS = ("HTTP_COOKIE", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_RANGE")
+
+
+class PageFront:
+    """WSGI middleware around the Flask app's ``wsgi_app``: see the module's docstring."""
+
+    def __init__(self, wsgi_app, app: Flask):
+        self.wsgi_app = wsgi_app
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        """Answer the request here when it is a current cached lot page, else hand it on."""
+        if self.app.config["PUBLIC_PAGE_FRONT"] and _may_answer(environ):
+            with self.app.app_context():
+                answer = self._answer(environ)
+            if answer is not None:
+                status, headers, body = answer
+                start_response(status, headers)
+                return [body]
+        return self.wsgi_app(environ, start_response)
+
+    def _answer(self, environ) -> tuple[str, list, bytes] | None:
+        try:
+            return _cached_lot_page(self.app, environ)
+        except Exception:  # the views answer instead, with their own error handling
+            log.exception("the page front could not answer %s", environ.get("PATH_INFO"))
+            return None
+
+
+def _may_answer(environ) -> bool:
+    return (
+        environ.get("REQUEST_METHOD") == "GET"
+        and not environ.get("QUERY_STRING")
+        and not any(environ.get(name) for name in _PASSED_ON_HEADERS)
+        and "json" not in environ.get("HTTP_ACCEPT", "")
+        and environ.get("PATH_INFO", "").startswith(("/q/", "/01/"))
+    )
+
+
+def _identifier_key(environ) -> str | None:
+    """The ``lookup`` key of the request's identifier; None when it is not a lot's or is
+    malformed (the views answer that)."""
+    path = environ["PATH_INFO"]
+    try:
+        if path.startswith("/q/"):
+            match = _CODE_PATH.match(path)
+            return lookup.code_key(parse_public_code(match.group(1))) if match else None
+        link = parse_digital_link(http.raw_path(environ))
+    except Malformed:
+        return None
+    return lookup.link_key(link) if link.lot is not None else None
+
+
+def _cached_lot_page(app: Flask, environ) -> tuple[str, list, bytes] | None:
+    key = _identifier_key(environ)
+    remembered = lookup.remembered(key) if key is not None else None
+    if remembered is None or remembered[0].unit is not None:
+        return None
+    found, lots = remembered
+    locale = app.config["BABEL_DEFAULT_LOCALE"]  # no session, no ?lang=: the views' choice
+    counter = limit.counter_key(environ.get("REMOTE_ADDR"))
+    counts = []
+
+    def read(cache, keys):
+        count, values = cache.counted_get_many(counter, limit.WINDOW_SECONDS, keys)
+        counts.append(count)
+        return values
+
+    html = public_cache.fresh_page(found.id, public_cache.page_variant(locale), lots, read=read)
+    environ[limit.COUNTED] = counts[0]  # should the views answer after all: counted already
+    if html is None or limit.over_limit(counts[0]):
+        return None  # the views render the page (or the 429)
+    body = _body(app, environ, found, html)
+    headers = _headers(app, environ, found, locale, body)
+    headers_in = EnvironHeaders(environ)
+    if scans.counts_as_scan("GET", headers_in):
+        scans.record_scan(
+            found.id, None, environ.get("REMOTE_ADDR"), headers_in.get("User-Agent"), locale, True
+        )
+        if not app.config.get("SCAN_BUFFER_SIZE"):  # unbuffered (tests): written at once
+            db.session.commit()
+    return "200 OK", headers, body
+
+
+def _body(app: Flask, environ, found, html: str) -> bytes:
+    path = http.raw_path(environ)  # no query string: the front answers none
+    parts = slots.lot_parts(
+        found.public_code,
+        app.config["LANGUAGES"],
+        lambda language: http.language_link(path, [], language),
+    )
+    return slots.filled(html, parts).encode()
+
+
+def _headers(app: Flask, environ, found, locale: str, body: bytes) -> list[tuple[str, str]]:
+    anchor = lot_anchors(found, None, found.has_certificates)[0]
+    secure = environ.get("wsgi.url_scheme") in ("https", "wss")
+    return [
+        ("Content-Type", "text/html; charset=utf-8"),
+        ("Content-Length", str(len(body))),
+        ("Content-Language", locale),
+        ("Link", link_header(anchor, linkset_href(anchor))),
+        ("Cache-Control", http.LOT_CACHE),
+        ("Vary", "Accept, Cookie"),  # the views read the session (the language) on every page
+        ("ETag", quote_etag(generate_etag(body))),
+        ("Date", http_date()),
+        *http.CORS_HEADERS,
+        *page_headers(app, secure),
+    ]
+
+
+def install(app: Flask) -> None:
+    """Put the front before ``app``'s views (it hands everything on while the setting
+    ``PUBLIC_PAGE_FRONT`` is off)."""
+    app.wsgi_app = PageFront(app.wsgi_app, app)

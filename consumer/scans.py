@@ -1,0 +1,314 @@
+"""Scans (lượt quét): consumer page views of a code, stored without the client's address.
+
+What is kept of a client: ``client_hash`` = HMAC-SHA256 of "<Vietnam date>|<network>"
+keyed with the app's SECRET_KEY, where the network is the IPv4 address or the /64
+prefix of an IPv6 address (a phone's IPv6 suffix changes every few hours). The date
+in the message rotates the hash every day: scans of one day can be told apart by
+client, but no one — not even with the database — can follow a client across days
+or test a known address against old rows without the secret. The cost is that
+"distinct clients" can only be counted within a day; across days we count
+client-days. The user agent is reduced to "os/browser" (``android/chrome``).
+
+Not counted as scans: HEAD requests, prefetches and prerenders (``Purpose`` /
+``Sec-Purpose`` headers), link previews and crawlers (by user agent), and
+requests without a user agent.
+"""
+
+import atexit
+import hashlib
+import hmac
+import ipaddress
+import logging
+import os
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from functools import lru_cache
+
+from flask import current_app
+from sqlalchemy import func, insert, select, text
+
+from core.extensions import db
+from core.sql import local_date
+from registry.models import User
+from registry.services.scoping import ensure_visible, scope_to_caller
+from trace.models import Batch, Scan
+from trace.services.batches import get_batch
+
+log = logging.getLogger(__name__)
+_BUFFER_LOCK = threading.Lock()
+VIETNAM = timezone(timedelta(hours=7))  # Vietnam keeps no daylight saving time
+
+# A unit code is printed on one item, so its scans come from the few people who
+# handle that item. A code copied onto fakes is scanned by many people in many
+# places. A unit code is flagged when any of these is exceeded; batch codes are
+# shared by every item of a lot and are never flagged.
+MAX_CLIENTS_PER_DAY = 5  # distinct client networks in one day
+MAX_CLIENT_DAYS = 15  # distinct (client, day) pairs over the code's life
+MAX_SCANS_PER_DAY = 30  # page views in one day
+
+_BOTS = re.compile(
+    r"(?<!cu)bot(?:[/\-_ ;),]|$)|crawl|spider|slurp|preview|facebookexternalhit|facebookcatalog|"
+    r"meta-external|whatsapp|telegram|slack|discord|skypeuri|linkedin|pinterest|embedly|"
+    r"iframely|vkshare|headlesschrome|lighthouse|curl/|wget/|python-|go-http-client|"
+    r"java/|okhttp|axios|node-fetch|libwww|httpclient|scrapy|validator",
+    re.IGNORECASE,
+)
+_OS = (
+    ("android", re.compile(r"android", re.I)),
+    ("ios", re.compile(r"iphone|ipad|ipod|ios", re.I)),
+    ("windows", re.compile(r"windows", re.I)),
+    ("macos", re.compile(r"macintosh|mac os", re.I)),
+    ("linux", re.compile(r"linux|x11|cros", re.I)),
+)
+_BROWSERS = (
+    ("zalo", re.compile(r"zalo", re.I)),
+    ("facebook", re.compile(r"fban|fbav|fb_iab", re.I)),
+    ("coccoc", re.compile(r"coc_coc|coccoc", re.I)),
+    ("samsung", re.compile(r"samsungbrowser", re.I)),
+    ("edge", re.compile(r"edg(e|a|ios)?/", re.I)),
+    ("opera", re.compile(r"opr/|opera", re.I)),
+    ("firefox", re.compile(r"firefox|fxios", re.I)),
+    ("chrome", re.compile(r"chrome|crios", re.I)),
+    ("safari", re.compile(r"safari", re.I)),
+)
+
+
+@lru_cache(maxsize=4096)  # the same few agents come back all day
+def is_bot(user_agent: str | None) -> bool:
+    """True for crawlers, link previews and scripts, and for a missing user agent.
+
+    Zalo's in-app browser says "Zalo" too, after a normal "Mozilla/5.0 …"; a
+    "Zalo" agent without "Mozilla" is taken for its link preview fetcher.
+    """
+    if not user_agent or not user_agent.strip():
+        return True
+    if "zalo" in user_agent.lower() and "mozilla" not in user_agent.lower():
+        return True
+    return bool(_BOTS.search(user_agent))
+
+
+@lru_cache(maxsize=4096)
+def coarse_user_agent(user_agent: str | None) -> str:
+    """The user agent reduced to "os/browser" (``android/chrome``, ``ios/zalo``) or "bot"."""
+    if is_bot(user_agent):
+        return "bot"
+    system = next((name for name, pattern in _OS if pattern.search(user_agent)), "other")
+    browser = next((name for name, pattern in _BROWSERS if pattern.search(user_agent)), "other")
+    return f"{system}/{browser}"
+
+
+def is_prefetch(headers: Mapping[str, str]) -> bool:
+    """True when the browser fetches the page ahead of a click (prefetch, prerender, preview)."""
+    purpose = " ".join(
+        headers.get(name, "") for name in ("Purpose", "Sec-Purpose", "X-Purpose", "X-Moz")
+    ).lower()
+    return any(word in purpose for word in ("prefetch", "prerender", "preview"))
+
+
+def counts_as_scan(method: str, headers: Mapping[str, str]) -> bool:
+    """Whether a request for a consumer page is a person's scan (GET by a browser, not ahead)."""
+    return method == "GET" and not is_prefetch(headers) and not is_bot(headers.get("User-Agent"))
+
+
+def vietnam_day(moment: datetime) -> date:
+    """The calendar day in Vietnam of an aware moment."""
+    return moment.astimezone(VIETNAM).date()
+
+
+def client_network(address: str | None) -> str:
+    """The part of a client address that identifies it: IPv4 whole, IPv6 by its /64."""
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return "unknown"
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def client_hash(address: str | None, day: date) -> str:
+    """HMAC-SHA256 (hex) of the client's network and the day, keyed with SECRET_KEY."""
+    key = current_app.config["SECRET_KEY"].encode()
+    message = f"{day.isoformat()}|{client_network(address)}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+_SCAN_COLUMNS = ["batch_id", "unit_id", "scanned_at", "client_hash", "user_agent", "language"]
+_INSERT_SCAN = insert(Scan)  # built once; Core, so nothing is read back
+# PostgreSQL: the same INSERT after a SET LOCAL, sent as one statement (one round trip).
+_INSERT_SCAN_ASYNC = text(
+    f"SET LOCAL synchronous_commit TO OFF; INSERT INTO {Scan.__tablename__} "
+    f"({', '.join(_SCAN_COLUMNS)}) VALUES ({', '.join(':' + c for c in _SCAN_COLUMNS)})"
+)
+
+
+def record_scan(
+    batch_id: int,
+    unit_id: int | None,
+    address: str | None,
+    user_agent: str | None,
+    language: str | None,
+    buffered: bool = False,
+) -> None:
+    """Add one scan: a single INSERT, no read-back (the caller commits).
+
+    On PostgreSQL the transaction commits without waiting for its WAL to reach the
+    disk: a crash may lose the last fraction of a second of scans, which are
+    statistics, and the shopper's page does not wait for a disk flush.
+
+    ``buffered``: when ``SCAN_BUFFER_SIZE`` is set, the row is queued instead and
+    written with others a moment later (``ScanBuffer``), so the page costs no
+    write at all. For a lot's code only: a unit's page shows its own fresh count.
+    """
+    now = datetime.now(UTC)
+    row = {
+        "batch_id": batch_id,
+        "unit_id": unit_id,
+        "scanned_at": now,
+        "client_hash": client_hash(address, vietnam_day(now)),
+        "user_agent": coarse_user_agent(user_agent),
+        "language": (language or None) and language[:8],
+    }
+    if buffered and current_app.config.get("SCAN_BUFFER_SIZE"):
+        ScanBuffer.of(current_app._get_current_object()).add(row)  # the app, not the proxy
+        return
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    db.session.execute(_INSERT_SCAN_ASYNC if postgres else _INSERT_SCAN, row)
+
+
+class ScanBuffer:
+    """Scans of one process, written together by a background thread.
+
+    Written when ``SCAN_BUFFER_SIZE`` rows wait or every ``SCAN_BUFFER_SECONDS``,
+    and when the process exits (a gunicorn worker's graceful stop). A killed
+    process loses what waits — seconds of statistics, never anything else.
+    """
+
+    def __init__(self, app, size: int, seconds: float):
+        self.app, self.size, self.seconds = app, size, seconds
+        self.pid = os.getpid()
+        self.rows: list[dict] = []
+        self.lock = threading.Lock()
+        self.wake = threading.Event()
+        threading.Thread(target=self._run, name="scan-buffer", daemon=True).start()
+        atexit.register(self.flush)
+
+    @classmethod
+    def of(cls, app) -> "ScanBuffer":
+        """This process's buffer for the app (a forked worker makes its own)."""
+        found = app.extensions.get("htx_scan_buffer")
+        if found is None or found.pid != os.getpid():
+            with _BUFFER_LOCK:
+                found = app.extensions.get("htx_scan_buffer")
+                if found is None or found.pid != os.getpid():
+                    config = app.config
+                    found = cls(app, config["SCAN_BUFFER_SIZE"], config["SCAN_BUFFER_SECONDS"])
+                    app.extensions["htx_scan_buffer"] = found
+        return found
+
+    def add(self, row: dict) -> None:
+        """Queue one scan row."""
+        with self.lock:
+            self.rows.append(row)
+            full = len(self.rows) >= self.size
+        if full:
+            self.wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self.wake.wait(self.seconds)
+            self.wake.clear()
+            self.flush()
+
+    def flush(self) -> int:
+        """Write every waiting scan in one transaction; return how many."""
+        with self.lock:
+            rows, self.rows = self.rows, []
+        if not rows:
+            return 0
+        try:
+            with self.app.app_context(), db.engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    connection.execute(text("SET LOCAL synchronous_commit TO OFF"))
+                connection.execute(_INSERT_SCAN, rows)
+        except Exception:  # noqa: BLE001 - statistics: log the loss, keep serving pages
+            log.exception("%d scans could not be written", len(rows))
+            return 0
+        return len(rows)
+
+
+@dataclass(frozen=True)
+class UnitScanStats:
+    """What the consumer page says about a unit code's scans."""
+
+    total: int
+    first_day: date | None
+    suspicious: bool
+
+
+def unit_scan_stats(unit_id: int) -> UnitScanStats:
+    """A unit code's scans so far, and whether they look like a copied code (see the limits)."""
+    day = local_date(Scan.scanned_at)
+    rows = db.session.execute(
+        select(day, func.count(), func.count(func.distinct(Scan.client_hash)))
+        .where(Scan.unit_id == unit_id)
+        .group_by(day)
+    ).all()
+    if not rows:
+        return UnitScanStats(0, None, False)
+    suspicious = (
+        any(
+            clients > MAX_CLIENTS_PER_DAY or scans > MAX_SCANS_PER_DAY
+            for _d, scans, clients in rows
+        )
+        or sum(clients for _d, _s, clients in rows) > MAX_CLIENT_DAYS
+    )
+    return UnitScanStats(
+        sum(scans for _d, scans, _c in rows), min(_as_date(d) for d, _s, _c in rows), suspicious
+    )
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def scan_counts(user: User | None, batch_id: int, days: int = 30) -> list[tuple[date, int]]:
+    """Scans of one of the caller's batches per Vietnam day, the last ``days`` days, oldest first.
+
+    Every day of the window is listed, with 0 where there were no scans. Scans of
+    the batch's unit codes count for the batch. Only the batch's owner (and the
+    department) may see them.
+    """
+    batch = get_batch(user, batch_id)
+    ensure_visible(user, batch.organization_id)
+    today = vietnam_day(datetime.now(UTC))
+    first = today - timedelta(days=max(days, 1) - 1)
+    since = datetime.combine(first, time(0), VIETNAM).astimezone(UTC)
+    day = local_date(Scan.scanned_at)
+    rows = db.session.execute(
+        select(day, func.count())
+        .where(Scan.batch_id == batch.id, Scan.scanned_at >= since)
+        .group_by(day)
+    ).all()
+    counted = {_as_date(d): n for d, n in rows}
+    return [(first + timedelta(n), counted.get(first + timedelta(n), 0)) for n in range(days)]
+
+
+def scan_totals(user: User | None, batch_ids: list[int]) -> dict[int, int]:
+    """All-time scans of each of these batches the caller owns (others are left out)."""
+    if not batch_ids:
+        return {}
+    owned = scope_to_caller(select(Batch.id), user, Batch.organization_id).where(
+        Batch.id.in_(batch_ids)
+    )
+    rows = db.session.execute(
+        select(Scan.batch_id, func.count()).where(Scan.batch_id.in_(owned)).group_by(Scan.batch_id)
+    ).all()
+    totals = dict.fromkeys(db.session.scalars(owned), 0)
+    totals.update({batch_id: count for batch_id, count in rows})
+    return totals

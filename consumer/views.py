@@ -1,0 +1,303 @@
+"""The public resolver (blueprint ``resolver``, no prefix): what a scanned QR code opens.
+
+- ``/q/{code}`` — a lot's or unit's public code (Crockford: any case, O/I/L forgiven);
+- ``/01/{GTIN}[/10/{lot}][/21/{serial}]`` — GS1 Digital Link; ``/01/{GTIN}`` alone is the
+  product's page; query attributes (17, 7007, 422…) are checked and then ignored;
+- ``?linkType=linkset`` (or ``all``) or ``Accept: application/linkset+json`` — the RFC 9264
+  linkset; ``?linkType=gs1:traceability`` (or ``gs1:certificationInfo``) — a 307 redirect
+  with the query string passed on; any other link type — the page (our pip);
+- ``/img/p/{name}`` — a product's image, small; ``/.well-known/gs1resolver``; ``/healthz``.
+
+A malformed identifier is answered 400, an unknown one 404, each with a page
+(or JSON when asked for). Page views by people are recorded as scans.
+"""
+
+import json
+from datetime import UTC, datetime
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    session,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from consumer import http, images, limit, lookup, pages, scans, slots
+from consumer import page_cache as public_cache
+from consumer.linkset import (
+    CERTIFICATION,
+    GS1_VOC,
+    LINKSET_CONTEXT,
+    LINKSET_MEDIA_TYPE,
+    TRACEABILITY,
+    Anchor,
+    find_link,
+    link_header,
+    linkset_document,
+    linkset_href,
+    lot_anchors,
+    normalise_link_type,
+    product_anchor,
+)
+from consumer.lookup import Resolved
+from consumer.places import place_name
+from core.errors import error_body
+from core.extensions import db
+from core.i18n import LOCALE_SESSION_KEY
+from core.urls import base_url
+from gs1.digital_link import Malformed, check_attributes, parse_digital_link, parse_public_code
+from trace.models import Product
+
+bp = Blueprint("resolver", __name__)
+bp.after_request(http.add_cors)
+
+
+@bp.get("/q/<code>", strict_slashes=False)
+@limit.limited
+def by_code(code):
+    """The page (or linkset) of the lot or unit with this public code."""
+    try:
+        code = parse_public_code(code)
+        check_attributes(request.args)
+    except Malformed as exc:
+        return _malformed(exc)
+    return _resolve(lookup.code_key(code), lambda: lookup.by_code(code))
+
+
+@bp.get("/01/<path:rest>", strict_slashes=False)
+@limit.limited
+def digital_link(rest):
+    """A GS1 Digital Link URI of ours: a lot, a unit or (GTIN alone) a product."""
+    try:
+        link = parse_digital_link(http.raw_path())
+        check_attributes(request.args)
+    except Malformed as exc:
+        return _malformed(exc)
+    if link.cpv is None and link.lot is None and link.serial is None:
+        limit.check()
+        return _product_level(pages.product_by_gtin(link.gtin))
+    return _resolve(lookup.link_key(link), lambda: lookup.by_link(link))
+
+
+def _resolve(key: str, find):
+    """Answer for the identifier ``key``; ``find()`` reads what it names from the database.
+
+    A page request for an identifier this process has resolved before is served
+    from the page cache without the database when the cache says it is current.
+    """
+    link_type = normalise_link_type(request.args.get("linkType"))
+    wants_json = http.wants_json()
+    if not wants_json and link_type not in ("linkset", TRACEABILITY, CERTIFICATION):
+        response = _remembered_page(key)
+        if response is not None:
+            return response
+    limit.check()
+    found = find()
+    if found is None:
+        return _not_found()
+    # ``found`` has the attributes of a lot (and of its unit) that the links are made of.
+    anchors = lot_anchors(found, found.unit, found.has_certificates)
+    if link_type == "linkset" or wants_json:
+        return _linkset(anchors, http.UNIT_CACHE if found.unit else http.LOT_CACHE)
+    if link_type in (TRACEABILITY, CERTIFICATION):
+        target = find_link(anchors, link_type)
+        if target is not None:
+            return _redirect(target.href, anchors[0])
+    return _consumer_page(key, found)
+
+
+def _remembered_page(key: str):
+    remembered = lookup.remembered(key)
+    if remembered is None:
+        return None
+    found, lots = remembered
+    html = public_cache.fresh_page(found.id, _variant(), lots, read=limit.read)
+    return _page_response(found, html) if html is not None else None
+
+
+def _consumer_page(key: str, found: Resolved):
+    helpers = _helpers()
+    html, lots = public_cache.cached_page(
+        found.id, _variant(), lambda: _render_lot(found.id, helpers)
+    )
+    lookup.remember(key, found, lots)
+    return _page_response(found, html)
+
+
+def _variant() -> str:
+    return public_cache.page_variant(str(get_locale()))
+
+
+def _page_response(found: Resolved, html: str):
+    """The page of a lot (or unit) from its cached text: the scan, the item's parts, headers."""
+    language = _remember_language()
+    unit = found.unit
+    if not language and scans.counts_as_scan(request.method, request.headers):
+        scans.record_scan(
+            found.id,
+            unit.id if unit else None,
+            request.remote_addr,
+            request.headers.get("User-Agent"),
+            str(get_locale()),
+            buffered=unit is None,  # a unit's page shows its own count: written at once
+        )
+    stats = scans.unit_scan_stats(unit.id) if unit else None
+    if db.session().in_transaction():  # a page served from the cache may have read nothing
+        db.session.commit()
+    html = _filled(html, found, stats)
+    cache = http.PERSONAL_CACHE if language else (http.UNIT_CACHE if unit else http.LOT_CACHE)
+    anchor = lot_anchors(found, unit, found.has_certificates)[0]
+    return http.html_response(html, cache, link_header(anchor, linkset_href(anchor)))
+
+
+def _render_lot(batch_id: int, helpers: dict) -> str:
+    """The lot's page, shared by its items: per-item and per-request parts left as slots."""
+    page = pages.consumer_page(pages.lot(batch_id))
+    return render_template(
+        "public/lot.html",
+        page=page,
+        image=images.image_url(page.product),
+        slot=slots.slot,
+        **{**helpers, "lang_url": lambda code: slots.slot(f"lang:{code}")},
+    )
+
+
+def _filled(html: str, found: Resolved, stats) -> str:
+    """The cached page with this request's language links and, for an item, its own parts."""
+    unit = found.unit
+    parts = slots.lot_parts(
+        unit.public_code if unit else found.public_code, _languages(), http.with_language
+    )
+    if unit is not None:
+        parts["alert"] = str(get_template_attribute("public/_unit.html", "alert")(stats))
+        parts["item"] = str(get_template_attribute("public/_unit.html", "item")(unit))
+        day = http.day_formatter()
+        parts["scans"] = str(get_template_attribute("public/_unit.html", "scans")(stats, day))
+    return slots.filled(html, parts)
+
+
+def _languages() -> tuple[str, ...]:
+    return current_app.config["LANGUAGES"]
+
+
+def _remember_language() -> str | None:
+    """Keep the language picked with ?lang= for the next pages (the choice is remembered)."""
+    asked = request.args.get("lang")
+    if asked in current_app.config["LANGUAGES"]:
+        session[LOCALE_SESSION_KEY] = asked
+        return asked
+    return None
+
+
+def _product_level(product: Product | None):
+    if product is None:
+        return _not_found()
+    anchor = product_anchor(product)
+    link_type = normalise_link_type(request.args.get("linkType"))
+    if link_type == "linkset" or http.wants_json():
+        return _linkset([anchor], http.PRODUCT_CACHE)
+    language = _remember_language()
+    html = render_template(
+        "public/product.html",
+        product=product,
+        image=images.image_url(product),
+        producer_place=place_name(product.organization.admin_unit_id),
+        **_helpers(),
+    )
+    cache = http.PERSONAL_CACHE if language else http.PRODUCT_CACHE
+    return http.html_response(html, cache, link_header(anchor, linkset_href(anchor)))
+
+
+def _linkset(anchors: list[Anchor], cache_control: str):
+    body = json.dumps(linkset_document(anchors), ensure_ascii=False)
+    mimetype = "application/json" if http.wanted_type() == "application/json" else None
+    response = current_app.response_class(body, mimetype=mimetype or LINKSET_MEDIA_TYPE)
+    response.headers["Link"] = (
+        f'<{LINKSET_CONTEXT}>; rel="http://www.w3.org/ns/json-ld#context"; '
+        f'type="application/ld+json"'
+    )
+    return http.conditional(response, cache_control)
+
+
+def _redirect(href: str, anchor: Anchor):
+    response = redirect(http.passed_on(href), 307)
+    response.headers["Link"] = link_header(anchor, linkset_href(anchor))
+    response.headers["Cache-Control"] = http.LOT_CACHE
+    response.vary.add("Accept")
+    return response
+
+
+def _malformed(exc: Malformed):
+    message = _(exc.message, **exc.params)
+    if http.wants_json():
+        return error_body(400, "malformed_identifier", message), 400
+    return _error_page(400, message), 400
+
+
+def _not_found():
+    message = _("We do not know this code. Check that you scanned the whole label.")
+    if http.wants_json():
+        return error_body(404, "not_found", message), 404
+    return _error_page(404, message), 404
+
+
+def _error_page(status: int, message: str) -> str:
+    return render_template("public/error.html", status=status, message=message, **_helpers())
+
+
+def _helpers() -> dict:
+    """What the public templates use: the language switch, today, and a date formatter."""
+    return {
+        "lang_url": http.with_language,
+        "today": scans.vietnam_day(datetime.now(UTC)),
+        "day": http.day_formatter(),
+    }
+
+
+@bp.errorhandler(429)
+def _too_many(exc):
+    message = _("You opened many pages in a short time. Please wait a minute and try again.")
+    if http.wants_json():
+        return error_body(429, "too_many_requests", message), 429
+    return _error_page(429, message), 429
+
+
+@bp.get("/img/p/<name>")
+@limit.limited
+def product_image(name):
+    """A product's image, made small for a phone; the name is unique, so it is cached for good."""
+    limit.check()
+    path = images.small_image(name)
+    if path is None:
+        abort(404)
+    return images.image_response(path)
+
+
+@bp.get("/.well-known/gs1resolver")
+def resolver_description():
+    """The GS1 resolver description file."""
+    description = {
+        "name": _("Cooperative traceability resolver"),
+        "resolverRoot": base_url(),
+        "supportedPrimaryKeys": ["01"],
+        "supportedLinkType": [{"namespace": GS1_VOC, "prefix": "gs1:"}],
+        "linkTypeDefaultCanBeLinkset": False,
+        "jsonLdContextLocation": LINKSET_CONTEXT,
+        "contact": {"fn": _("Cooperative traceability service")},
+    }
+    response = current_app.response_class(
+        json.dumps(description, ensure_ascii=False), mimetype="application/json"
+    )
+    return http.conditional(response, "public, max-age=86400", vary_accept=False)
+
+
+@bp.get("/healthz")
+def healthz():
+    """A trivial liveness answer (also the load test's baseline)."""
+    return "ok", 200, {"Content-Type": "text/plain", "Cache-Control": "no-store"}
