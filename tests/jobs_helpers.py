@@ -6,7 +6,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -17,6 +16,7 @@ from sqlalchemy.engine import make_url
 
 from jobs import queue
 from tests.consumer_helpers import local_redis
+from tests.server_helpers import free_port
 
 PROJECT = Path(__file__).resolve().parents[1]
 REDIS_URL = "redis://127.0.0.1:6379/13"
@@ -64,13 +64,6 @@ def run_next(huey) -> str:
     assert task is not None, "nothing was queued"
     huey.execute(task)
     return task.name
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def session_processes(sid: int) -> dict[int, str]:

@@ -4,7 +4,6 @@ port, and the issue's chain: a raw lot split, processed and shipped to two enter
 import email
 import email.policy
 import re
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -13,16 +12,10 @@ from aiosmtpd.controller import Controller
 
 from core.extensions import db
 from gs1.codes import new_public_code
+from tests.server_helpers import free_port
 from trace.models import UnitCode
 
 SMTP_KEYS = ("SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_STARTTLS")
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

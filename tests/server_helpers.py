@@ -70,6 +70,16 @@ class Gunicorn:
         path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return [int(child) for child in path.read_text().split()] if path.exists() else []
 
+    def worker(self) -> int:
+        """The pid of the only worker (``workers=1``), once it has started."""
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            pids = self.worker_pids()
+            if len(pids) == 1:
+                return pids[0]
+            time.sleep(0.05)
+        raise AssertionError("no single gunicorn worker found")
+
     def stop(self) -> None:
         """Stop the master and its workers."""
         self.process.send_signal(signal.SIGTERM)

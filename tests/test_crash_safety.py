@@ -10,9 +10,6 @@ and the same request sent again must store all of them. PostgreSQL only.
 import os
 import re
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -28,6 +25,7 @@ from core.extensions import db
 from registry.models import MemberHousehold
 from tests.conftest import GIA_LAI_COMMUNES, PASSWORD, row_count
 from tests.missing import needs_postgres
+from tests.server_helpers import Gunicorn
 from trace.models import TraceEvent
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -41,77 +39,9 @@ def _postgres_only(is_postgres):
     needs_postgres(is_postgres, "needs gunicorn on a PostgreSQL database (TEST_DATABASE_URL)")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _children(pid: int) -> list[int]:
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(child) for child in path.read_text().split()] if path.exists() else []
-
-
-class Gunicorn:
-    """gunicorn with one sync worker on the test database; the worker can be killed."""
-
-    def __init__(self, app, tmp_path):
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-        self.env = {
-            **os.environ,
-            "DATABASE_URL": url.render_as_string(hide_password=False),
-            "SECRET_KEY": "crash-test-secret",
-            "INSTANCE_DIR": str(tmp_path),
-            "PUBLIC_BASE_URL": app.config["PUBLIC_BASE_URL"],
-            "PYTHONWARNINGS": "ignore",
-        }
-        self.env.pop("APP_ENV", None)  # development settings: cookies over plain http
-        command = [
-            str(Path(sys.executable).with_name("gunicorn")),
-            *("--bind", f"127.0.0.1:{self.port}", "--workers", "1", "--timeout", "120"),
-            *("--graceful-timeout", "5"),
-            *("--log-level", "warning", "wsgi:app"),
-        ]
-        self.process = subprocess.Popen(command, cwd=PROJECT, env=self.env)  # noqa: S603
-
-    def wait_ready(self, seconds: float = 45) -> None:
-        """Until a worker answers /healthz."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, "gunicorn exited"
-            try:
-                if requests.get(f"{self.base}/healthz", timeout=5).status_code == 200:
-                    return
-            except requests.RequestException:  # not listening yet, or the worker still loading
-                pass
-            time.sleep(0.2)
-        raise AssertionError("gunicorn did not answer /healthz")
-
-    def worker(self) -> int:
-        """The pid of the worker process (the master's only child)."""
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            children = _children(self.process.pid)
-            if len(children) == 1:
-                return children[0]
-            time.sleep(0.05)
-        raise AssertionError("no single gunicorn worker found")
-
-    def stop(self) -> None:
-        """Stop the master (and so its worker)."""
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
 @pytest.fixture
 def server(app, tmp_path):
-    gunicorn = Gunicorn(app, tmp_path)
+    gunicorn = Gunicorn(app, tmp_path, workers=1)
     try:
         gunicorn.wait_ready()
         yield gunicorn
