@@ -3,7 +3,8 @@ workers, no Redis) on SQLite, and on PostgreSQL when the suite runs there:
 
 - 30 clients at once splitting and shipping 300 kg of a 100 kg lot: exactly 100 kg go out,
   the others are refused (422), no 5xx, nothing negative, the hash chain intact;
-- a recall shows on the next view of every affected lot, whichever worker answers;
+- a recall, a new event and a certificate show on the next view of every affected lot,
+  whichever worker answers;
 - the public limit (120 pages a minute) and the sign-in limit (10 a minute) hold for the
   service as a whole, not per worker.
 """
@@ -128,6 +129,36 @@ def test_a_recall_shows_on_every_view_of_every_affected_lot(farm, buyer, world, 
     for path in paths:
         pages = _views(gunicorn, path, 20)
         assert sum(RECALLED_VI in html for html in pages) == 20, path
+
+
+def test_a_new_event_and_a_certificate_show_on_every_view(farm, world, server):
+    lot = make_lot(farm, contract=False)
+    gunicorn = server(PUBLIC_RATE_LIMIT="1000")
+    path = f"/q/{lot['code']}"
+    assert not any("Giao cho Công ty CP Y" in html for html in _views(gunicorn, path, 20))
+    shipment = _ship(lot["batch"]["id"], world["ent_y"], 0)
+    answer = requests.post(
+        f"{gunicorn.base}/api/v1/events", json=shipment, headers=farm.headers, timeout=30
+    )
+    assert answer.status_code == 201, answer.text
+    assert sum("Giao cho Công ty CP Y" in html for html in _views(gunicorn, path, 20)) == 20
+
+    product = lot["product"]
+    standard = {**product["standards"][0], "certificate_number": "VG-52-0777"}
+    changed = requests.put(
+        f"{gunicorn.base}/api/v1/products/{product['id']}",
+        json={
+            "name": product["name"],
+            "category": product["category"],
+            "unit": product["unit"],
+            "gtin": product["gtin"],
+            "standards": [standard],
+        },
+        headers=farm.headers,
+        timeout=30,
+    )
+    assert changed.status_code == 200, changed.text
+    assert sum("VG-52-0777" in html for html in _views(gunicorn, path, 20)) == 20
 
 
 def _whole_window(seconds_needed: float) -> None:
