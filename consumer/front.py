@@ -9,7 +9,7 @@ serving the page, so this WSGI middleware answers exactly that case itself:
   string, no cookie, no conditional or JSON request;
 - whose identifier this process has resolved before (``lookup.remembered``), naming a
   lot (an item's page carries its own counter: Flask renders it);
-- whose cached page is current (``public_cache.fresh_page``).
+- whose cached page is current (``page_cache.fresh_page``).
 
 It does what the view does for that request — counts it against the client's rate
 limit in the same Redis round trip that reads the page, records the scan, fills the
@@ -26,8 +26,7 @@ from flask import Flask
 from werkzeug.datastructures import EnvironHeaders
 from werkzeug.http import generate_etag, http_date, quote_etag
 
-from consumer import http, limit, lookup, scans, slots
-from consumer import page_cache as public_cache
+from consumer import http, limit, lookup, page_cache, scans, slots
 from consumer.linkset import link_header, linkset_href, lot_anchors
 from core.extensions import db
 from core.security import page_headers
@@ -105,7 +104,7 @@ def _cached_lot_page(app: Flask, environ) -> tuple[str, list, bytes] | None:
         counts.append(count)
         return values
 
-    html = public_cache.fresh_page(found.id, public_cache.page_variant(locale), lots, read=read)
+    html = page_cache.fresh_page(found.id, page_cache.page_variant(locale), lots, read=read)
     environ[limit.COUNTED] = counts[0]  # should the views answer after all: counted already
     if html is None or limit.over_limit(counts[0]):
         return None  # the views render the page (or the 429)

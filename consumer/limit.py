@@ -13,7 +13,7 @@ from functools import wraps
 
 from flask import abort, current_app, g, request
 
-from consumer import page_cache as public_cache
+from consumer import page_cache
 
 WINDOW_SECONDS = 60
 _PENDING = "public_limit_counter"
@@ -47,7 +47,7 @@ def check() -> None:
     """Count the request now, unless it was counted already; 429 when over the limit."""
     counter = g.pop(_PENDING, None)
     if counter is not None:
-        count, _values = public_cache.store().counted_get_many(counter, WINDOW_SECONDS, [])
+        count, _values = page_cache.store().counted_get_many(counter, WINDOW_SECONDS, [])
         _enforce(count)
 
 

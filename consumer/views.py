@@ -28,8 +28,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from consumer import http, images, limit, lookup, pages, scans, slots
-from consumer import page_cache as public_cache
+from consumer import http, images, limit, lookup, page_cache, pages, scans, slots
 from consumer.linkset import (
     CERTIFICATION,
     GS1_VOC,
@@ -117,13 +116,13 @@ def _remembered_page(key: str):
     if remembered is None:
         return None
     found, lots = remembered
-    html = public_cache.fresh_page(found.id, _variant(), lots, read=limit.read)
+    html = page_cache.fresh_page(found.id, _variant(), lots, read=limit.read)
     return _page_response(found, html) if html is not None else None
 
 
 def _consumer_page(key: str, found: Resolved):
     helpers = _helpers()
-    html, lots = public_cache.cached_page(
+    html, lots = page_cache.cached_page(
         found.id, _variant(), lambda: _render_lot(found.id, helpers)
     )
     lookup.remember(key, found, lots)
@@ -131,7 +130,7 @@ def _consumer_page(key: str, found: Resolved):
 
 
 def _variant() -> str:
-    return public_cache.page_variant(str(get_locale()))
+    return page_cache.page_variant(str(get_locale()))
 
 
 def _page_response(found: Resolved, html: str):

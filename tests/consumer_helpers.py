@@ -10,7 +10,7 @@ from flask_babel import gettext
 from markupsafe import escape
 from sqlalchemy import select, update
 
-from consumer import page_cache as public_cache
+from consumer import page_cache
 from core.extensions import db
 from core.i18n import LOCALE_SESSION_KEY
 from gs1.codes import new_public_code
@@ -53,7 +53,7 @@ def set_status(app, batch_id: int, status: BatchStatus) -> None:
     with app.app_context():
         db.session.execute(update(Batch).where(Batch.id == batch_id).values(status=status))
         db.session.commit()
-        public_cache.invalidate_lots([batch_id])
+        page_cache.invalidate_lots([batch_id])
 
 
 def add_unit(app, batch_id: int, serial: str = "0001") -> str:

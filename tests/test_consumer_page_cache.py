@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy import select, update
 
-from consumer import page_cache as public_cache
+from consumer import page_cache
 from core.extensions import db
 from tests.consumer_helpers import (
     add_unit,
@@ -77,7 +77,7 @@ def test_invalidate_lots_refreshes_the_cached_pages_of_a_lot_and_lots_made_from_
     cached = [page(client, path).get_data(as_text=True) for path in paths]
     assert all("Vùng trồng cà phê Làng Kon" in html for html in cached)  # served from the cache
     with app.app_context():
-        public_cache.invalidate_lots([cherries["batch"]["id"]])
+        page_cache.invalidate_lots([cherries["batch"]["id"]])
     for path, old in zip(paths, before, strict=True):
         fresh = page(client, path, **{"If-None-Match": old.headers["ETag"]})
         assert fresh.status_code == 200 and fresh.headers["ETag"] != old.headers["ETag"]
@@ -103,7 +103,7 @@ def test_redis_store_shares_pages_and_stays_fresh(app, client, farm, lot):
     redis = local_redis(url)
     saved = app.extensions.get("htx_public_cache")
     database = app.config["SQLALCHEMY_DATABASE_URI"]
-    app.extensions["htx_public_cache"] = public_cache.RedisStore(url, database)
+    app.extensions["htx_public_cache"] = page_cache.RedisStore(url, database)
     try:
         in_english(client)
         first = page(client, f"/q/{lot['code']}")
@@ -122,8 +122,8 @@ def test_redis_store_shares_pages_and_stays_fresh(app, client, farm, lot):
 def test_databases_sharing_one_redis_never_see_each_others_pages():
     url = "redis://127.0.0.1:6379/14"
     redis = local_redis(url)
-    staging = public_cache.RedisStore(url, "postgresql://db/staging")
-    production = public_cache.RedisStore(url, "postgresql://db/production")
+    staging = page_cache.RedisStore(url, "postgresql://db/staging")
+    production = page_cache.RedisStore(url, "postgresql://db/production")
     try:
         staging.put("htx:public:p:1:vi", "staging page", 60)
         assert staging.get_many(["htx:public:p:1:vi"]) == ["staging page"]

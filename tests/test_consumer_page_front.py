@@ -4,8 +4,7 @@ everything else handed on to the views."""
 
 import pytest
 
-from consumer import front, limit
-from consumer import page_cache as public_cache
+from consumer import front, limit, page_cache
 from tests.consumer_helpers import (
     PHONE_UA,
     add_unit,
@@ -98,7 +97,7 @@ def test_the_front_counts_each_request_once_against_the_limit(
         # The 429 was counted by the front and rendered by the views, without a second count.
         assert views_calls == [path, path]
         with app.app_context():
-            store = public_cache.store()
+            store = page_cache.store()
             count, _ = store.counted_get_many(limit.counter_key("127.0.0.1"), 60, [])
         assert count == 5  # four requests, and the probe just made
     finally:
@@ -171,14 +170,14 @@ def test_when_the_front_fails_the_views_answer(
     assert answered.get_data() == rendered.get_data()
     assert len(scan_rows(app)) == 2  # no scan was recorded before the fault
     with app.app_context():
-        count, _ = public_cache.store().counted_get_many(limit.counter_key("127.0.0.1"), 60, [])
+        count, _ = page_cache.store().counted_get_many(limit.counter_key("127.0.0.1"), 60, [])
     assert count == 3  # two requests, each counted once, and this probe
 
 
 def test_the_front_reads_and_counts_in_redis(app, client, lot, views_calls):
     url = "redis://127.0.0.1:6379/13"
     local_redis(url)
-    store = public_cache.RedisStore(url, app.config["SQLALCHEMY_DATABASE_URI"])
+    store = page_cache.RedisStore(url, app.config["SQLALCHEMY_DATABASE_URI"])
     app.extensions["htx_public_cache"] = store
     try:
         path = f"/q/{lot['code']}"

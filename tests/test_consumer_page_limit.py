@@ -3,7 +3,7 @@ same round trip as the cached page's read, per client address, in memory or in R
 
 import pytest
 
-from consumer import page_cache as public_cache
+from consumer import page_cache
 from tests.consumer_helpers import in_english, local_redis, page
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
@@ -13,7 +13,7 @@ REDIS_URL = "redis://127.0.0.1:6379/13"
 def redis_store(app):
     """The app's page store in a real Redis (database 13), emptied afterwards."""
     local_redis(REDIS_URL)
-    store = public_cache.RedisStore(REDIS_URL, app.config["SQLALCHEMY_DATABASE_URI"])
+    store = page_cache.RedisStore(REDIS_URL, app.config["SQLALCHEMY_DATABASE_URI"])
     app.extensions["htx_public_cache"] = store
     yield store
     store.redis.flushdb()
@@ -55,7 +55,7 @@ def test_redis_keeps_one_count_per_client_and_minute(
 
 
 def test_pages_stay_open_when_redis_does_not_answer(app, client, lot):
-    app.extensions["htx_public_cache"] = public_cache.RedisStore(
+    app.extensions["htx_public_cache"] = page_cache.RedisStore(
         "redis://127.0.0.1:1/0", app.config["SQLALCHEMY_DATABASE_URI"]
     )
     app.config["PUBLIC_RATE_LIMIT"] = 1
