@@ -103,7 +103,7 @@ class EpcisCapture(MethodView):
     @blp.alt_response(200, schema=CaptureReportSchema, description="All already stored")
     @blp.alt_response(422, schema=CaptureRefusalSchema, description="Refused whole")
     @blp.alt_response(413, description="Larger than 20 MB")
-    @blp.alt_response(503, description="GS1's schema is not available")
+    @blp.alt_response(503, description="EPCIS_SCHEMA_PATH names a file that cannot be read")
     def post(self):
         """Capture an EPCIS 2.0 document: every event stored, or none"""
         user = caller()

@@ -31,7 +31,7 @@ class EpcisAdapter(Adapter):
     kinds = (RecordKind.EVENT,)
 
     def build_payload(self, records: list[OutboxRecord]) -> tuple[bytes, dict[str, str]]:
-        """An EPCISDocument of the records' events, valid against GS1's schema."""
+        """An EPCISDocument of the records' events, valid by the EPCIS 2.0 rules (GS1's schema)."""
         document = capture_document([row.record_id for row in records])
         problems = schema_problems(document)
         if problems:
