@@ -17,6 +17,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from core.errors import ServiceError
 from core.extensions import db, limiter, login_manager
 from core.i18n import LOCALE_SESSION_KEY
+from core.urls import safe_local_path
 from core.validation import load_or_errors
 from registry.schemas import PasswordChangeSchema
 from registry.services import accounts
@@ -36,9 +37,7 @@ def register_login_manager() -> None:
 
 def _safe_next(target: str | None) -> str:
     # Only same-site paths: an open redirect after login is a phishing aid.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("home.index")
+    return safe_local_path(target, url_for("home.index"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
