@@ -157,7 +157,6 @@ class ProductionConfig(Config):
 
     ENV_NAME = "production"
     DEBUG = False
-    PROXY_COUNT = int(_env("PROXY_COUNT", "1"))
 
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -259,3 +259,32 @@ def test_the_browser_runs_our_pages_under_the_policy(page, base_url, farm, world
     page.goto(f"{base_url}/api/v1/docs")
     page.wait_for_selector(".opblock", timeout=20000)  # Swagger UI rendered the operations
     assert violations == [], violations
+
+
+def test_production_trusts_no_forwarded_for_unless_told(tmp_path):
+    """Rotating X-Forwarded-For does not escape the login limit when no proxy is declared."""
+    from flask_migrate import upgrade
+
+    from tests.conftest import csrf_token
+
+    settings = _production_settings(
+        tmp_path,
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+        SESSION_COOKIE_SECURE=False,
+        LOGIN_RATE_LIMIT="10 per minute",
+    )
+    app = create_app(settings)
+    assert app.config["PROXY_COUNT"] == 0
+    with app.app_context():
+        upgrade()
+    client = app.test_client()
+    token = csrf_token(client)
+    statuses = [
+        client.post(
+            "/login",
+            data={"email": "a@htx.vn", "password": "guess", "csrf_token": token},
+            headers={"X-Forwarded-For": f"198.51.100.{attempt}"},
+        ).status_code
+        for attempt in range(11)
+    ]
+    assert statuses == [401] * 10 + [429]
