@@ -233,6 +233,7 @@ class PasswordChangeSchema(InputSchema):
             min=10, max=128, error=_l("Use between {min} and {max} characters.")
         ),
     )
+    revoke_tokens = fields.Boolean(load_default=False, load_only=True)
 
 
 class TokenRequestSchema(InputSchema):

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -104,10 +104,29 @@ def user_by_email(email: str) -> User:
 
 
 def set_password(user: User, password: str, field: str = "new_password") -> None:
-    """Replace a user's password (reset by an operator, or after checking the old one)."""
+    """Replace a user's password (reset by an operator, or after checking the old one).
+
+    Every login session of the user ends: whoever held a copy of one holds nothing now.
+    """
     if not 10 <= len(password) <= 128:
         raise ValidationFailed.on_field(field, _("Use between 10 and 128 characters."))
     user.password_hash = hash_password(password)
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """End every login session of the user (the next request of each is anonymous)."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+def revoke_all_tokens(user: User) -> int:
+    """Revoke every live API token of the user; returns how many were revoked."""
+    result = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
+    return result.rowcount
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
@@ -130,10 +149,16 @@ def issue_token(user: User, name: str) -> tuple[ApiToken, str]:
     return token, secret
 
 
-def user_for_session(user_id: str) -> User | None:
-    """The active user whose id a login session carries, or None (unknown, bad or disabled)."""
+def user_for_session(user_id: str, session_version: int | None) -> User | None:
+    """The active user whose id a login session carries, or None.
+
+    None too when the session began under an older session version (logout, password
+    change or reset since).
+    """
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    if user is None or not user.active or session_version != user.session_version:
+        return None
+    return user
 
 
 def user_for_token(secret: str) -> User | None:

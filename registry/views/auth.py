@@ -11,6 +11,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -32,7 +33,20 @@ def register_login_manager() -> None:
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
-    login_manager.user_loader(accounts.user_for_session)
+    login_manager.user_loader(_user_of_session)
+
+
+# The session version a login began under (registry.services.accounts.end_sessions).
+SESSION_VERSION_KEY = "_session_version"
+
+
+def _user_of_session(user_id: str):
+    return accounts.user_for_session(user_id, session.get(SESSION_VERSION_KEY))
+
+
+def _begin_session(user) -> None:
+    login_user(user)
+    session[SESSION_VERSION_KEY] = user.session_version
 
 
 def _safe_next(target: str | None) -> str:
@@ -55,7 +69,7 @@ def login():
             error = _("Wrong e-mail or password.")
         else:
             db.session.commit()
-            login_user(user)
+            _begin_session(user)
             return redirect(_safe_next(request.args.get("next")))
     status = 200 if error is None else 401
     return render_template(
@@ -66,8 +80,11 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Log out."""
+    """Log out, here and in every other session of the user (a copied cookie included)."""
+    accounts.end_sessions(current_user)
+    db.session.commit()
     logout_user()
+    session.pop(SESSION_VERSION_KEY, None)
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -75,7 +92,7 @@ def logout():
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
-    """Change one's own password."""
+    """Change one's own password; every other session ends, and the API tokens may too."""
     errors = {}
     if request.method == "POST":
         values, errors = load_or_errors(PasswordChangeSchema(), request.form)
@@ -88,8 +105,22 @@ def change_password():
                 db.session.rollback()
                 errors = exc.errors
             else:
-                return done(_("Your password has been changed."), url_for("home.index"))
-    return render_template("auth/password.html", errors=errors), 422 if errors else 200
+                return _password_changed(values["revoke_tokens"])
+    live_tokens = sum(1 for token in accounts.tokens_of(current_user) if token.revoked_at is None)
+    return render_template(
+        "auth/password.html", errors=errors, live_tokens=live_tokens
+    ), 422 if errors else 200
+
+
+def _password_changed(revoke_tokens: bool):
+    revoked = accounts.revoke_all_tokens(current_user) if revoke_tokens else 0
+    session[SESSION_VERSION_KEY] = current_user.session_version  # this session goes on
+    message = _("Your password has been changed. Your other sessions have ended.")
+    if revoked:
+        message += " " + ngettext(
+            "%(num)d API token was revoked.", "%(num)d API tokens were revoked.", revoked
+        )
+    return done(message, url_for("home.index"))
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])
