@@ -292,13 +292,11 @@ class BatchInputSchema(InputSchema):
     @pre_load
     def _status_elsewhere(self, data, **kwargs):
         if hasattr(data, "keys") and "status" in data:
-            raise ValidationError(
-                _l(
-                    "The status is not edited here: use POST /batches/{id}/activate"
-                    " or POST /batches/{id}/close."
-                ),
-                "status",
+            message = _l(
+                "The status is not edited here: use POST /batches/{id}/activate"
+                " or POST /batches/{id}/close."
             )
+            raise ValidationError([message], "status")
         return data
 
     @post_load
