@@ -161,11 +161,19 @@ def update_batch(user: User, batch_id: int, values: BatchInput) -> Batch:
     its data is fixed by them, and once labels are printed so is what they show: a change
     to such a field is refused naming it; sending the batch as it stands changes nothing.
     """
+    return _replace(user, get_batch(user, batch_id), values)
+
+
+def patch_batch(user: User, batch_id: int, patch: BatchPatch) -> Batch:
+    """Change only the fields of a batch of the caller's that a PATCH sent (same rules as PUT)."""
     batch = get_batch(user, batch_id)
+    return _replace(user, batch, batch_input(batch).patched(patch))
+
+
+def _replace(user: User, batch: Batch, values: BatchInput) -> Batch:
     require_own_org(user, batch.organization_id)
-    current = batch_input(batch)
     wanted = values if values.lot_code else dataclasses.replace(values, lot_code=batch.lot_code)
-    changed = changed_fields(current, wanted)
+    changed = changed_fields(batch_input(batch), wanted)
     _refuse_label_changes(batch, changed)
     if not changed:
         return batch
@@ -179,12 +187,6 @@ def update_batch(user: User, batch_id: int, values: BatchInput) -> Batch:
     _apply(batch, wanted)
     db.session.flush()
     return batch
-
-
-def patch_batch(user: User, batch_id: int, patch: BatchPatch) -> Batch:
-    """Change only the fields of a batch of the caller's that a PATCH sent (same rules as PUT)."""
-    batch = get_batch(user, batch_id)
-    return update_batch(user, batch_id, batch_input(batch).patched(patch))
 
 
 def batch_input(batch: Batch) -> BatchInput:

@@ -58,17 +58,20 @@ def create_product(user: User, values: ProductInput) -> Product:
 
 def update_product(user: User, product_id: int, values: ProductInput) -> Product:
     """Replace one of the caller's products with the whole representation sent (PUT)."""
-    product = get_product(user, product_id)
-    require_own_org(user, product.organization_id)
-    _apply(product, values)
-    db.session.flush()
-    return product
+    return _replace(user, get_product(user, product_id), values)
 
 
 def patch_product(user: User, product_id: int, patch: ProductPatch) -> Product:
     """Change only the fields of one of the caller's products that a PATCH sent."""
     product = get_product(user, product_id)
-    return update_product(user, product_id, product_input(product).patched(patch))
+    return _replace(user, product, product_input(product).patched(patch))
+
+
+def _replace(user: User, product: Product, values: ProductInput) -> Product:
+    require_own_org(user, product.organization_id)
+    _apply(product, values)
+    db.session.flush()
+    return product
 
 
 def product_input(product: Product) -> ProductInput:

@@ -37,17 +37,20 @@ def create_site(user: User, values: SiteInput) -> Site:
 
 def update_site(user: User, site_id: int, values: SiteInput) -> Site:
     """Replace one of the caller's sites with the whole representation sent (PUT)."""
-    site = get_site(user, site_id)
-    require_own_org(user, site.organization_id)
-    _apply(site, values)
-    db.session.flush()
-    return site
+    return _replace(user, get_site(user, site_id), values)
 
 
 def patch_site(user: User, site_id: int, patch: SitePatch) -> Site:
     """Change only the fields of one of the caller's sites that a PATCH sent."""
     site = get_site(user, site_id)
-    return update_site(user, site_id, site_input(site).patched(patch))
+    return _replace(user, site, site_input(site).patched(patch))
+
+
+def _replace(user: User, site: Site, values: SiteInput) -> Site:
+    require_own_org(user, site.organization_id)
+    _apply(site, values)
+    db.session.flush()
+    return site
 
 
 def site_input(site: Site) -> SiteInput:
