@@ -10,18 +10,24 @@ from api.common import Blueprint, caller, commits, load_bearer_user, paginate
 from trace.models import EventKind
 from trace.schemas import (
     BatchInputSchema,
+    BatchPatchSchema,
+    BatchPutSchema,
     BatchQueryArgsSchema,
     BatchSchema,
-    BatchStatusSchema,
     CorrectionInputSchema,
     EventInputSchema,
     EventSchema,
     MissingItemSchema,
     ProductInputSchema,
+    ProductPatchSchema,
+    ProductPutSchema,
     ProductQueryArgsSchema,
     ProductSchema,
     SiteInputSchema,
+    SitePatchSchema,
+    SitePutSchema,
     SiteSchema,
+    TraceSchema,
 )
 from trace.services import batches, completeness, events, genealogy, products, sites
 
@@ -58,18 +64,30 @@ class ProductById(MethodView):
         return products.get_product(caller(), product_id)
 
     @commits
-    @blp.arguments(ProductInputSchema)
+    @blp.arguments(ProductPutSchema)
     @blp.response(200, ProductSchema)
     def put(self, values, product_id):
-        """Edit a product"""
+        """Replace a product (every field sent; null clears an optional one)"""
         return products.update_product(caller(), product_id, values)
+
+    @commits
+    @blp.arguments(ProductPatchSchema)
+    @blp.response(200, ProductSchema)
+    def patch(self, patch, product_id):
+        """Change some fields of a product (only the fields sent)"""
+        return products.patch_product(caller(), product_id, patch)
 
 
 @blp.route("/products/<int:product_id>/image")
 class ProductImage(MethodView):
     """A product's image (JPEG, PNG or WebP up to 5 MB; stored re-encoded as JPEG)."""
 
-    @blp.response(200, description="The image as JPEG")
+    @blp.response(
+        200,
+        {"type": "string", "format": "binary"},
+        description="The image as JPEG",
+        content_type="image/jpeg",
+    )
     def get(self, product_id):
         """Download a product's image"""
         path = products.image_file(products.get_product(caller(), product_id))
@@ -119,11 +137,18 @@ class SiteById(MethodView):
         return sites.get_site(caller(), site_id)
 
     @commits
-    @blp.arguments(SiteInputSchema)
+    @blp.arguments(SitePutSchema)
     @blp.response(200, SiteSchema)
     def put(self, values, site_id):
-        """Edit a site"""
+        """Replace a site (every field sent; null clears an optional one)"""
         return sites.update_site(caller(), site_id, values)
+
+    @commits
+    @blp.arguments(SitePatchSchema)
+    @blp.response(200, SiteSchema)
+    def patch(self, patch, site_id):
+        """Change some fields of a site (only the fields sent)"""
+        return sites.patch_site(caller(), site_id, patch)
 
 
 class CursorPageSchema(Schema):
@@ -167,23 +192,40 @@ class BatchById(MethodView):
         return batches.get_batch(caller(), batch_id)
 
     @commits
-    @blp.arguments(BatchInputSchema)
+    @blp.arguments(BatchPutSchema)
     @blp.response(200, BatchSchema)
     def put(self, values, batch_id):
-        """Edit a draft batch"""
+        """Replace a draft batch (every field sent; a null lot_code keeps the lot code)"""
         return batches.update_batch(caller(), batch_id, values)
 
+    @commits
+    @blp.arguments(BatchPatchSchema)
+    @blp.response(200, BatchSchema)
+    def patch(self, patch, batch_id):
+        """Change some fields of a draft batch (only the fields sent)"""
+        return batches.patch_batch(caller(), batch_id, patch)
 
-@blp.route("/batches/<int:batch_id>/status")
-class BatchStatus(MethodView):
-    """A batch's status."""
+
+@blp.route("/batches/<int:batch_id>/activate")
+class BatchActivation(MethodView):
+    """Making a draft batch active (a harvest or transformation does it too)."""
 
     @commits
-    @blp.arguments(BatchStatusSchema)
     @blp.response(200, BatchSchema)
-    def post(self, values, batch_id):
-        """Activate or close a batch"""
-        return batches.set_status(caller(), batch_id, values["status"])
+    def post(self, batch_id):
+        """Activate a draft batch that a harvest or transformation made"""
+        return batches.activate_batch(caller(), batch_id)
+
+
+@blp.route("/batches/<int:batch_id>/close")
+class BatchClosing(MethodView):
+    """Closing an active batch (recalls are made through /recalls)."""
+
+    @commits
+    @blp.response(200, BatchSchema)
+    def post(self, batch_id):
+        """Close an active batch"""
+        return batches.close_batch(caller(), batch_id)
 
 
 class CompletenessSchema(Schema):
@@ -223,11 +265,12 @@ class BatchTrace(MethodView):
     """A batch's genealogy with quantities and shipments."""
 
     @blp.arguments(TraceArgsSchema, location="query")
-    @blp.response(200)
+    @blp.response(200, TraceSchema)
     def get(self, args, batch_id):
         """Trace a batch backward or forward (one step with depth=1)"""
         depth = 1 if args["depth"] == "1" else None
-        # The JSON is written in one piece by the service (a trace can have 10,000 lots).
+        # The JSON is written in one piece by the service (a trace can have 10,000 lots);
+        # TraceSchema documents it, and a test checks the two agree.
         body = genealogy.trace_json(caller(), batch_id, args["direction"], depth)
         return Response(body, mimetype="application/json")
 

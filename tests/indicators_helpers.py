@@ -10,6 +10,14 @@ import pytest
 from core.extensions import db
 from linkage.models import Contract, ContractItem, ContractParty, ContractState, PartyRole
 from registry.models import User
+from trace.inputs import (
+    BatchInput,
+    Contribution,
+    HarvestInput,
+    LineInput,
+    ProductInput,
+    SiteInput,
+)
 from trace.services import batches, events, products, sites
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -39,7 +47,7 @@ class Builder:
     def product(self, org_id, name, category, unit="kg", image=True, **values):
         product = products.create_product(
             self.user(org_id),
-            {"name": name, "category": category, "unit": unit, "no_standard_declared": True},
+            ProductInput(name=name, category=category, unit=unit, no_standard_declared=True),
         )
         product.image_path = f"{name}.png" if image else None
         for key, value in values.items():
@@ -51,12 +59,7 @@ class Builder:
         if org_id not in self.sites:
             self.sites[org_id] = sites.create_site(
                 self.user(org_id),
-                {
-                    "kind": "growing_area",
-                    "name": f"Vùng trồng {org_id}",
-                    "admin_unit": C1,
-                    "household_ids": [],
-                },
+                SiteInput(kind="growing_area", name=f"Vùng trồng {org_id}", admin_unit=C1),
             ).id
         return self.sites[org_id]
 
@@ -65,24 +68,23 @@ class Builder:
         user = self.user(org_id)
         batch = batches.create_batch(
             user,
-            {
-                "product_id": product_id,
-                "quantity": quantity,
-                "harvest_date": day,
-                "site_ids": [self.site(org_id)],
-                "households": [{"member_id": self.members[org_id], "quantity": quantity}],
-            },
+            BatchInput(
+                product_id=product_id,
+                quantity=quantity,
+                harvest_date=day,
+                site_ids=[self.site(org_id)],
+                households=[Contribution(member_id=self.members[org_id], quantity=quantity)],
+            ),
         )
         if harvest:
             moment = datetime.combine(day, time(8), VIETNAM)
             events.record_event(
                 user,
-                {
-                    "kind": "harvest",
-                    "event_time": moment,
-                    "site_id": self.site(org_id),
-                    "lines": [{"batch_id": batch.id, "quantity": None}],
-                },
+                HarvestInput(
+                    event_time=moment,
+                    site_id=self.site(org_id),
+                    lines=[LineInput(batch_id=batch.id)],
+                ),
             )
         if label:
             batch.label_issued_at = datetime.now(UTC)

@@ -188,9 +188,11 @@ def test_query_parsing_and_scoping(app, paper, ctx):
 
 def test_registry_and_organization_figures(app, paper, ctx):
     from datetime import UTC, datetime
+    from decimal import Decimal
 
     from indicators.services import organization_figures, registry_figures
     from registry.models import Organization, OrgRating, Rating
+    from trace.inputs import LineInput, ShippingInput
     from trace.services import events
 
     db.session.add_all(
@@ -222,12 +224,11 @@ def test_registry_and_organization_figures(app, paper, ctx):
     for lot, quantity in ((paper.b1, 400), (paper.b3, 100)):
         events.record_event(
             seller,
-            {
-                "kind": "shipping",
-                "event_time": datetime(2026, 4, 2, 3, tzinfo=UTC),
-                "destination_org_id": paper.E,
-                "lines": [{"batch_id": lot, "quantity": quantity}],
-            },
+            ShippingInput(
+                event_time=datetime(2026, 4, 2, 3, tzinfo=UTC),
+                destination_org_id=paper.E,
+                lines=[LineInput(batch_id=lot, quantity=Decimal(quantity))],
+            ),
         )
     e = organization_figures(db.session.get(Organization, paper.E), IndicatorQuery(as_of=JUNE))
     assert (e["batches"], e["traced_batches"], e["suppliers"]) == (2, 1, 1)

@@ -131,15 +131,18 @@ def test_what_a_printed_label_shows_cannot_be_changed(client, farm, complete_bat
         "quantity": 500,
         "lot_code": batch["lot_code"],
         "harvest_date": "2026-11-01",
+        "production_date": None,
         "packing_date": "2026-11-20",
         "expiry_date": "2027-11-20",
+        "site_ids": batch["site_ids"],
         "households": [{"member_id": farm.world["member_a"], "quantity": 500}],
     }
-    changed = {key: val for key, val in {**body, field: value}.items() if val is not None}
-    response = client.put(f"/api/v1/batches/{batch['id']}", json=changed, headers=farm.headers)
-    assert response.status_code == 409, response.json
-    assert list(response.json["errors"]) == [field]
-    assert field in response.json["errors"][field][0]
+    path = f"/api/v1/batches/{batch['id']}"
+    for method, sent in (("PUT", {**body, field: value}), ("PATCH", {field: value})):
+        response = client.open(path, method=method, json=sent, headers=farm.headers)
+        assert response.status_code == 409, (method, response.json)
+        assert list(response.json["errors"]) == [field]
+        assert field in response.json["errors"][field][0]
     assert farm.get(f"/batches/{batch['id']}")[field] == batch[field]
 
 

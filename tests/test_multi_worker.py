@@ -145,15 +145,9 @@ def test_a_new_event_and_a_certificate_show_on_every_view(farm, world, server):
 
     product = lot["product"]
     standard = {**product["standards"][0], "certificate_number": "VG-52-0777"}
-    changed = requests.put(
+    changed = requests.patch(
         f"{gunicorn.base}/api/v1/products/{product['id']}",
-        json={
-            "name": product["name"],
-            "category": product["category"],
-            "unit": product["unit"],
-            "gtin": product["gtin"],
-            "standards": [standard],
-        },
+        json={"standards": [standard]},
         headers=farm.headers,
         timeout=30,
     )

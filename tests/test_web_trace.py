@@ -210,14 +210,23 @@ def test_activate_and_close(app, world, login, farm):
     product = farm.product()
     draft = farm.batch(product["id"], quantity=50)
     client = login(world["users"]["coop_a"])
-    path = f"/trace/batches/{draft['id']}/status"
-    refused = post(client, path, {"status": "active"}, form_page=f"/trace/batches/{draft['id']}")
+    page, path = f"/trace/batches/{draft['id']}", f"/trace/batches/{draft['id']}/status"
+    activate, close = 'name="status" value="active"', 'name="status" value="closed"'
+
+    def offered() -> tuple[bool, bool]:
+        html = text(client.get(page))
+        return activate in html, close in html
+
+    assert offered() == (False, False)  # a draft nothing has produced cannot be activated
+    refused = post(client, path, {"status": "active"}, form_page=page)
     assert refused.status_code == 422 and 'id="e-status"' in text(refused)
     farm.harvest(draft["id"], farm.site()["id"])
-    closed = post(client, path, {"status": "closed"}, form_page=f"/trace/batches/{draft['id']}")
+    assert offered() == (False, True)
+    closed = post(client, path, {"status": "closed"}, form_page=page)
     assert closed.status_code == 302
     with app.app_context():
         assert db.session.get(Batch, draft["id"]).status == BatchStatus.CLOSED
+    assert offered() == (False, False)
 
 
 def test_declaring_an_event_erroneous(app, world, login, farm):

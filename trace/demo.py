@@ -16,6 +16,18 @@ from sqlalchemy import select
 from core.extensions import db
 from core.text import fold
 from registry.models import MemberHousehold, Organization, OrgKind, OrgStatus, Role, User
+from trace.inputs import (
+    BatchInput,
+    Contribution,
+    HarvestInput,
+    LineInput,
+    OutputInput,
+    ProductInput,
+    ShippingInput,
+    SiteInput,
+    StandardInput,
+    TransformationInput,
+)
 from trace.models import Batch
 from trace.services import batches, events, products, sites
 
@@ -133,23 +145,23 @@ class TraceDemo:
         shelf_life=None,
     ) -> int:
         self.gtin_item += 1
-        values = {
-            "name": name,
-            "category": category,
-            "unit": unit,
-            "is_agricultural": True,
-            "gtin": gtin_for(self.gtin_item) if self.gtin_item % 2 else None,
-            "shelf_life_days": shelf_life,
-            "standards": [
-                {
-                    "kind": "vietgap",
-                    "certificate_number": f"VG-52-{self.gtin_item:04d}",
-                    "issuer": "Trung tâm Kiểm nghiệm và Chứng nhận Gia Lai",
-                    "issued_on": self.today - timedelta(days=400),
-                    "expires_on": self.today + timedelta(days=700),
-                }
-            ],
-        }
+        values = ProductInput(
+            name=name,
+            category=category,
+            unit=unit,
+            is_agricultural=True,
+            gtin=gtin_for(self.gtin_item) if self.gtin_item % 2 else None,
+            shelf_life_days=shelf_life,
+            standards=(
+                StandardInput(
+                    kind="vietgap",
+                    certificate_number=f"VG-52-{self.gtin_item:04d}",
+                    issuer="Trung tâm Kiểm nghiệm và Chứng nhận Gia Lai",
+                    issued_on=self.today - timedelta(days=400),
+                    expires_on=self.today + timedelta(days=700),
+                ),
+            ),
+        )
         product = products.create_product(user, values)
         if with_image:
             products.save_image(user, product.id, _image(name, colour))
@@ -166,13 +178,13 @@ class TraceDemo:
         product_id = self._product(user, crop, name, unit, colour, with_image=org.id % 3 != 0)
         site = sites.create_site(
             user,
-            {
-                "name": f"Vùng trồng {name.split()[0].lower()} {org.admin_unit.name}",
-                "planting_area_code": f"VN-52-{crop[:2].upper()}-{org.id:04d}",
-                "admin_unit": org.admin_unit.code,
-                "area_ha": float(self.rng.randint(8, 60)),
-                "household_ids": [m.id for m in members[:6]],
-            },
+            SiteInput(
+                name=f"Vùng trồng {name.split()[0].lower()} {org.admin_unit.name}",
+                planting_area_code=f"VN-52-{crop[:2].upper()}-{org.id:04d}",
+                admin_unit=org.admin_unit.code,
+                area_ha=float(self.rng.randint(8, 60)),
+                household_ids=[m.id for m in members[:6]],
+            ),
         )
         lots = [self._harvest_lot(user, product_id, site.id, members, sizes, n) for n in range(3)]
         return lots
@@ -184,25 +196,24 @@ class TraceDemo:
         shares = _split(quantity, len(chosen))
         batch = batches.create_batch(
             user,
-            {
-                "product_id": product_id,
-                "quantity": Decimal(quantity),
-                "harvest_date": harvested,
-                "site_ids": [site_id],
-                "households": [
-                    {"member_id": m.id, "quantity": Decimal(q)}
+            BatchInput(
+                product_id=product_id,
+                quantity=Decimal(quantity),
+                harvest_date=harvested,
+                site_ids=[site_id],
+                households=[
+                    Contribution(member_id=m.id, quantity=Decimal(q))
                     for m, q in zip(chosen, shares, strict=True)
                 ],
-            },
+            ),
         )
         events.record_event(
             user,
-            {
-                "kind": "harvest",
-                "event_time": _moment(harvested, 7),
-                "site_id": site_id,
-                "lines": [{"batch_id": batch.id}],
-            },
+            HarvestInput(
+                event_time=_moment(harvested, 7),
+                site_id=site_id,
+                lines=[LineInput(batch_id=batch.id)],
+            ),
         )
         self.counts["batches"] += 1
         self.counts["events"] += 1
@@ -220,13 +231,12 @@ class TraceDemo:
         green_qty = (Decimal(cherries.quantity) / 5).quantize(Decimal(1))
         made = events.record_event(
             user,
-            {
-                "kind": "transformation",
-                "transformation": "processing",
-                "event_time": _moment(day),
-                "inputs": [{"batch_id": cherries.id, "quantity": Decimal(cherries.quantity)}],
-                "outputs": [{"product_id": green, "quantity": green_qty, "production_date": day}],
-            },
+            TransformationInput(
+                transformation="processing",
+                event_time=_moment(day),
+                inputs=[LineInput(batch_id=cherries.id, quantity=Decimal(cherries.quantity))],
+                outputs=[OutputInput(product_id=green, quantity=green_qty, production_date=day)],
+            ),
         )
         green_lot = next(line.batch for line in made.lines if line.role.value == "output")
         roast_day = day + timedelta(days=7)
@@ -234,22 +244,21 @@ class TraceDemo:
         expiry = roast_day + timedelta(days=365)
         events.record_event(
             user,
-            {
-                "kind": "transformation",
-                "transformation": "processing",
-                "event_time": _moment(roast_day),
-                "inputs": [{"batch_id": green_lot.id, "quantity": green_qty}],
-                "outputs": [
-                    {
-                        "product_id": roasted,
-                        "quantity": roast_qty,
-                        "production_date": roast_day,
-                        "packing_date": roast_day,
-                        "expiry_date": expiry,
-                    }
+            TransformationInput(
+                transformation="processing",
+                event_time=_moment(roast_day),
+                inputs=[LineInput(batch_id=green_lot.id, quantity=green_qty)],
+                outputs=[
+                    OutputInput(
+                        product_id=roasted,
+                        quantity=roast_qty,
+                        production_date=roast_day,
+                        packing_date=roast_day,
+                        expiry_date=expiry,
+                    )
                     for _ in range(2)
                 ],
-            },
+            ),
         )
         self.counts["batches"] += 3
         self.counts["events"] += 2
@@ -263,12 +272,11 @@ class TraceDemo:
             days=3
         )
         day = min(day, self.today)
-        values = {
-            "kind": "shipping",
-            "event_time": _moment(day, 14),
-            "destination_org_id": buyer.id,
-            "lines": [{"batch_id": batch.id, "quantity": quantity.quantize(Decimal(1))}],
-        }
+        values = ShippingInput(
+            event_time=_moment(day, 14),
+            destination_org_id=buyer.id,
+            lines=[LineInput(batch_id=batch.id, quantity=quantity.quantize(Decimal(1)))],
+        )
         events.record_event(demo_actor(org), values)
         self.counts["events"] += 1
 

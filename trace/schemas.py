@@ -1,11 +1,37 @@
 """marshmallow schemas of the trace side: what the API and web forms accept and return."""
 
+import copy
+
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    missing,
+    post_load,
+    pre_load,
+    validate,
+    validates,
+    validates_schema,
+)
 
 from core.validation import InputSchema
 from gs1.codes import gs1_check_digit_ok, is_cset82
 from registry.schemas import AdminUnitSchema
+from trace.inputs import (
+    BatchInput,
+    BatchPatch,
+    Contribution,
+    LineInput,
+    OutputInput,
+    ProductInput,
+    ProductPatch,
+    ReferenceInput,
+    SiteInput,
+    SitePatch,
+    StandardInput,
+    event_input,
+)
 from trace.models import (
     BatchStatus,
     EventKind,
@@ -28,6 +54,41 @@ def _choice(enum_cls, **kwargs) -> fields.String:
         metadata={"enum": values},
         **kwargs,
     )
+
+
+def _whole(schema_cls: type[Schema], name: str, doc: str) -> type[Schema]:
+    """The PUT form of an input schema: every field required, none defaulted.
+
+    A PUT sends the whole representation, so a field left out is a mistake (422 naming it),
+    not a value to erase; ``null`` still clears a field that may be empty.
+    """
+    return type(name, (schema_cls,), {**_undefaulted(schema_cls, required=True), "__doc__": doc})
+
+
+def _partial(schema_cls: type[Schema], name: str, doc: str) -> type[Schema]:
+    """The PATCH form of an input schema: any top-level field may be left out, none defaulted.
+
+    Only the top level: a nested item sent (a household, a standard) is still whole.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("partial", tuple(schema_cls._declared_fields))
+        schema_cls.__init__(self, *args, **kwargs)
+
+    fields_ = _undefaulted(schema_cls, required=False)
+    return type(name, (schema_cls,), {**fields_, "__init__": __init__, "__doc__": doc})
+
+
+def _undefaulted(schema_cls: type[Schema], required: bool) -> dict[str, fields.Field]:
+    """Copies of the schema's fields without their load defaults (``required`` as given,
+    or as declared when False)."""
+    copies = {}
+    for field_name, field in schema_cls._declared_fields.items():
+        field = copy.copy(field)
+        field.required = required or field.required
+        field.load_default = missing
+        copies[field_name] = field
+    return copies
 
 
 def _text(max_len: int, **kwargs) -> fields.String:
@@ -60,6 +121,10 @@ class StandardSchema(InputSchema):
         ):
             raise ValidationError(_l("Expires before it was issued."), "expires_on")
 
+    @post_load
+    def _typed(self, data, **kwargs) -> StandardInput:
+        return StandardInput(**data)
+
 
 class ProductInputSchema(InputSchema):
     """Fields accepted when creating or editing a product."""
@@ -89,6 +154,18 @@ class ProductInputSchema(InputSchema):
             or not gs1_check_digit_ok(value)
         ):
             raise ValidationError(_l("A GTIN has 8, 12, 13 or 14 digits and a valid check digit."))
+
+    @post_load
+    def _typed(self, data, partial=None, **kwargs) -> ProductInput | ProductPatch:
+        return ProductPatch(**data) if partial else ProductInput(**data)
+
+
+ProductPutSchema = _whole(
+    ProductInputSchema, "ProductPutSchema", "A whole product, as PUT replaces it."
+)
+ProductPatchSchema = _partial(
+    ProductInputSchema, "ProductPatchSchema", "The fields of a product to change (PATCH)."
+)
 
 
 class StandardOutSchema(Schema):
@@ -150,6 +227,16 @@ class SiteInputSchema(InputSchema):
         if value is not None and not (len(value) == 13 and gs1_check_digit_ok(value)):
             raise ValidationError(_l("A GLN has 13 digits and a valid check digit."))
 
+    @post_load
+    def _typed(self, data, partial=None, **kwargs) -> SiteInput | SitePatch:
+        return SitePatch(**data) if partial else SiteInput(**data)
+
+
+SitePutSchema = _whole(SiteInputSchema, "SitePutSchema", "A whole site, as PUT replaces it.")
+SitePatchSchema = _partial(
+    SiteInputSchema, "SitePatchSchema", "The fields of a site to change (PATCH)."
+)
+
 
 class SiteSchema(Schema):
     """A site as the API returns it."""
@@ -174,9 +261,13 @@ class ContributionSchema(InputSchema):
     member_id = fields.Integer(required=True)
     quantity = fields.Decimal(required=True, places=3, as_string=False, validate=POSITIVE)
 
+    @post_load
+    def _typed(self, data, **kwargs) -> Contribution:
+        return Contribution(**data)
+
 
 class BatchInputSchema(InputSchema):
-    """Fields accepted when creating a batch."""
+    """Fields accepted when creating or editing a batch (its status has its own endpoints)."""
 
     product_id = fields.Integer(required=True)
     lot_code = fields.String(allow_none=True, metadata={"description": "Generated when absent"})
@@ -197,6 +288,26 @@ class BatchInputSchema(InputSchema):
                     " (letters, digits, - . / and a few others)."
                 )
             )
+
+    @pre_load
+    def _status_elsewhere(self, data, **kwargs):
+        if hasattr(data, "keys") and "status" in data:
+            message = _l(
+                "The status is not edited here: use POST /batches/{id}/activate"
+                " or POST /batches/{id}/close."
+            )
+            raise ValidationError([message], "status")
+        return data
+
+    @post_load
+    def _typed(self, data, partial=None, **kwargs) -> BatchInput | BatchPatch:
+        return BatchPatch(**data) if partial else BatchInput(**data)
+
+
+BatchPutSchema = _whole(BatchInputSchema, "BatchPutSchema", "A whole batch, as PUT replaces it.")
+BatchPatchSchema = _partial(
+    BatchInputSchema, "BatchPatchSchema", "The fields of a draft batch to change (PATCH)."
+)
 
 
 class BatchStatusSchema(InputSchema):
@@ -258,6 +369,10 @@ class LineInputSchema(InputSchema):
     batch_id = fields.Integer(required=True)
     quantity = fields.Decimal(allow_none=True, places=3, as_string=False, validate=POSITIVE)
 
+    @post_load
+    def _typed(self, data, **kwargs) -> LineInput:
+        return LineInput(**data)
+
 
 class NewOutputSchema(InputSchema):
     """An output of a transformation: an existing batch, or a new one to create."""
@@ -275,6 +390,10 @@ class NewOutputSchema(InputSchema):
         if bool(data.get("batch_id")) == bool(data.get("product_id")):
             raise ValidationError(_l("Give either batch_id or product_id."), "product_id")
 
+    @post_load
+    def _typed(self, data, **kwargs) -> OutputInput:
+        return OutputInput(**data)
+
 
 class ReferenceSchema(InputSchema):
     """A business document an event refers to."""
@@ -283,6 +402,10 @@ class ReferenceSchema(InputSchema):
         required=True, validate=validate.OneOf(["contract", "invoice", "po", "desadv", "other"])
     )
     id = _text(120, required=True)
+
+    @post_load
+    def _typed(self, data, **kwargs) -> ReferenceInput:
+        return ReferenceInput(**data)
 
 
 class EventInputSchema(InputSchema):
@@ -320,6 +443,11 @@ class EventInputSchema(InputSchema):
     certificate = _text(200, allow_none=True)
     note = _text(500, allow_none=True)
 
+    @post_load
+    def _typed(self, data, **kwargs):
+        """The event as its kind's typed input (``trace.inputs``)."""
+        return event_input(data)
+
 
 class CorrectionInputSchema(InputSchema):
     """Declaring an earlier event erroneous."""
@@ -354,3 +482,53 @@ class EventSchema(Schema):
     correction_reason = fields.String(allow_none=True)
     recorded_at = fields.DateTime()
     lines = fields.List(fields.Nested(EventLineSchema))
+
+
+class TraceBatchSchema(Schema):
+    """A lot reached by a trace, at its depth (links from the traced lot)."""
+
+    id = fields.Integer(required=True)
+    lot_code = fields.String(required=True)
+    product = fields.String(required=True, metadata={"description": "The product's name"})
+    organization_id = fields.Integer(required=True)
+    organization = fields.String(required=True, metadata={"description": "Its owner's name"})
+    quantity = fields.Float(required=True)
+    unit = _choice(QuantityUnit, required=True)
+    status = _choice(BatchStatus, required=True)
+    depth = fields.Integer(required=True, metadata={"description": "0 for the traced lot"})
+
+
+class TraceLinkSchema(Schema):
+    """A transformation's link from an input lot (parent) to an output lot (child)."""
+
+    parent_id = fields.Integer(required=True)
+    child_id = fields.Integer(required=True)
+    event_id = fields.Integer(required=True)
+    parent_quantity = fields.Float(required=True, allow_none=True)
+    child_quantity = fields.Float(required=True, allow_none=True)
+
+
+class TraceShipmentSchema(Schema):
+    """A live shipment of a lot of the trace to another organization."""
+
+    batch_id = fields.Integer(required=True)
+    event_id = fields.Integer(required=True)
+    time = fields.String(
+        required=True, metadata={"description": "The shipping event's time, ISO 8601"}
+    )
+    quantity = fields.Float(required=True, allow_none=True)
+    to_organization_id = fields.Integer(required=True, allow_none=True)
+    to_organization = fields.String(required=True, allow_none=True)
+    reference = fields.String(
+        required=True, allow_none=True, metadata={"description": "Contract, invoice… number"}
+    )
+
+
+class TraceSchema(Schema):
+    """A lot's genealogy one way: the lots reached, the links between them, their shipments."""
+
+    root = fields.Integer(required=True, metadata={"description": "The traced lot's id"})
+    direction = fields.String(required=True, validate=validate.OneOf(["forward", "backward"]))
+    batches = fields.List(fields.Nested(TraceBatchSchema), required=True)
+    links = fields.List(fields.Nested(TraceLinkSchema), required=True)
+    shipments = fields.List(fields.Nested(TraceShipmentSchema), required=True)

@@ -30,6 +30,7 @@ from epcis.capture.store import store_all
 from gs1.event_hash import document_events, event_hashes
 from registry.models import Organization, User
 from registry.services.scoping import require_own_org
+from trace.inputs import event_input
 from trace.models import EventKind, TraceEvent
 from trace.services import rules
 from trace.services.epcis_build import extension_namespace, org_uri
@@ -149,7 +150,9 @@ class _Capture:
         """Map every fresh event, check them all by the rules at once, report per event."""
         problems = {index: [] for index in fresh}
         mapped = [self._map(events[i], hashes[i], resolver, problems[i]) for i in fresh]
-        items = [(_rules_of(m.kind), m.values) if m else None for m in mapped]
+        items = [
+            event_input({**m.values, "kind": _rules_of(m.kind)}) if m else None for m in mapped
+        ]
         verdicts = rules.check_document(self.user, items, ledger)
         accepted = []
         for index, found, verdict in zip(fresh, mapped, verdicts, strict=True):

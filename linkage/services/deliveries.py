@@ -16,6 +16,7 @@ from linkage.services.contracts import get_contract, party_of
 from linkage.services.lifecycle import status_label, status_on
 from registry.models import Organization, User
 from registry.services.scoping import scope_to_caller
+from trace.inputs import event_input
 from trace.models import Batch
 from trace.services import events
 from trace.services.quantities import held_quantities
@@ -180,7 +181,7 @@ def _trace_event(user: User, org: Organization, values: dict):
     # the delivery (often the buyer's clerk) is kept as the recorder of both.
     acting = SimpleNamespace(id=user.id, organization_id=org.id, organization=org, role=user.role)
     try:
-        return events.record_event(acting, values)
+        return events.record_event(acting, event_input(values))
     except ValidationFailed as exc:
         if "lines" in exc.errors:
             # The lots were checked a moment ago; another delivery took them since.

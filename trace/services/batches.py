@@ -1,5 +1,7 @@
-"""Batches (lots): create, edit while draft, change status, list by keyset, fetch."""
+"""Batches (lots): create, edit while draft (PUT or PATCH), activate and close, list by keyset,
+fetch."""
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
 
@@ -12,6 +14,7 @@ from core.extensions import db
 from gs1.codes import new_lot_code, new_public_code
 from registry.models import MemberHousehold, User
 from registry.services.scoping import require_own_org, scope_to_caller
+from trace.inputs import BatchInput, BatchPatch, Contribution, changed_fields
 from trace.models import (
     Batch,
     BatchHousehold,
@@ -24,6 +27,7 @@ from trace.models import (
 )
 
 DATE_FIELDS = ("harvest_date", "production_date", "packing_date", "expiry_date")
+LABEL_FIELDS = ("product_id", "lot_code", *DATE_FIELDS)  # what a printed label shows
 # No lot traced here was made before this; an earlier date is a typing slip (0024 for 2024).
 EARLIEST_DATE = date(2000, 1, 1)
 
@@ -131,10 +135,10 @@ def get_batch(user: User | None, batch_id: int) -> Batch:
     return batch
 
 
-def create_batch(user: User, values: dict) -> Batch:
+def create_batch(user: User, values: BatchInput) -> Batch:
     """Create a draft batch of one of the caller's products."""
     require_own_org(user, user.organization_id)
-    product = _own_product(user, values["product_id"])
+    product = _own_product(user, values.product_id)
     batch = Batch(
         organization_id=user.organization_id,
         product=product,
@@ -143,64 +147,131 @@ def create_batch(user: User, values: dict) -> Batch:
         status=BatchStatus.DRAFT,
         created_by_id=user.id,
     )
-    batch.lot_code = _lot_code(user.organization_id, values.get("lot_code"))
+    batch.lot_code = _lot_code(user.organization_id, values.lot_code)
     _apply(batch, values)
     db.session.add(batch)
     db.session.flush()
     return batch
 
 
-def update_batch(user: User, batch_id: int, values: dict) -> Batch:
-    """Edit a draft batch of the caller's; an active batch's data is fixed by its events."""
+def update_batch(user: User, batch_id: int, values: BatchInput) -> Batch:
+    """Replace a draft batch of the caller's with the whole representation sent (PUT).
+
+    No lot code keeps the current one. Once events exist (the batch is no longer a draft)
+    its data is fixed by them, and once labels are printed so is what they show: a change
+    to such a field is refused naming it; sending the batch as it stands changes nothing.
+    """
+    return _replace(user, get_batch(user, batch_id), values)
+
+
+def patch_batch(user: User, batch_id: int, patch: BatchPatch) -> Batch:
+    """Change only the fields of a batch of the caller's that a PATCH sent (same rules as PUT)."""
     batch = get_batch(user, batch_id)
+    return _replace(user, batch, batch_input(batch).patched(patch))
+
+
+def _replace(user: User, batch: Batch, values: BatchInput) -> Batch:
     require_own_org(user, batch.organization_id)
-    _refuse_label_changes(batch, values)
+    wanted = values if values.lot_code else dataclasses.replace(values, lot_code=batch.lot_code)
+    changed = changed_fields(batch_input(batch), wanted)
+    _refuse_label_changes(batch, changed)
+    if not changed:
+        return batch
     if batch.status != BatchStatus.DRAFT:
-        raise ValidationFailed.on_field("status", _("Only a draft batch can be edited."))
-    batch.product = _own_product(user, values["product_id"])
-    batch.unit = batch.product.unit
-    if values.get("lot_code") and values["lot_code"] != batch.lot_code:
-        batch.lot_code = _lot_code(user.organization_id, values["lot_code"])
-    _apply(batch, values)
+        raise ValidationFailed.on_field(changed[0], _("Only a draft batch can be edited."))
+    if "product_id" in changed:
+        batch.product = _own_product(user, wanted.product_id)
+        batch.unit = batch.product.unit
+    if "lot_code" in changed:
+        batch.lot_code = _lot_code(user.organization_id, wanted.lot_code)
+    _apply(batch, wanted)
     db.session.flush()
     return batch
 
 
-def _refuse_label_changes(batch: Batch, values: dict) -> None:
+def batch_input(batch: Batch) -> BatchInput:
+    """A batch as it stands, in the form its create and update take."""
+    return BatchInput(
+        product_id=batch.product_id,
+        quantity=batch.quantity,
+        lot_code=batch.lot_code,
+        harvest_date=batch.harvest_date,
+        production_date=batch.production_date,
+        packing_date=batch.packing_date,
+        expiry_date=batch.expiry_date,
+        site_ids=tuple(site.id for site in batch.sites),
+        households=tuple(
+            Contribution(member_id=share.member_id, quantity=share.quantity)
+            for share in batch.households
+        ),
+    )
+
+
+def _refuse_label_changes(batch: Batch, changed: list[str]) -> None:
     """Once labels are printed, what they show (product, lot, dates) stays as printed."""
     if batch.label_issued_at is None:
         return
-    # A PUT sends every field: a date left out is cleared, which changes it too.
-    changed = [field for field in DATE_FIELDS if values.get(field) != getattr(batch, field)]
-    if values.get("lot_code") and values["lot_code"] != batch.lot_code:
-        changed.insert(0, "lot_code")
-    if "product_id" in values and values["product_id"] != batch.product_id:
-        changed.insert(0, "product_id")
-    if changed:
+    printed = [field for field in changed if field in LABEL_FIELDS]
+    if printed:
         raise Conflict.on_field(
-            changed[0],
+            printed[0],
             _(
                 "Labels of this batch have been printed: what they show (%(fields)s) "
                 "can no longer be changed.",
-                fields=", ".join(changed),
+                fields=", ".join(printed),
             ),
         )
 
 
-def set_status(user: User, batch_id: int, status: str) -> Batch:
-    """Activate a batch that has a producing event, or close an active batch."""
+def status_refusal(status: BatchStatus, target: BatchStatus, produced: bool) -> str | None:
+    """Why a batch in ``status`` cannot go to ``target`` (None: it can).
+
+    ``produced``: a harvest or a transformation made the batch (activation needs one).
+    """
+    if target == BatchStatus.ACTIVE:
+        if status != BatchStatus.DRAFT:
+            return _("Only a draft batch can be activated.")
+        if not produced:
+            return _("Record the harvest or production of this batch first.")
+    elif target == BatchStatus.CLOSED:
+        if status != BatchStatus.ACTIVE:
+            return _("Only an active batch can be closed.")
+    else:
+        return _("A batch is recalled through a recall, not here.")
+    return None
+
+
+def allowed_transitions(status: BatchStatus, produced: bool) -> list[BatchStatus]:
+    """The statuses a batch may be moved to by hand (what the batch page offers)."""
+    targets = (BatchStatus.ACTIVE, BatchStatus.CLOSED)
+    return [target for target in targets if status_refusal(status, target, produced) is None]
+
+
+def activate_batch(user: User, batch_id: int) -> Batch:
+    """Make active a draft batch of the caller's that a harvest or transformation made."""
     batch = get_batch(user, batch_id)
     require_own_org(user, batch.organization_id)
-    target = BatchStatus(status)
-    if target == BatchStatus.ACTIVE:
-        if batch.status != BatchStatus.DRAFT:
-            raise ValidationFailed.on_field("status", _("Only a draft batch can be activated."))
-        if not has_producing_event(batch.id):
-            raise ValidationFailed.on_field(
-                "status", _("Record the harvest or production of this batch first.")
-            )
-    elif target == BatchStatus.CLOSED and batch.status != BatchStatus.ACTIVE:
-        raise ValidationFailed.on_field("status", _("Only an active batch can be closed."))
+    return _move(batch, BatchStatus.ACTIVE, has_producing_event(batch.id))
+
+
+def close_batch(user: User, batch_id: int) -> Batch:
+    """Close an active batch of the caller's: it stays traceable, its page says it is closed."""
+    batch = get_batch(user, batch_id)
+    require_own_org(user, batch.organization_id)
+    return _move(batch, BatchStatus.CLOSED, produced=True)
+
+
+def set_status(user: User, batch_id: int, status: str) -> Batch:
+    """Activate or close a batch, as the status named (the web form's single action)."""
+    if BatchStatus(status) == BatchStatus.ACTIVE:
+        return activate_batch(user, batch_id)
+    return close_batch(user, batch_id)
+
+
+def _move(batch: Batch, target: BatchStatus, produced: bool) -> Batch:
+    refusal = status_refusal(batch.status, target, produced)
+    if refusal:
+        raise ValidationFailed.on_field("status", refusal)
     batch.status = target
     db.session.flush()
     return batch
@@ -242,16 +313,16 @@ def _lot_taken(org_id: int, code: str) -> bool:
     )
 
 
-def _apply(batch: Batch, values: dict) -> None:
+def _apply(batch: Batch, values: BatchInput) -> None:
     for field in DATE_FIELDS:
-        setattr(batch, field, values.get(field))
+        setattr(batch, field, getattr(values, field))
     check_dates(batch)
-    batch.quantity = values["quantity"]
-    batch.sites = _own_sites(batch.organization_id, values.get("site_ids") or [])
-    batch.households = _contributions(batch, values.get("households") or [])
+    batch.quantity = values.quantity
+    batch.sites = _own_sites(batch.organization_id, list(values.site_ids))
+    batch.households = _contributions(batch, values.households)
 
 
-def check_dates(batch: Batch) -> None:
+def check_dates(batch: Batch | BatchInput) -> None:
     """Refuse dates that cannot be: in the future, harvest after packing, expiry before making."""
     today = date.today()
     for field in ("harvest_date", "production_date", "packing_date"):
@@ -287,12 +358,28 @@ def _own_sites(org_id: int, ids: list[int]) -> list[Site]:
     return sites
 
 
-def _contributions(batch: Batch, rows: list[dict]) -> list[BatchHousehold]:
-    if not rows:
-        return []
-    ids = [row["member_id"] for row in rows]
+def check_shares(shares: tuple[Contribution, ...], quantity: Decimal) -> None:
+    """The households' shares: each household once, adding up to the batch's quantity."""
+    ids = [share.member_id for share in shares]
     if len(set(ids)) != len(ids):
         raise ValidationFailed.on_field("households", _("A household is listed twice."))
+    total = sum((Decimal(share.quantity) for share in shares), Decimal(0))
+    if total != Decimal(quantity):
+        raise ValidationFailed.on_field(
+            "households",
+            _(
+                "The households' quantities add up to %(total)s, not to the batch's %(quantity)s.",
+                total=total,
+                quantity=quantity,
+            ),
+        )
+
+
+def _contributions(batch: Batch, shares: tuple[Contribution, ...]) -> list[BatchHousehold]:
+    if not shares:
+        return []
+    check_shares(shares, batch.quantity)
+    ids = [share.member_id for share in shares]
     members = db.session.scalars(
         select(MemberHousehold.id).where(
             MemberHousehold.id.in_(ids),
@@ -309,14 +396,4 @@ def _contributions(batch: Batch, rows: list[dict]) -> list[BatchHousehold]:
                 ids=", ".join(map(str, missing)),
             ),
         )
-    total = sum((Decimal(row["quantity"]) for row in rows), Decimal(0))
-    if total != Decimal(batch.quantity):
-        raise ValidationFailed.on_field(
-            "households",
-            _(
-                "The households' quantities add up to %(total)s, not to the batch's %(quantity)s.",
-                total=total,
-                quantity=batch.quantity,
-            ),
-        )
-    return [BatchHousehold(member_id=row["member_id"], quantity=row["quantity"]) for row in rows]
+    return [BatchHousehold(member_id=share.member_id, quantity=share.quantity) for share in shares]

@@ -18,6 +18,7 @@ from core.extensions import db
 from gs1.event_hash import event_hash
 from registry.models import User
 from registry.services.scoping import require_own_org, scope_to_caller
+from trace.inputs import EventInput
 from trace.models import (
     Batch,
     BatchLink,
@@ -42,12 +43,11 @@ EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-def record_event(user: User, values: dict) -> TraceEvent:
+def record_event(user: User, values: EventInput) -> TraceEvent:
     """Record one event of the caller's organization and return it (flushed, not committed)."""
     require_own_org(user, user.organization_id)
-    check_event_time(values["event_time"])
-    kind = EventKind(values["kind"])
-    event = recorders.RECORDERS[kind](user, values)
+    check_event_time(values.event_time)
+    event = recorders.RECORDERS[values.kind](user, values)
     event.recorded_by_id = user.id
     store_event(event)
     return event

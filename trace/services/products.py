@@ -14,7 +14,8 @@ from core.extensions import db
 from gs1.codes import new_public_code
 from registry.models import User
 from registry.services.scoping import get_visible, require_own_org, scope_to_caller
-from trace.models import Product, ProductCategory, ProductStandard, QuantityUnit, StandardKind
+from trace.inputs import ProductInput, ProductPatch, StandardInput
+from trace.models import Product, ProductCategory, ProductStandard
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
@@ -45,7 +46,7 @@ def get_product(user: User | None, product_id: int) -> Product:
     return get_visible(user, Product, product_id, _("No such product."))
 
 
-def create_product(user: User, values: dict) -> Product:
+def create_product(user: User, values: ProductInput) -> Product:
     """Register a product of the caller's organization."""
     require_own_org(user, user.organization_id)
     product = Product(organization_id=user.organization_id)
@@ -55,18 +56,51 @@ def create_product(user: User, values: dict) -> Product:
     return product
 
 
-def update_product(user: User, product_id: int, values: dict) -> Product:
-    """Edit one of the caller's products."""
+def update_product(user: User, product_id: int, values: ProductInput) -> Product:
+    """Replace one of the caller's products with the whole representation sent (PUT)."""
+    return _replace(user, get_product(user, product_id), values)
+
+
+def patch_product(user: User, product_id: int, patch: ProductPatch) -> Product:
+    """Change only the fields of one of the caller's products that a PATCH sent."""
     product = get_product(user, product_id)
+    return _replace(user, product, product_input(product).patched(patch))
+
+
+def _replace(user: User, product: Product, values: ProductInput) -> Product:
     require_own_org(user, product.organization_id)
     _apply(product, values)
     db.session.flush()
     return product
 
 
-def _apply(product: Product, values: dict) -> None:
-    gtin = values.get("gtin")
-    gtin = gtin.zfill(14) if gtin else None
+def product_input(product: Product) -> ProductInput:
+    """A product as it stands, in the form its create and update take."""
+    return ProductInput(
+        name=product.name,
+        category=product.category,
+        gtin=product.gtin,
+        unit=product.unit,
+        description=product.description,
+        is_agricultural=product.is_agricultural,
+        no_standard_declared=product.no_standard_declared,
+        shelf_life_days=product.shelf_life_days,
+        standards=tuple(
+            StandardInput(
+                kind=std.kind,
+                stars=std.stars,
+                certificate_number=std.certificate_number,
+                issuer=std.issuer,
+                issued_on=std.issued_on,
+                expires_on=std.expires_on,
+            )
+            for std in product.standards
+        ),
+    )
+
+
+def _apply(product: Product, values: ProductInput) -> None:
+    gtin = values.gtin14
     if gtin:
         clash = db.session.scalar(
             select(Product).where(Product.gtin == gtin, Product.id != (product.id or 0))
@@ -75,17 +109,24 @@ def _apply(product: Product, values: dict) -> None:
             raise Conflict.on_field(
                 "gtin", _("GTIN %(gtin)s is already used by %(name)s.", gtin=gtin, name=clash.name)
             )
-    product.name = values["name"]
-    product.category = ProductCategory(values["category"])
+    product.name = values.name
+    product.category = values.category
     product.gtin = gtin
-    product.unit = QuantityUnit(values.get("unit") or QuantityUnit.KG)
-    product.description = values.get("description")
-    product.is_agricultural = values.get("is_agricultural", True)
-    product.no_standard_declared = values.get("no_standard_declared", False)
-    product.shelf_life_days = values.get("shelf_life_days")
+    product.unit = values.unit
+    product.description = values.description
+    product.is_agricultural = values.is_agricultural
+    product.no_standard_declared = values.no_standard_declared
+    product.shelf_life_days = values.shelf_life_days
     product.standards = [
-        ProductStandard(**{**std, "kind": StandardKind(std["kind"])})
-        for std in values.get("standards", [])
+        ProductStandard(
+            kind=std.kind,
+            stars=std.stars,
+            certificate_number=std.certificate_number,
+            issuer=std.issuer,
+            issued_on=std.issued_on,
+            expires_on=std.expires_on,
+        )
+        for std in values.standards
     ]
 
 

@@ -6,6 +6,15 @@ from datetime import UTC, datetime
 from core.urls import base_url
 from gs1.codes import location_uri, reference_uri
 from registry.models import User
+from trace.inputs import (
+    EventInput,
+    HarvestInput,
+    InputAppliedInput,
+    InspectionInput,
+    ReceivingInput,
+    ShippingInput,
+    TransformationInput,
+)
 from trace.models import EventKind, EventLine, LineRole, TraceEvent
 from trace.services import epcis_build as build
 from trace.services import rules
@@ -19,8 +28,8 @@ def _offset(value: datetime) -> str:
     return f"{sign}{hours:02d}:{minutes:02d}"
 
 
-def _new_event(user: User, checked: Checked, values: dict) -> TraceEvent:
-    when, site = values["event_time"], checked.site
+def _new_event(user: User, checked: Checked, values: EventInput) -> TraceEvent:
+    when, site = values.event_time, checked.site
     location = (
         location_uri(base_url(), site.gln, site.code) if site else build.org_uri(user.organization)
     )
@@ -43,10 +52,10 @@ def _new_event(user: User, checked: Checked, values: dict) -> TraceEvent:
     return event
 
 
-def _object_event(event: TraceEvent, checked: Checked, values: dict, extra: dict) -> dict:
+def _object_event(event: TraceEvent, checked: Checked, values: EventInput, extra: dict) -> dict:
     return build.object_event(
         checked.kind,
-        values["event_time"],
+        values.event_time,
         event.time_zone_offset,
         event.location_code,
         checked.of(LineRole.OBJECT),
@@ -54,7 +63,7 @@ def _object_event(event: TraceEvent, checked: Checked, values: dict, extra: dict
     )
 
 
-def record_harvest(user: User, values: dict) -> TraceEvent:
+def record_harvest(user: User, values: HarvestInput) -> TraceEvent:
     """Harvest (commissioning) of the caller's own lots: ObjectEvent ADD; drafts become active."""
     checked = rules.check_harvest(user, values)
     event = _new_event(user, checked, values)
@@ -65,30 +74,30 @@ def record_harvest(user: User, values: dict) -> TraceEvent:
     return event
 
 
-def record_input(user: User, values: dict) -> TraceEvent:
+def record_input(user: User, values: InputAppliedInput) -> TraceEvent:
     """Fertiliser or pesticide applied to lots or a growing area: ObjectEvent OBSERVE."""
     checked = rules.check_input(user, values)
     event = _new_event(user, checked, values)
-    extra = {"htx:input": values["input_name"]}
-    if values.get("dose") is not None:
-        extra["htx:dose"] = float(values["dose"])
-        extra["htx:doseUnit"] = values.get("dose_unit") or ""
-    if values.get("pre_harvest_interval_days") is not None:
-        extra["htx:preHarvestIntervalDays"] = values["pre_harvest_interval_days"]
+    extra = {"htx:input": values.input_name}
+    if values.dose is not None:
+        extra["htx:dose"] = float(values.dose)
+        extra["htx:doseUnit"] = values.dose_unit or ""
+    if values.pre_harvest_interval_days is not None:
+        extra["htx:preHarvestIntervalDays"] = values.pre_harvest_interval_days
     event.epcis = _object_event(event, checked, values, extra)
     return event
 
 
-def record_transformation(user: User, values: dict) -> TraceEvent:
+def record_transformation(user: User, values: TransformationInput) -> TraceEvent:
     """Processing, packing, splitting or merging: inputs consumed, outputs made."""
     checked = rules.check_transformation(user, values)
     event = _new_event(user, checked, values)
     event.event_type = "TransformationEvent"
     event.epcis = build.transformation_event(
-        values["event_time"],
+        values.event_time,
         event.time_zone_offset,
         event.location_code,
-        values["transformation"],
+        values.transformation,
         checked.of(LineRole.INPUT),
         checked.of(LineRole.OUTPUT),
         {},
@@ -97,7 +106,7 @@ def record_transformation(user: User, values: dict) -> TraceEvent:
     return event
 
 
-def record_shipping(user: User, values: dict) -> TraceEvent:
+def record_shipping(user: User, values: ShippingInput) -> TraceEvent:
     """Lots leaving the caller for another organization: ObjectEvent OBSERVE shipping."""
     checked = rules.check_shipping(user, values)
     event = _new_event(user, checked, values)
@@ -106,7 +115,7 @@ def record_shipping(user: User, values: dict) -> TraceEvent:
     return event
 
 
-def record_receiving(user: User, values: dict) -> TraceEvent:
+def record_receiving(user: User, values: ReceivingInput) -> TraceEvent:
     """Lots arriving at the caller from the organization that shipped them."""
     checked = rules.check_receiving(user, values)
     event = _new_event(user, checked, values)
@@ -115,25 +124,25 @@ def record_receiving(user: User, values: dict) -> TraceEvent:
     return event
 
 
-def record_inspection(user: User, values: dict) -> TraceEvent:
+def record_inspection(user: User, values: InspectionInput) -> TraceEvent:
     """An inspection or certification of lots the caller holds or made."""
     checked = rules.check_inspection(user, values)
     event = _new_event(user, checked, values)
     extra = {}
-    if values.get("result"):
-        extra["htx:result"] = values["result"]
-    if values.get("certificate"):
-        extra["certificationInfo"] = reference_uri(base_url(), "certificate", values["certificate"])
+    if values.result:
+        extra["htx:result"] = values.result
+    if values.certificate:
+        extra["certificationInfo"] = reference_uri(base_url(), "certificate", values.certificate)
     event.epcis = _object_event(event, checked, values, extra)
     return event
 
 
-def _reference(event: TraceEvent, values: dict) -> dict:
-    reference = values.get("reference")
+def _reference(event: TraceEvent, values: ShippingInput | ReceivingInput) -> dict:
+    reference = values.reference
     if not reference:
         return {}
-    event.reference_type, event.reference = reference["type"], reference["id"]
-    return build.business_transaction(reference["type"], reference["id"])
+    event.reference_type, event.reference = reference.type, reference.id
+    return build.business_transaction(reference.type, reference.id)
 
 
 RECORDERS = {

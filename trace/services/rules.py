@@ -16,6 +16,18 @@ from sqlalchemy.orm import selectinload
 from core.errors import ValidationFailed
 from core.extensions import db
 from registry.models import Organization, User
+from trace.inputs import (
+    BatchInput,
+    EventInput,
+    HarvestInput,
+    InputAppliedInput,
+    InspectionInput,
+    LineInput,
+    OutputInput,
+    ReceivingInput,
+    ShippingInput,
+    TransformationInput,
+)
 from trace.models import Batch, BatchStatus, EventKind, EventLine, LineRole, Site, TraceEvent
 from trace.services.batches import check_dates, create_batch
 from trace.services.quantities import held_quantities, not_erroneous, produced_quantities
@@ -96,6 +108,10 @@ class Ledger:
         """An organization by id."""
         return db.session.get(Organization, org_id)
 
+    def new_lot(self, user: User, values: BatchInput) -> Batch:
+        """A new draft lot a transformation makes (created, flushed)."""
+        return create_batch(user, values)
+
     def add(self, checked: Checked) -> None:
         """Count an accepted event: here nothing, the database counts it once it is stored."""
 
@@ -146,9 +162,11 @@ def check_lots(ids: list[int], field: str, ledger: Ledger) -> dict[int, Batch]:
     return found
 
 
-def _lines(values: list[dict], field: str, ledger: Ledger) -> list[tuple[Batch, Decimal | None]]:
-    batches = _locked_batches([line["batch_id"] for line in values], field, ledger)
-    return [(batches[line["batch_id"]], line.get("quantity")) for line in values]
+def _lines(
+    lines: tuple[LineInput, ...], field: str, ledger: Ledger
+) -> list[tuple[Batch, Decimal | None]]:
+    batches = _locked_batches([line.batch_id for line in lines], field, ledger)
+    return [(batches[line.batch_id], line.quantity) for line in lines]
 
 
 def _require_held(
@@ -189,10 +207,10 @@ def _as(role: LineRole, lines) -> list[tuple[LineRole, Batch, Decimal | None]]:
     return [(role, batch, qty) for batch, qty in lines]
 
 
-def check_harvest(user: User, values: dict, ledger: Ledger = DATABASE) -> Checked:
+def check_harvest(user: User, values: HarvestInput, ledger: Ledger = DATABASE) -> Checked:
     """Harvest of the caller's own lots, at one of its sites, within each lot's quantity."""
-    site = _site(user, values.get("site_id"), ledger, required=True)
-    lines = _lines(values["lines"], "lines", ledger)
+    site = _site(user, values.site_id, ledger, required=True)
+    lines = _lines(values.lines, "lines", ledger)
     produced = ledger.produced([batch.id for batch, _qty in lines])
     resolved = []
     for batch, quantity in lines:
@@ -214,52 +232,53 @@ def check_harvest(user: User, values: dict, ledger: Ledger = DATABASE) -> Checke
     return Checked(EventKind.HARVEST, site, _as(LineRole.OBJECT, resolved), activates=activates)
 
 
-def check_input(user: User, values: dict, ledger: Ledger = DATABASE) -> Checked:
+def check_input(user: User, values: InputAppliedInput, ledger: Ledger = DATABASE) -> Checked:
     """An input applied to the caller's lots, or to one of its growing areas."""
-    site = _site(user, values.get("site_id"), ledger, required=not values["lines"])
-    if not values.get("input_name"):
+    site = _site(user, values.site_id, ledger, required=not values.lines)
+    if not values.input_name:
         raise ValidationFailed.on_field("input_name", _("Name the input that was applied."))
-    lines = _lines(values["lines"], "lines", ledger) if values["lines"] else []
+    lines = _lines(values.lines, "lines", ledger) if values.lines else []
     _require_own(user, lines)
     return Checked(EventKind.INPUT_APPLIED, site, _as(LineRole.OBJECT, lines))
 
 
-def check_transformation(user: User, values: dict, ledger: Ledger = DATABASE) -> Checked:
+def check_transformation(
+    user: User, values: TransformationInput, ledger: Ledger = DATABASE
+) -> Checked:
     """Inputs the caller holds, outputs that are its draft lots (or new ones, made here)."""
-    site = _site(user, values.get("site_id"), ledger)
-    inputs = _lines(values["inputs"], "inputs", ledger)
+    site = _site(user, values.site_id, ledger)
+    inputs = _lines(values.inputs, "inputs", ledger)
     _require_held(user, inputs, "inputs", ledger)
-    if not values["outputs"]:
+    if not values.outputs:
         raise ValidationFailed.on_field("outputs", _("List at least one output."))
-    outputs = [_output(user, spec, ledger) for spec in values["outputs"]]
+    outputs = [_output(user, spec, ledger) for spec in values.outputs]
     lines = _as(LineRole.INPUT, inputs) + _as(LineRole.OUTPUT, outputs)
     activates = [batch for batch, _qty in outputs]
     return Checked(EventKind.TRANSFORMATION, site, lines, activates=activates)
 
 
-def _output(user: User, spec: dict, ledger: Ledger) -> tuple[Batch, Decimal]:
-    if spec.get("batch_id"):
-        batch = _locked_batches([spec["batch_id"]], "outputs", ledger)[spec["batch_id"]]
+def _output(user: User, spec: OutputInput, ledger: Ledger) -> tuple[Batch, Decimal]:
+    if spec.batch_id:
+        batch = _locked_batches([spec.batch_id], "outputs", ledger)[spec.batch_id]
         if batch.organization_id != user.organization_id or batch.status != BatchStatus.DRAFT:
             raise ValidationFailed.on_field(
                 "outputs", _("Lot %(lot)s is not a draft lot of yours.", lot=batch.lot_code)
             )
         check_dates(batch)
-        return batch, spec["quantity"]
-    batch = create_batch(user, {**spec, "households": [], "site_ids": []})
-    return batch, spec["quantity"]
+        return batch, spec.quantity
+    return ledger.new_lot(user, spec.as_new_lot()), spec.quantity
 
 
-def check_shipping(user: User, values: dict, ledger: Ledger = DATABASE) -> Checked:
+def check_shipping(user: User, values: ShippingInput, ledger: Ledger = DATABASE) -> Checked:
     """Lots the caller holds, leaving for another organization."""
-    destination = _organization(values.get("destination_org_id"), "destination_org_id", ledger)
+    destination = _organization(values.destination_org_id, "destination_org_id", ledger)
     if destination.id == user.organization_id:
         raise ValidationFailed.on_field(
             "destination_org_id", _("A shipment goes to another organization.")
         )
-    lines = _lines(values["lines"], "lines", ledger)
+    lines = _lines(values.lines, "lines", ledger)
     _require_held(user, lines, "lines", ledger)
-    site = _site(user, values.get("site_id"), ledger)
+    site = _site(user, values.site_id, ledger)
     return Checked(
         EventKind.SHIPPING,
         site,
@@ -270,10 +289,10 @@ def check_shipping(user: User, values: dict, ledger: Ledger = DATABASE) -> Check
     )
 
 
-def check_receiving(user: User, values: dict, ledger: Ledger = DATABASE) -> Checked:
+def check_receiving(user: User, values: ReceivingInput, ledger: Ledger = DATABASE) -> Checked:
     """Lots arriving at the caller, within what their source shipped to it."""
-    source = _organization(values.get("source_org_id"), "source_org_id", ledger)
-    lines = _lines(values["lines"], "lines", ledger)
+    source = _organization(values.source_org_id, "source_org_id", ledger)
+    lines = _lines(values.lines, "lines", ledger)
     shipped = ledger.shipped_to(
         user.organization_id, source.id, [batch.id for batch, _qty in lines]
     )
@@ -297,7 +316,7 @@ def check_receiving(user: User, values: dict, ledger: Ledger = DATABASE) -> Chec
                     lot=batch.lot_code,
                 ),
             )
-    site = _site(user, values.get("site_id"), ledger)
+    site = _site(user, values.site_id, ledger)
     return Checked(
         EventKind.RECEIVING,
         site,
@@ -308,16 +327,16 @@ def check_receiving(user: User, values: dict, ledger: Ledger = DATABASE) -> Chec
     )
 
 
-def check_inspection(user: User, values: dict, ledger: Ledger = DATABASE) -> Checked:
+def check_inspection(user: User, values: InspectionInput, ledger: Ledger = DATABASE) -> Checked:
     """An inspection of lots the caller made or holds."""
-    lines = _lines(values["lines"], "lines", ledger)
+    lines = _lines(values.lines, "lines", ledger)
     held = ledger.held([batch.id for batch, _qty in lines], user.organization_id)
     for batch, _qty in lines:
         if batch.organization_id != user.organization_id and held[batch.id] <= 0:
             raise ValidationFailed.on_field(
                 "lines", _("Lot %(lot)s is not yours.", lot=batch.lot_code)
             )
-    site = _site(user, values.get("site_id"), ledger)
+    site = _site(user, values.site_id, ledger)
     return Checked(EventKind.INSPECTION, site, _as(LineRole.OBJECT, lines))
 
 
@@ -329,7 +348,7 @@ def activate(checked: Checked) -> None:
 
 
 def check_document(
-    user: User, items: list[tuple[EventKind, dict] | None], ledger: Ledger
+    user: User, items: list[EventInput | None], ledger: Ledger
 ) -> list[Checked | ValidationFailed | None]:
     """Check a document's events in order, each by its kind's rules, against one ledger.
 
@@ -343,7 +362,7 @@ def check_document(
             results.append(None)
             continue
         try:
-            checked = CHECKS[item[0]](user, item[1], ledger)
+            checked = CHECKS[item.kind](user, item, ledger)
         except ValidationFailed as refusal:
             results.append(refusal)
             continue

@@ -123,13 +123,17 @@ def render_batch(batch: Batch, status_errors=None, correction_errors=None):
     org_id = current_user.organization_id or batch.organization_id
     timeline = _timeline(batch)
     own = batch.organization_id == current_user.organization_id
+    produced = quantities.produced_quantities([batch.id])[batch.id]
     return render_template(
         "trace/batch_detail.html",
         batch=batch,
         checklist=items,
         traced=all(item.ok for item in items),
         held=quantities.held_quantities([batch.id], org_id)[batch.id],
-        produced=quantities.produced_quantities([batch.id])[batch.id],
+        produced=produced,
+        transitions=[
+            target.value for target in batches.allowed_transitions(batch.status, produced > 0)
+        ],
         timeline=timeline.events,
         page=timeline,
         events_by_id=timeline.originals,
