@@ -174,7 +174,7 @@ class LabelPng(MethodView):
     """One label as a PNG image."""
 
     @blp.arguments(PngArgsSchema, location="query")
-    @blp.response(200, description="The label as PNG", content_type="image/png")
+    @blp.file_response(200, "image/png", description="The label as PNG")
     def get(self, args, batch_id):
         """Download a single label (PNG; issues nothing)"""
         data = labels.label_png(caller(), batch_id, **args)
@@ -186,7 +186,7 @@ class LabelSvg(MethodView):
     """One label as SVG (text stays text)."""
 
     @blp.arguments(SingleLabelArgsSchema, location="query")
-    @blp.response(200, description="The label as SVG", content_type="image/svg+xml")
+    @blp.file_response(200, "image/svg+xml", description="The label as SVG")
     def get(self, args, batch_id):
         """Download a single label (SVG; issues nothing)"""
         data = labels.label_svg(caller(), batch_id, **args)
@@ -198,7 +198,7 @@ class LabelSheet(MethodView):
     """Print-ready labels on A4 sheets or thermal rolls."""
 
     @blp.arguments(SheetArgsSchema, location="query")
-    @blp.response(200, description="The labels as PDF", content_type="application/pdf")
+    @blp.file_response(200, "application/pdf", description="The labels as PDF")
     def get(self, args, batch_id):
         """Download labels as PDF (the batch's code, or units=all); a preview: issues nothing"""
         data = labels.labels_pdf(caller(), batch_id, **args)
@@ -238,7 +238,7 @@ class LabelPrint(MethodView):
 class LabelPrintPdf(MethodView):
     """The PDF of a print job, with the labels it printed."""
 
-    @blp.response(200, description="The print job's labels as PDF", content_type="application/pdf")
+    @blp.file_response(200, "application/pdf", description="The print job's labels as PDF")
     def get(self, batch_id, print_id):
         """Download a print job's PDF (again; records nothing)"""
         data = prints.print_pdf(caller(), batch_id, print_id)
