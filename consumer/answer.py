@@ -72,7 +72,8 @@ def page_answer(
     )
     if unit is not None and item_parts is not None:
         parts.update(item_parts())
-    if db.session().in_transaction():  # a page served from the cache may have read nothing
+    # A page served from the cache may have read nothing: no session to make, nothing to commit.
+    if db.session.registry.has() and db.session().in_transaction():
         db.session.commit()
     body = slots.filled(html, parts).encode()
     return body, _headers(app, found, asked, body)
