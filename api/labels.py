@@ -98,7 +98,7 @@ class LabelPrintSchema(Schema):
     id = fields.Integer()
     batch_id = fields.Integer()
     printed_at = fields.AwareDateTime(default_timezone=UTC)
-    printed_by = fields.Nested(PrinterSchema)
+    printed_by = fields.Nested(PrinterSchema, allow_none=True)
     layout = fields.String()
     kind = fields.Enum(PrintKind, by_value=True)
     labels = fields.Integer(metadata={"description": "Labels in the PDF"})

@@ -37,7 +37,8 @@ class LabelPrint(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
-    printed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # None when no account printed: the demo's stand-in for a cooperative without users.
+    printed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     printed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     layout: Mapped[str] = mapped_column(String(20))
     kind: Mapped[PrintKind] = mapped_column(portable_enum(PrintKind, "label_print_kind"))
@@ -49,4 +50,4 @@ class LabelPrint(db.Model):
     issued_label: Mapped[bool] = mapped_column(default=False)
 
     batch: Mapped[Batch] = relationship()
-    printed_by: Mapped[User] = relationship()
+    printed_by: Mapped[User | None] = relationship()

@@ -23,7 +23,7 @@ def upgrade():
     op.create_table('label_prints',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('batch_id', sa.Integer(), nullable=False),
-    sa.Column('printed_by_id', sa.Integer(), nullable=False),
+    sa.Column('printed_by_id', sa.Integer(), nullable=True),
     sa.Column('printed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('layout', sa.String(length=20), nullable=False),
     sa.Column('kind', sa.Enum('batch', 'units', name='label_print_kind', native_enum=False, create_constraint=True, length=32), nullable=False),
