@@ -23,6 +23,20 @@ class Blueprint(SmorestBlueprint):
 
     DEFAULT_PAGINATION_PARAMETERS = {"page": 1, "page_size": 50, "max_page_size": 200}
 
+    def file_response(self, status: int, *content_types: str, description: str):
+        """Decorator: the operation answers ``status`` with a file of one of these media
+        types, documented as such (a binary string per type) in the OpenAPI document."""
+        binary = {"schema": {"type": "string", "format": "binary"}}
+        content = {content_type: binary for content_type in content_types}
+        response = {"description": description, "content": content}
+        documented = self.doc(responses={str(status): response})
+        answered = self.response(status, description=description, content_type=content_types[0])
+
+        def decorator(view):
+            return documented(answered(view))
+
+        return decorator
+
 
 def load_bearer_user() -> None:
     """Resolve ``Authorization: Bearer …`` to ``g.api_user`` (None when absent or invalid)."""

@@ -20,6 +20,7 @@ blp = Blueprint("epcis_api", __name__, description="EPCIS 2.0 export and capture
 blp.before_request(load_bearer_user)
 
 LD_JSON = "application/ld+json"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCUMENT_BODY = {
     "required": True,
     "description": "An EPCIS 2.0 EPCISDocument in JSON-LD (GS1's JSON schema)",
@@ -37,6 +38,46 @@ class ExportArgsSchema(Schema):
     organization_id = fields.Integer(metadata={"description": "Events recorded by this one"})
     since = fields.AwareDateTime(data_key="from", metadata={"description": "Event time ≥"})
     until = fields.AwareDateTime(data_key="to", metadata={"description": "Event time <"})
+
+
+class EpcisBodySchema(Schema):
+    """The body of an EPCISDocument: its events."""
+
+    event_list = fields.List(
+        fields.Dict(),
+        data_key="eventList",
+        required=True,
+        metadata={"description": "EPCIS 2.0 events, each with its eventID (CBV 2.0 hash)"},
+    )
+
+
+class EpcisDocumentSchema(Schema):
+    """An EPCIS 2.0 EPCISDocument in JSON-LD, as GS1's JSON schema describes it."""
+
+    context = fields.List(
+        fields.Raw(),
+        data_key="@context",
+        required=True,
+        metadata={"description": "GS1's EPCIS context, then the prefixes the events use"},
+    )
+    type = fields.String(required=True, validate=validate.OneOf(["EPCISDocument"]))
+    schema_version = fields.String(
+        data_key="schemaVersion", required=True, validate=validate.OneOf(["2.0"])
+    )
+    creation_date = fields.String(
+        data_key="creationDate", required=True, metadata={"format": "date-time"}
+    )
+    epcis_body = fields.Nested(EpcisBodySchema, data_key="epcisBody", required=True)
+
+
+# The export answers in the media type asked for (Accept): JSON-LD, else plain JSON.
+EXPORT_RESPONSE = {
+    "description": "An EPCIS 2.0 EPCISDocument",
+    "content": {
+        LD_JSON: {"schema": EpcisDocumentSchema},
+        "application/json": {"schema": EpcisDocumentSchema},
+    },
+}
 
 
 class CaptureErrorSchema(Schema):
@@ -84,7 +125,8 @@ class EpcisEvents(MethodView):
     """The events the caller may see, as EPCIS 2.0."""
 
     @blp.arguments(ExportArgsSchema, location="query")
-    @blp.response(200, description="An EPCISDocument (JSON-LD)", content_type=LD_JSON)
+    @blp.response(200, EpcisDocumentSchema, content_type=LD_JSON)
+    @blp.doc(responses={"200": EXPORT_RESPONSE})
     def get(self, args):
         """Export events as an EPCIS 2.0 EPCISDocument"""
         document = epcis_export.export_document(caller(), **args)
@@ -139,7 +181,7 @@ class TraceReport(MethodView):
     """The sortable trace spreadsheet (FSMA 204 style), one row per event line."""
 
     @blp.arguments(ReportArgsSchema, location="query")
-    @blp.response(200, description="A CSV or XLSX file", content_type="text/csv")
+    @blp.file_response(200, "text/csv", XLSX, description="A CSV or XLSX file")
     def get(self, args):
         """Download the trace report for a lot or a time range"""
         rows = trace_report.trace_report_rows(

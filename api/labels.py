@@ -1,19 +1,33 @@
-"""Labels API: layouts, unit codes, single labels (PNG, SVG) and PDF sheets of a batch."""
+"""Labels API: layouts, unit codes, single labels (PNG, SVG), PDF sheets, and print jobs.
+
+Downloading a label or a sheet changes nothing; ``POST /batches/{id}/label-prints`` records
+a print job, and the lot's first one issues its label (the checklist's "QR label issued").
+"""
 
 import re
+from datetime import UTC
 
-from flask import Response
+from flask import Response, url_for
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 import labels
 from api.common import Blueprint, caller, commits, load_bearer_user, paginate
+from core.validation import InputSchema
+from labels import prints
+from labels.models import PrintKind
 from trace.services.uris import unit_uri
 
 blp = Blueprint("labels_api", __name__, description="QR labels: unit codes, labels, PDF sheets")
 blp.before_request(load_bearer_user)
 
 LAYOUT_KEYS = list(labels.LAYOUTS)
+
+
+def _pdf_url(job) -> str:
+    return url_for(
+        "labels_api.LabelPrintPdf", batch_id=job.batch_id, print_id=job.id, _external=True
+    )
 
 
 class LayoutSchema(Schema):
@@ -52,6 +66,46 @@ class SheetArgsSchema(Schema):
     copies = fields.Integer(
         load_default=None, validate=validate.Range(min=1, max=labels.MAX_COPIES)
     )
+
+
+class LabelPrintArgsSchema(InputSchema):
+    """A print job: the layout, and either copies of the batch label or every unit's."""
+
+    layout = fields.String(required=True, validate=validate.OneOf(LAYOUT_KEYS))
+    units = fields.String(
+        load_default=None,
+        validate=validate.OneOf(["all"]),
+        metadata={"description": '"all": one label per unit code of the batch'},
+    )
+    copies = fields.Integer(
+        load_default=None,
+        strict=True,
+        validate=validate.Range(min=1, max=labels.MAX_COPIES),
+        metadata={"description": "Batch labels to print (default: one sheet)"},
+    )
+
+
+class PrinterSchema(Schema):
+    """Who printed."""
+
+    id = fields.Integer()
+    full_name = fields.String()
+
+
+class LabelPrintSchema(Schema):
+    """A print job: who printed which labels of the lot, when, on which stock."""
+
+    id = fields.Integer()
+    batch_id = fields.Integer()
+    printed_at = fields.AwareDateTime(default_timezone=UTC)
+    printed_by = fields.Nested(PrinterSchema, allow_none=True)
+    layout = fields.String()
+    kind = fields.Enum(PrintKind, by_value=True)
+    labels = fields.Integer(metadata={"description": "Labels in the PDF"})
+    first_unit_id = fields.Integer(allow_none=True)
+    last_unit_id = fields.Integer(allow_none=True)
+    issued_label = fields.Boolean(metadata={"description": "This job issued the lot's label"})
+    pdf_url = fields.Function(_pdf_url, metadata={"description": "The job's PDF (GET)"})
 
 
 class UnitMintSchema(Schema):
@@ -119,11 +173,10 @@ class BatchUnits(MethodView):
 class LabelPng(MethodView):
     """One label as a PNG image."""
 
-    @commits
     @blp.arguments(PngArgsSchema, location="query")
-    @blp.response(200, description="The label as PNG", content_type="image/png")
+    @blp.file_response(200, "image/png", description="The label as PNG")
     def get(self, args, batch_id):
-        """Download a single label (PNG)"""
+        """Download a single label (PNG; issues nothing)"""
         data = labels.label_png(caller(), batch_id, **args)
         return _download(data, "image/png", _name(batch_id, args, "png"))
 
@@ -132,11 +185,10 @@ class LabelPng(MethodView):
 class LabelSvg(MethodView):
     """One label as SVG (text stays text)."""
 
-    @commits
     @blp.arguments(SingleLabelArgsSchema, location="query")
-    @blp.response(200, description="The label as SVG", content_type="image/svg+xml")
+    @blp.file_response(200, "image/svg+xml", description="The label as SVG")
     def get(self, args, batch_id):
-        """Download a single label (SVG)"""
+        """Download a single label (SVG; issues nothing)"""
         data = labels.label_svg(caller(), batch_id, **args)
         return _download(data, "image/svg+xml", _name(batch_id, args, "svg"))
 
@@ -145,13 +197,52 @@ class LabelSvg(MethodView):
 class LabelSheet(MethodView):
     """Print-ready labels on A4 sheets or thermal rolls."""
 
-    @commits
     @blp.arguments(SheetArgsSchema, location="query")
-    @blp.response(200, description="The labels as PDF", content_type="application/pdf")
+    @blp.file_response(200, "application/pdf", description="The labels as PDF")
     def get(self, args, batch_id):
-        """Download labels as PDF (the batch's code, or units=all for one label per unit)"""
+        """Download labels as PDF (the batch's code, or units=all); a preview: issues nothing"""
         data = labels.labels_pdf(caller(), batch_id, **args)
         return _download(data, "application/pdf", _name(batch_id, args, "pdf"))
+
+
+@blp.route("/batches/<int:batch_id>/label-prints")
+class LabelPrints(MethodView):
+    """Print jobs of a lot: printing is recorded, and the first print issues the label."""
+
+    @blp.response(200, LabelPrintSchema(many=True))
+    @blp.paginate()
+    def get(self, batch_id, pagination_parameters):
+        """List a lot's print jobs, newest first"""
+        return paginate(prints.prints_query(caller(), batch_id), pagination_parameters)
+
+    @commits
+    @blp.arguments(LabelPrintArgsSchema)
+    @blp.response(201, LabelPrintSchema)
+    def post(self, values, batch_id):
+        """Print labels: record a print job (the lot's first issues its label)"""
+        job, _sheet = prints.print_labels(caller(), batch_id, **values)
+        return job, 201, {"Location": _pdf_url(job)}
+
+
+@blp.route("/batches/<int:batch_id>/label-prints/<int:print_id>")
+class LabelPrint(MethodView):
+    """One print job."""
+
+    @blp.response(200, LabelPrintSchema)
+    def get(self, batch_id, print_id):
+        """Show a print job"""
+        return prints.get_print(caller(), batch_id, print_id)
+
+
+@blp.route("/batches/<int:batch_id>/label-prints/<int:print_id>/labels.pdf")
+class LabelPrintPdf(MethodView):
+    """The PDF of a print job, with the labels it printed."""
+
+    @blp.file_response(200, "application/pdf", description="The print job's labels as PDF")
+    def get(self, batch_id, print_id):
+        """Download a print job's PDF (again; records nothing)"""
+        data = prints.print_pdf(caller(), batch_id, print_id)
+        return _download(data, "application/pdf", f"nhan-lo-{batch_id}-in-{print_id}.pdf")
 
 
 def _name(batch_id: int, args: dict, extension: str) -> str:

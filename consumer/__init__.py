@@ -1,6 +1,3 @@
-"""The public resolver: consumer pages for scanned codes, GS1 Digital Link and linksets."""
-
-from consumer.front import install as install_front
-from consumer.views import bp
-
-__all__ = ["bp", "install_front"]
+"""The public resolver: consumer pages for scanned codes, GS1 Digital Link and linksets
+(``consumer.views``), answered by ``consumer.answer`` — also from the page front
+(``consumer.front``) — with their cache, scans and rate limit."""

@@ -11,25 +11,20 @@ serving the page, so this WSGI middleware answers exactly that case itself:
   lot (an item's page carries its own counter: Flask renders it);
 - whose cached page is current (``page_cache.fresh_page``).
 
-It does what the view does for that request — counts it against the client's rate
-limit in the same Redis round trip that reads the page, records the scan, fills the
-page's slots — and sends the same bytes with the same headers (a test compares the
-two). Every other request goes on to Flask untouched; one the front has already
-counted is marked (``limit.COUNTED``) so it is never counted twice. It sits inside
-ProxyFix, so it sees the client's address as the views do.
+It counts the request against the client's rate limit in the same round trip that reads
+the page, then answers with ``consumer.answer.page_answer`` — the function the views
+answer with: the scan, the commit, the slots, the headers. Every other request goes on
+to Flask untouched; one the front has already counted is marked (``limit.COUNTED``) so
+it is never counted twice. It sits inside ProxyFix, so it sees the client's address as
+the views do.
 """
 
 import logging
 import re
 
 from flask import Flask
-from werkzeug.datastructures import EnvironHeaders
-from werkzeug.http import generate_etag, http_date, quote_etag
 
-from consumer import http, limit, lookup, page_cache, scans, slots
-from consumer.linkset import link_header, linkset_href, lot_anchors
-from core.extensions import db
-from core.security import page_headers
+from consumer import answer, http, limit, lookup, page_cache
 from gs1.digital_link import Malformed, parse_digital_link, parse_public_code
 
 log = logging.getLogger(__name__)
@@ -108,43 +103,8 @@ def _cached_lot_page(app: Flask, environ) -> tuple[str, list, bytes] | None:
     environ[limit.COUNTED] = counts[0]  # should the views answer after all: counted already
     if html is None or limit.over_limit(counts[0]):
         return None  # the views render the page (or the 429)
-    body = _body(app, environ, found, html)
-    headers = _headers(app, environ, found, locale, body)
-    headers_in = EnvironHeaders(environ)
-    if scans.counts_as_scan("GET", headers_in):
-        scans.record_scan(
-            found.id, None, environ.get("REMOTE_ADDR"), headers_in.get("User-Agent"), locale, True
-        )
-        if not app.config.get("SCAN_BUFFER_SIZE"):  # unbuffered (tests): written at once
-            db.session.commit()
+    body, headers = answer.page_answer(app, found, html, answer.PageRequest.of(environ, locale))
     return "200 OK", headers, body
-
-
-def _body(app: Flask, environ, found, html: str) -> bytes:
-    path = http.raw_path(environ)  # no query string: the front answers none
-    parts = slots.lot_parts(
-        found.public_code,
-        app.config["LANGUAGES"],
-        lambda language: http.language_link(path, [], language),
-    )
-    return slots.filled(html, parts).encode()
-
-
-def _headers(app: Flask, environ, found, locale: str, body: bytes) -> list[tuple[str, str]]:
-    anchor = lot_anchors(found, None, found.has_certificates)[0]
-    secure = environ.get("wsgi.url_scheme") in ("https", "wss")
-    return [
-        ("Content-Type", "text/html; charset=utf-8"),
-        ("Content-Length", str(len(body))),
-        ("Content-Language", locale),
-        ("Link", link_header(anchor, linkset_href(anchor))),
-        ("Cache-Control", http.LOT_CACHE),
-        ("Vary", "Accept, Cookie"),  # the views read the session (the language) on every page
-        ("ETag", quote_etag(generate_etag(body))),
-        ("Date", http_date()),
-        *http.CORS_HEADERS,
-        *page_headers(app, secure),
-    ]
 
 
 def install(app: Flask) -> None:

@@ -28,7 +28,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from consumer import http, images, limit, lookup, page_cache, pages, scans, slots
+from consumer import answer, http, images, limit, lookup, page_cache, pages, scans, slots
 from consumer.linkset import (
     CERTIFICATION,
     GS1_VOC,
@@ -47,7 +47,6 @@ from consumer.linkset import (
 from consumer.lookup import Resolved
 from consumer.places import place_name
 from core.errors import error_body
-from core.extensions import db
 from core.i18n import LOCALE_SESSION_KEY
 from core.urls import base_url
 from gs1.digital_link import Malformed, check_attributes, parse_digital_link, parse_public_code
@@ -134,25 +133,17 @@ def _variant() -> str:
 
 
 def _page_response(found: Resolved, html: str):
-    """The page of a lot (or unit) from its cached text: the scan, the item's parts, headers."""
+    """The page of a lot (or unit) from its cached text, as ``answer.page_answer`` builds it."""
     language = _remember_language()
-    unit = found.unit
-    if not language and scans.counts_as_scan(request.method, request.headers):
-        scans.record_scan(
-            found.id,
-            unit.id if unit else None,
-            request.remote_addr,
-            request.headers.get("User-Agent"),
-            str(get_locale()),
-            buffered=unit is None,  # a unit's page shows its own count: written at once
-        )
-    stats = scans.unit_scan_stats(unit.id) if unit else None
-    if db.session().in_transaction():  # a page served from the cache may have read nothing
-        db.session.commit()
-    html = _filled(html, found, stats)
-    cache = http.PERSONAL_CACHE if language else (http.UNIT_CACHE if unit else http.LOT_CACHE)
-    anchor = lot_anchors(found, unit, found.has_certificates)[0]
-    return http.html_response(html, cache, link_header(anchor, linkset_href(anchor)))
+    pairs = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    asked = answer.PageRequest.of(
+        request.environ, str(get_locale()), pairs, chose_language=language is not None
+    )
+    body, headers = answer.page_answer(
+        current_app, found, html, asked, lambda: _item_parts(found.unit)
+    )
+    response = current_app.response_class(body, headers=headers)
+    return response.make_conditional(request)
 
 
 def _render_lot(batch_id: int, helpers: dict) -> str:
@@ -167,22 +158,15 @@ def _render_lot(batch_id: int, helpers: dict) -> str:
     )
 
 
-def _filled(html: str, found: Resolved, stats) -> str:
-    """The cached page with this request's language links and, for an item, its own parts."""
-    unit = found.unit
-    parts = slots.lot_parts(
-        unit.public_code if unit else found.public_code, _languages(), http.with_language
-    )
-    if unit is not None:
-        parts["alert"] = str(get_template_attribute("public/_unit.html", "alert")(stats))
-        parts["item"] = str(get_template_attribute("public/_unit.html", "item")(unit))
-        day = http.day_formatter()
-        parts["scans"] = str(get_template_attribute("public/_unit.html", "scans")(stats, day))
-    return slots.filled(html, parts)
-
-
-def _languages() -> tuple[str, ...]:
-    return current_app.config["LANGUAGES"]
+def _item_parts(unit) -> dict[str, str]:
+    """An item's own parts of its lot's page: the fake-code alert, its serial, its scans."""
+    stats = scans.unit_scan_stats(unit.id)
+    day = http.day_formatter()
+    return {
+        "alert": str(get_template_attribute("public/_unit.html", "alert")(stats)),
+        "item": str(get_template_attribute("public/_unit.html", "item")(unit)),
+        "scans": str(get_template_attribute("public/_unit.html", "scans")(stats, day)),
+    }
 
 
 def _remember_language() -> str | None:

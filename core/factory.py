@@ -87,7 +87,6 @@ def _register_extensions(app: Flask) -> None:
 def _register_features(app: Flask) -> None:
     # Imported here, not at module top: the factory is the one core module allowed to
     # know the features, and importing them registers their models with the metadata.
-    import consumer
     import core.idempotency  # noqa: F401
     import indicators
     import jobs
@@ -96,7 +95,9 @@ def _register_features(app: Flask) -> None:
     import recall
     import trace.models  # noqa: F401
     from api import register_api
+    from consumer import front as consumer_front
     from consumer import scan_views
+    from consumer import views as consumer_views
     from core import backup
     from epcis import views as epcis_views
     from jobs import cli as jobs_cli
@@ -110,9 +111,9 @@ def _register_features(app: Flask) -> None:
     from trace import views as trace_views
 
     registry_views.register(app)
-    app.register_blueprint(consumer.bp)
+    app.register_blueprint(consumer_views.bp)
     app.register_blueprint(scan_views.bp)
-    consumer.install_front(app)
+    consumer_front.install(app)
     app.register_blueprint(trace_views.bp)
     app.register_blueprint(labels_views.bp)
     app.register_blueprint(epcis_views.bp)

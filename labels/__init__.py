@@ -1,22 +1,23 @@
 """QR labels (nhãn truy xuất): per-item unit codes, single PNG/SVG labels, PDF sheets.
 
-A label is issued only for a batch that is complete apart from the label itself
-(DESIGN.md section 6), so a QR never points to an empty page. The first label
-its producer prints sets ``label_issued_at``. Services flush; the caller commits.
+A label is printed only for a batch that is complete apart from the label itself
+(DESIGN.md section 6), so a QR never points to an empty page. Rendering a label or a
+sheet changes nothing: a label is issued by a print job (``labels.prints``), whose
+first by the lot's producer sets ``label_issued_at``. Services flush; the caller commits.
 """
+
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
-from core.db import utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
 from gs1.codes import new_public_code
 from labels import images, pdf
 from labels.content import facts_for, lay_out
 from labels.layouts import DEFAULT_SINGLE, LAYOUTS, MIN_MODULE_MM, Layout
-from labels.lookup import Resolved, resolve_code, resolve_gs1
 from labels.qr import Symbol, encode
 from registry.models import User
 from registry.services.scoping import require_own_org
@@ -35,15 +36,15 @@ __all__ = [
     "LAYOUTS",
     "MAX_COPIES",
     "MAX_UNITS",
-    "Resolved",
+    "Sheet",
     "label_png",
     "label_problems",
     "label_svg",
     "labels_pdf",
     "mint_units",
     "qr_report",
-    "resolve_code",
-    "resolve_gs1",
+    "render_sheet",
+    "sheet",
     "units_query",
 ]
 
@@ -94,30 +95,81 @@ def label_png(
     unit_id: int | None = None,
     layout: str = DEFAULT_SINGLE,
     dpi: int = 300,
-    issue: bool = True,
 ) -> bytes:
-    """One label as PNG: the batch's QR, or a unit's with its serial.
-
-    ``issue=False`` renders a preview that does not count as issuing the label.
-    """
+    """One label as PNG: the batch's QR, or a unit's with its serial (issues nothing)."""
     if not DPI_RANGE[0] <= dpi <= DPI_RANGE[1]:
         raise ValidationFailed.on_field(
             "dpi", _("Between %(low)s and %(high)s dpi.", low=DPI_RANGE[0], high=DPI_RANGE[1])
         )
-    stock, batch, text, symbol, serial = _single(user, batch_id, unit_id, layout, issue)
+    stock, batch, text, symbol, serial = _single(user, batch_id, unit_id, layout)
     return images.render_png(stock, text, symbol, serial, dpi)
 
 
 def label_svg(
+    user: User, batch_id: int, unit_id: int | None = None, layout: str = DEFAULT_SINGLE
+) -> bytes:
+    """One label as SVG (text as text, the QR as a path); issues nothing."""
+    stock, batch, text, symbol, serial = _single(user, batch_id, unit_id, layout)
+    return images.render_svg(stock, text, symbol, serial, _title(batch))
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A PDF of labels, checked and ready to render: ``copies`` of the batch's label, or
+    one label per unit code in ``items`` (URI, serial), whose ids span ``unit_range``."""
+
+    batch: Batch
+    stock: Layout
+    copies: int | None = None
+    items: list[tuple[str, str]] | None = None
+    unit_range: tuple[int, int] | None = None
+
+    @property
+    def labels(self) -> int:
+        """How many labels the PDF holds."""
+        return self.copies if self.items is None else len(self.items)
+
+
+def sheet(
     user: User,
     batch_id: int,
-    unit_id: int | None = None,
-    layout: str = DEFAULT_SINGLE,
-    issue: bool = True,
-) -> bytes:
-    """One label as SVG (text as text, the QR as a path); ``issue`` as for ``label_png``."""
-    stock, batch, text, symbol, serial = _single(user, batch_id, unit_id, layout, issue)
-    return images.render_svg(stock, text, symbol, serial, _title(batch))
+    layout: str,
+    units: str | None = None,
+    copies: int | None = None,
+    id_range: tuple[int, int] | None = None,
+) -> Sheet:
+    """What a PDF would hold: ``copies`` batch labels (one sheet by default), or with
+    ``units="all"`` one label per unit code of the batch — only those whose ids are in
+    ``id_range`` (first, last) when given. Every refusal is raised here, before rendering."""
+    stock = _layout(layout)
+    if units not in (None, "all"):
+        raise ValidationFailed.on_field("units", _('Use "all" or leave it out.'))
+    batch = _printable(user, batch_id)
+    if units is None:
+        copies = stock.per_page if copies is None else copies
+        if not 1 <= copies <= MAX_COPIES:
+            raise ValidationFailed.on_field(
+                "copies", _("Between 1 and %(most)s labels.", most=MAX_COPIES)
+            )
+        _check_modules(stock, encode(public_uri(batch)))
+        return Sheet(batch, stock, copies=copies)
+    rows = _unit_rows(batch, id_range)
+    if not rows:
+        raise ValidationFailed.on_field("units", _("This batch has no unit codes yet."))
+    items = [(unit_uri(row, batch), row.serial) for row in rows]
+    _check_modules(stock, encode(_longest(items)[0]))
+    return Sheet(batch, stock, items=items, unit_range=(rows[0].id, rows[-1].id))
+
+
+def render_sheet(checked: Sheet) -> bytes:
+    """The print-ready PDF of a checked ``Sheet``."""
+    batch, stock = checked.batch, checked.stock
+    info = pdf.SheetInfo(_title(batch), batch.organization.name, str(stock.title))
+    if checked.items is None:
+        text = lay_out(facts_for(batch), stock)
+        return pdf.batch_sheet(stock, text, public_uri(batch), checked.copies, info)
+    text = lay_out(facts_for(batch), stock, serial_sample=_longest(checked.items)[1])
+    return pdf.unit_sheet(stock, text, checked.items, info)
 
 
 def labels_pdf(
@@ -126,54 +178,23 @@ def labels_pdf(
     layout: str,
     units: str | None = None,
     copies: int | None = None,
-    issue: bool = True,
     id_range: tuple[int, int] | None = None,
 ) -> bytes:
-    """A print-ready PDF: ``copies`` batch labels (one sheet by default), or with
-    ``units="all"`` one label per unit code of the batch, serial printed — only
-    those whose ids are in ``id_range`` (first, last) when given (the ones just made)."""
-    stock = _layout(layout)
-    if units not in (None, "all"):
-        raise ValidationFailed.on_field("units", _('Use "all" or leave it out.'))
-    batch = _printable(user, batch_id)
-    info = pdf.SheetInfo(_title(batch), batch.organization.name, str(stock.title))
-    if units is None:
-        document = _batch_document(batch, stock, copies, info)
-    else:
-        document = _units_document(batch, stock, info, id_range)
-    if issue:
-        _mark_issued(user, batch)
-    return document
+    """A print-ready PDF of labels, as ``sheet`` describes it (issues nothing)."""
+    return render_sheet(sheet(user, batch_id, layout, units, copies, id_range))
 
 
-def _batch_document(batch: Batch, stock: Layout, copies: int | None, info) -> bytes:
-    copies = stock.per_page if copies is None else copies
-    if not 1 <= copies <= MAX_COPIES:
-        raise ValidationFailed.on_field(
-            "copies", _("Between 1 and %(most)s labels.", most=MAX_COPIES)
-        )
-    uri = public_uri(batch)
-    _check_modules(stock, encode(uri))
-    return pdf.batch_sheet(stock, lay_out(facts_for(batch), stock), uri, copies, info)
+def _longest(items: list[tuple[str, str]]) -> tuple[str, str]:
+    return max(items, key=lambda item: (len(item[0]), len(item[1])))
 
 
-def _units_document(batch: Batch, stock: Layout, info, id_range=None) -> bytes:
-    items = unit_items(batch, id_range)
-    if not items:
-        raise ValidationFailed.on_field("units", _("This batch has no unit codes yet."))
-    longest = max(items, key=lambda item: (len(item[0]), len(item[1])))
-    _check_modules(stock, encode(longest[0]))
-    text = lay_out(facts_for(batch), stock, serial_sample=longest[1])
-    return pdf.unit_sheet(stock, text, items, info)
-
-
-def unit_items(batch: Batch, id_range: tuple[int, int] | None = None) -> list[tuple[str, str]]:
-    """(URI, serial) of every unit code of the batch (or of those in ``id_range``), in order."""
-    stmt = select(UnitCode.serial, UnitCode.public_code).where(UnitCode.batch_id == batch.id)
+def _unit_rows(batch: Batch, id_range: tuple[int, int] | None) -> list:
+    stmt = select(UnitCode.id, UnitCode.serial, UnitCode.public_code).where(
+        UnitCode.batch_id == batch.id
+    )
     if id_range is not None:
         stmt = stmt.where(UnitCode.id.between(*id_range))
-    rows = db.session.execute(stmt.order_by(UnitCode.id))
-    return [(unit_uri(row, batch), row.serial) for row in rows]
+    return list(db.session.execute(stmt.order_by(UnitCode.id)))
 
 
 def qr_report(uri: str) -> dict[str, dict]:
@@ -185,7 +206,7 @@ def qr_report(uri: str) -> dict[str, dict]:
     }
 
 
-def _single(user: User, batch_id: int, unit_id: int | None, layout: str, issue: bool):
+def _single(user: User, batch_id: int, unit_id: int | None, layout: str):
     stock = _layout(layout)
     batch = _printable(user, batch_id)
     unit = _unit(batch, unit_id) if unit_id is not None else None
@@ -194,8 +215,6 @@ def _single(user: User, batch_id: int, unit_id: int | None, layout: str, issue: 
     _check_modules(stock, symbol)
     serial = unit.serial if unit else None
     text = lay_out(facts_for(batch), stock, serial_sample=serial)
-    if issue:
-        _mark_issued(user, batch)
     return stock, batch, text, symbol, serial
 
 
@@ -246,13 +265,6 @@ def _check_modules(stock: Layout, symbol: Symbol) -> None:
                 least=MIN_MODULE_MM,
             ),
         )
-
-
-def _mark_issued(user: User, batch: Batch) -> None:
-    """The producer's first printed label issues the batch's label (a checklist item)."""
-    if batch.label_issued_at is None and user.organization_id == batch.organization_id:
-        batch.label_issued_at = utcnow()
-        db.session.flush()
 
 
 def _title(batch: Batch) -> str:

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 import labels
 from core.extensions import db
+from labels.prints import print_labels
 from registry.models import Organization, OrgKind, OrgStatus
 from trace.demo import demo_actor
 from trace.models import Batch
@@ -28,6 +29,6 @@ def create_labels_demo(seed: int) -> dict[str, int]:
         )
         for batch in lots:
             if not labels.label_problems(batch) and rng.random() < 0.8:
-                labels.label_svg(user, batch.id)
+                print_labels(user, batch.id, labels.DEFAULT_SINGLE)
                 printed += 1
     return {"labels": printed}

@@ -254,10 +254,12 @@ def dash_scenario(app, client, world, farm, linkage):
     assert response.status_code == 200, response.json
     traced = farm.batch(traced_product["id"], 500, site_ids=[site["id"]], expiry_date="2027-11-20")
     farm.harvest(traced["id"], site["id"])
-    label = client.get(
-        f"/api/v1/batches/{traced['id']}/labels.pdf?layout=roll-50x30", headers=farm.headers
+    label = client.post(
+        f"/api/v1/batches/{traced['id']}/label-prints",
+        json={"layout": "roll-50x30"},
+        headers=farm.headers,
     )
-    assert label.status_code == 200, label.json
+    assert label.status_code == 201, label.json
     untraced_product = farm.product(name="Hồ tiêu đen", category="pepper", standards=[])
     untraced = farm.batch(untraced_product["id"], 200, site_ids=[site["id"]])
     farm.harvest(untraced["id"], site["id"])

@@ -9,14 +9,15 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image
 from sqlalchemy import select
 
-import labels
+from consumer import lookup
 from core.extensions import db
+from gs1.digital_link import parse_digital_link, parse_public_code
 from registry.models import Organization
 from tests.missing import unavailable
 from tests.trace_helpers import GTIN
@@ -140,16 +141,15 @@ def stored_unit_uris(app, batch_id: int) -> dict[str, tuple[int, str]]:
 
 
 def resolve(app, uri: str):
-    """What our lookups make of a decoded URI: (batch id, unit id or None), or None."""
+    """What the public resolver (``consumer.lookup``) makes of a decoded URI: (batch id,
+    unit id or None), or None."""
     path = urlsplit(uri).path
     with app.test_request_context():
         if match := re.fullmatch(r"/q/([^/]+)", path):
-            found = labels.resolve_code(match.group(1))
+            found = lookup.by_code(parse_public_code(match.group(1)))
         else:
-            parts = [unquote(part) for part in path.strip("/").split("/")]
-            keys = dict(zip(parts[::2], parts[1::2], strict=True))
-            found = labels.resolve_gs1(keys["01"], keys["10"], keys.get("21"))
-        return (found.batch.id, found.unit.id if found.unit else None) if found else None
+            found = lookup.by_link(parse_digital_link(path))
+        return (found.id, found.unit.id if found.unit else None) if found else None
 
 
 def label_issued(app, batch_id: int):

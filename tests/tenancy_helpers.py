@@ -10,6 +10,8 @@ from datetime import date
 
 from PIL import Image
 
+from core.extensions import db
+from labels.models import LabelPrint, PrintKind
 from tests.conftest import PASSWORD
 from tests.linkage_helpers import contract_body
 from tests.trace_helpers import Farm, when
@@ -125,6 +127,11 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[int], str | None]] = {
     ("GET", "/batches/{batch_id}/label.png"): ({DEPT, A, X}, REFUSED, None),
     ("GET", "/batches/{batch_id}/label.svg"): ({DEPT, A, X}, REFUSED, None),
     ("GET", "/batches/{batch_id}/labels.pdf"): ({DEPT, A, X}, REFUSED, None),
+    # A lot's print jobs are its producer's business (and the department's), not its buyer's.
+    ("GET", "/batches/{batch_id}/label-prints"): ({DEPT, A}, REFUSED, None),
+    ("POST", "/batches/{batch_id}/label-prints"): ({A}, REFUSED, "label_print"),
+    ("GET", "/batches/{batch_id}/label-prints/{print_id}"): ({DEPT, A}, REFUSED, None),
+    ("GET", "/batches/{batch_id}/label-prints/{print_id}/labels.pdf"): ({DEPT, A}, REFUSED, None),
     ("GET", "/recalls"): (SIGNED_IN, REFUSED, None),
     ("POST", "/recalls"): ({DEPT, A}, REFUSED, "recall"),
     ("GET", "/recalls/{recall_id}"): ({DEPT, A, X}, REFUSED, None),
@@ -192,6 +199,7 @@ def build_world(client, world, token_for, linkage) -> dict:
     # A row of its own to edit: the Decree's reference rows outlive the test.
     policy = linkage.call("post", "/support-policies", headers[DEPT], policy_body())
     token_id = client.get("/api/v1/auth/tokens", headers=headers[A]).json[0]["id"]
+    print_id = _print_job(client.application, batch["id"], world["users"][A])
     # A second lot of A, sold to X and recalled, so the first stays usable.
     recalled = farm_a.batch(product["id"], lot_code="LOT-ZQA-R")
     farm_a.harvest(recalled["id"], site["id"])
@@ -228,9 +236,26 @@ def build_world(client, world, token_for, linkage) -> dict:
         "policy_id": policy.json["id"],
         "claim_id": claim.json["id"],
         "recall_id": recall.json["id"],
+        "print_id": print_id,
         "fmt": "xlsx",
     }
     return {"headers": headers, "params": params, "world": world, "batch": batch}
+
+
+def _print_job(app, batch_id: int, user_id: int) -> int:
+    """A print job of A's lot, stored as is: the lot lacks what a print needs today (its
+    producer's address, its origin), as a lot may after its labels were printed."""
+    with app.app_context():
+        job = LabelPrint(
+            batch_id=batch_id,
+            printed_by_id=user_id,
+            layout="a4-3x8",
+            kind=PrintKind.BATCH,
+            labels=24,
+        )
+        db.session.add(job)
+        db.session.commit()
+        return job.id
 
 
 def policy_body() -> dict:
@@ -309,6 +334,7 @@ def bodies(w: dict) -> dict:
         },
         "site_patch": {"area_ha": 2.5},
         "recall": {"batch_id": p["batch_id"], "reason": "Nhiễm nấm mốc", "severity": "low"},
+        "label_print": {"layout": "a4-3x8"},
         "acknowledge": {"name": "Kho X"},
         "close": {"outcome": "destroyed", "note": "Đã tiêu hủy"},
         "site": {

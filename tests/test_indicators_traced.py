@@ -54,8 +54,13 @@ def test_flag_follows_every_kind_of_change(app, client, farm, world):
     )
     assert image.status_code == 200
     assert flags(app) == {lot: False}  # still no label
-    label = client.get(f"/api/v1/batches/{lot}/label.png?layout=roll-40x25", headers=farm.headers)
-    assert label.status_code == 200
+    preview = client.get(f"/api/v1/batches/{lot}/label.png", headers=farm.headers)
+    assert preview.status_code == 200
+    assert flags(app) == {lot: False}  # a download issues no label
+    label = client.post(
+        f"/api/v1/batches/{lot}/label-prints", json={"layout": "roll-40x25"}, headers=farm.headers
+    )
+    assert label.status_code == 201
     assert flags(app) == {lot: True}
 
     change(app, Product, product["id"], image_path=None)  # product image removed

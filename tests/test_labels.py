@@ -17,6 +17,7 @@ from PIL import Image
 
 import labels
 from core.extensions import db
+from gs1.digital_link import Malformed
 from labels.content import facts_for, lay_out
 from labels.layouts import MIN_MODULE_MM
 from registry.models import Organization
@@ -193,14 +194,14 @@ def test_label_text_is_nfc_and_fits(ctx):
         assert bottom >= layout.padding - 0.5
 
 
-def test_resolve_code_accepts_look_alikes_and_rejects_junk(app, farm, complete_batch):
+def test_the_resolver_accepts_look_alikes_and_rejects_junk(app, farm, complete_batch):
     batch = complete_batch(gtin=None)
     code = CROCKFORD_URI.match(batch["public_uri"]).group("code")
     assert resolve(app, f"https://x/q/{code.lower()}") == (batch["id"], None)
-    with app.test_request_context():
-        assert labels.resolve_code("not a code!") is None
-        assert labels.resolve_code("") is None
-        assert labels.resolve_gs1("123", "LOT") is None
+    for junk in ("https://x/q/not a code!", "https://x/q/", "https://x/01/123/10/LOT"):
+        with pytest.raises(Malformed):
+            resolve(app, junk)
+    assert resolve(app, f"https://x/01/{GTIN}/10/NO-SUCH-LOT") is None
 
 
 def test_both_encoders_make_symbols_that_decode(ctx, zxing):

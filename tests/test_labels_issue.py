@@ -1,5 +1,6 @@
 """Issuing labels: incomplete batches, minting many units, unit counts, scoping, the first
-print issuing the label and freezing what it shows, layout choices.
+print job (a POST) issuing the label and freezing what it shows — downloads issue nothing —,
+layout choices.
 """
 
 import pytest
@@ -30,6 +31,7 @@ def test_incomplete_batch_gets_no_label_and_names_what_is_missing(app, client, f
         client.get(f"{base}/label.svg", headers=farm.headers),
         client.get(f"{base}/labels.pdf?layout=a4-4x10", headers=farm.headers),
         client.post(f"{base}/units", json={"count": 5}, headers=farm.headers),
+        client.post(f"{base}/label-prints", json={"layout": "a4-4x10"}, headers=farm.headers),
     ):
         assert response.status_code == 422, response.json
         assert response.json["errors"]["batch"] == wanted
@@ -94,25 +96,35 @@ def test_scoping_other_cooperative_department_enterprise(
     assert label_issued(app, batch["id"]) is None  # viewing is not issuing
     refused = client.post(f"{base}/units", json={"count": 1}, headers=department)
     assert refused.status_code == 403
+    prints = f"{base}/label-prints"
+    assert client.post(prints, json={"layout": "a4-3x8"}, headers=department).status_code == 403
+    for headers in (coop_b, enterprise):
+        assert client.post(prints, json={"layout": "a4-3x8"}, headers=headers).status_code == 404
+    assert label_issued(app, batch["id"]) is None
     assert client.get(f"{base}/label.png").status_code == 401
 
 
-def test_first_print_issues_the_label(app, client, world, farm, complete_batch):
+def test_only_a_print_job_issues_the_label(app, client, world, farm, complete_batch):
     batch = complete_batch()
+    base = f"/api/v1/batches/{batch['id']}"
     with app.test_request_context():
         user = db.session.get(User, world["users"]["coop_a"])
-        preview = labels.label_png(user, batch["id"], dpi=150, issue=False)
+        preview = labels.label_png(user, batch["id"], dpi=150)
         assert preview.startswith(b"\x89PNG")
         db.session.commit()
-    assert label_issued(app, batch["id"]) is None  # a preview issues nothing
-    response = client.get(
-        f"/api/v1/batches/{batch['id']}/labels.pdf?layout=roll-50x30", headers=farm.headers
-    )
-    assert response.status_code == 200
+    for _twice in range(2):  # downloads are GETs: they change nothing
+        for url in ("labels.pdf?layout=roll-50x30", "label.png", "label.svg"):
+            assert client.get(f"{base}/{url}", headers=farm.headers).status_code == 200
+    assert label_issued(app, batch["id"]) is None
+    report = farm.get(f"/batches/{batch['id']}/completeness")
+    assert report["missing"] == ["label"] and report["traced"] is False
+    job = farm.post(f"/batches/{batch['id']}/label-prints", {"layout": "roll-50x30"})
+    assert job["issued_label"] is True
     first = label_issued(app, batch["id"])
     assert first is not None
     assert farm.get(f"/batches/{batch['id']}/completeness")["traced"] is True
-    client.get(f"/api/v1/batches/{batch['id']}/label.png", headers=farm.headers)
+    again = farm.post(f"/batches/{batch['id']}/label-prints", {"layout": "a4-3x8"})
+    assert again["issued_label"] is False
     assert label_issued(app, batch["id"]) == first
 
 
@@ -122,10 +134,12 @@ def test_first_print_issues_the_label(app, client, world, farm, complete_batch):
 )
 def test_what_a_printed_label_shows_cannot_be_changed(client, farm, complete_batch, field, value):
     batch = complete_batch()
-    printed = client.get(
-        f"/api/v1/batches/{batch['id']}/labels.pdf?layout=roll-50x30", headers=farm.headers
+    printed = client.post(
+        f"/api/v1/batches/{batch['id']}/label-prints",
+        json={"layout": "roll-50x30"},
+        headers=farm.headers,
     )
-    assert printed.status_code == 200
+    assert printed.status_code == 201
     body = {
         "product_id": batch["product_id"],
         "quantity": 500,

@@ -1,7 +1,7 @@
 """users.session_version: logout, a password change or a reset ends the user's other sessions
 
 Revision ID: 5e7a1c9d3b20
-Revises: 3d1f0a6b2c47
+Revises: 9ce5f407781c
 Create Date: 2026-12-07 11:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5e7a1c9d3b20'
-down_revision = '3d1f0a6b2c47'
+down_revision = '9ce5f407781c'
 branch_labels = None
 depends_on = None
 
