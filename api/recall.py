@@ -94,7 +94,12 @@ class RecallClose(MethodView):
 class RecallReport(MethodView):
     """The recall report file."""
 
-    @blp.response(200, description="PDF or XLSX file")
+    @blp.file_response(
+        200,
+        "application/pdf",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        description="The report as PDF or XLSX",
+    )
     def get(self, recall_id, fmt):
         """Get the recall report (report.pdf or report.xlsx)"""
         if fmt not in report.FORMATS:
