@@ -145,8 +145,6 @@ class ContractInputSchema(RefusesFields, InputSchema):
 class ContractPutSchema(WholeRepresentation, ContractInputSchema):
     """A draft's whole representation (PUT): every field, null to clear one."""
 
-    not_required = ("amendment_note",)
-
 
 class ContractPatchSchema(ContractInputSchema):
     """Some fields of a draft (PATCH); loads a ContractPatch. Lists sent are sent whole."""

@@ -46,6 +46,7 @@ def contract_body(coop_id: int, number: str = "HĐLK-01/2026", **overrides) -> d
         "effective_from": (TODAY - timedelta(days=90)).isoformat(),
         "effective_to": (TODAY + timedelta(days=275)).isoformat(),
         "signed_on": None,
+        "amendment_note": None,
     }
     body.update(overrides)
     return body

@@ -224,8 +224,7 @@ def _as_lead(user: User, contract_id: int) -> Contract:
 def _apply(contract: Contract, lead: Organization, data: ContractInput) -> None:
     errors = rules.contract_errors(data, lead.id, date.today())
     if errors:
-        name, messages = next(iter(errors.items()))
-        raise ValidationFailed(messages[0], errors)
+        raise ValidationFailed(next(iter(errors.values()))[0], errors)
     contract.linkage_form = data.linkage_form
     contract.price_mechanism = data.price_mechanism
     contract.amendment_note = data.amendment_note
