@@ -15,11 +15,14 @@ from linkage.schemas import (
     ClaimInputSchema,
     ClaimSchema,
     ContractInputSchema,
+    ContractPatchSchema,
+    ContractPutSchema,
     ContractQueryArgsSchema,
     ContractSchema,
     DeliveryInputSchema,
     DeliverySchema,
     PolicyInputSchema,
+    PolicyPutSchema,
     PolicySchema,
     ReasonSchema,
 )
@@ -45,9 +48,9 @@ class Contracts(MethodView):
     @commits
     @blp.arguments(ContractInputSchema)
     @blp.response(201, ContractSchema)
-    def post(self, values):
+    def post(self, data):
         """Draft a contract as its lead party"""
-        return contracts.create_contract(caller(), values)
+        return contracts.create_contract(caller(), data)
 
 
 class ExportArgsSchema(ContractQueryArgsSchema):
@@ -83,11 +86,18 @@ class ContractById(MethodView):
         return contracts.get_contract(caller(), contract_id)
 
     @commits
-    @blp.arguments(ContractInputSchema)
+    @blp.arguments(ContractPutSchema)
     @blp.response(200, ContractSchema)
-    def put(self, values, contract_id):
-        """Edit a draft contract (lead party)"""
-        return contracts.update_contract(caller(), contract_id, values)
+    def put(self, data, contract_id):
+        """Replace a draft contract, every field sent (lead party)"""
+        return contracts.update_contract(caller(), contract_id, data)
+
+    @commits
+    @blp.arguments(ContractPatchSchema)
+    @blp.response(200, ContractSchema)
+    def patch(self, patch, contract_id):
+        """Change the fields sent of a draft contract (lead party)"""
+        return contracts.update_contract(caller(), contract_id, patch)
 
 
 @blp.route("/contracts/<int:contract_id>/versions")
@@ -107,9 +117,9 @@ class ContractAmendments(MethodView):
     @commits
     @blp.arguments(ContractInputSchema)
     @blp.response(201, ContractSchema)
-    def post(self, values, contract_id):
+    def post(self, data, contract_id):
         """Amend a signed contract (lead party)"""
-        return contracts.amend(caller(), contract_id, values)
+        return contracts.amend(caller(), contract_id, data)
 
 
 @blp.route("/contracts/<int:contract_id>/confirm")
@@ -202,9 +212,9 @@ class ContractDeliveries(MethodView):
     @commits
     @blp.arguments(DeliveryInputSchema)
     @blp.response(201, DeliverySchema)
-    def post(self, values, contract_id):
+    def post(self, data, contract_id):
         """Record a delivery (and its shipping and receiving events)"""
-        return deliveries.record_delivery(caller(), contract_id, values)
+        return deliveries.record_delivery(caller(), contract_id, data)
 
 
 @blp.route("/contracts/<int:contract_id>/attachments")
@@ -262,9 +272,9 @@ class Policies(MethodView):
     @commits
     @blp.arguments(PolicyInputSchema)
     @blp.response(201, PolicySchema)
-    def post(self, values):
+    def post(self, data):
         """Add a policy row (department)"""
-        return support.save_policy(caller(), values)
+        return support.save_policy(caller(), data)
 
 
 @blp.route("/support-policies/<int:policy_id>")
@@ -272,11 +282,11 @@ class PolicyById(MethodView):
     """One policy row."""
 
     @commits
-    @blp.arguments(PolicyInputSchema)
+    @blp.arguments(PolicyPutSchema)
     @blp.response(200, PolicySchema)
-    def put(self, values, policy_id):
-        """Edit a policy row (department)"""
-        return support.save_policy(caller(), values, policy_id)
+    def put(self, data, policy_id):
+        """Replace a policy row, every field sent (department)"""
+        return support.save_policy(caller(), data, policy_id)
 
 
 @blp.route("/support-claims")
@@ -292,9 +302,9 @@ class Claims(MethodView):
     @commits
     @blp.arguments(ClaimInputSchema)
     @blp.response(201, ClaimSchema)
-    def post(self, values):
+    def post(self, data):
         """Claim support for a contract (a party)"""
-        return support.submit_claim(caller(), values)
+        return support.submit_claim(caller(), data)
 
 
 @blp.route("/support-claims/<int:claim_id>/decision")
@@ -304,6 +314,6 @@ class ClaimDecision(MethodView):
     @commits
     @blp.arguments(ClaimDecisionSchema)
     @blp.response(200, ClaimSchema)
-    def post(self, values, claim_id):
+    def post(self, decision, claim_id):
         """Grant or reject a claim (department)"""
-        return support.decide_claim(caller(), claim_id, values)
+        return support.decide_claim(caller(), claim_id, decision)

@@ -8,15 +8,20 @@ from registry.schemas import (
     AdminUnitSchema,
     MemberInputSchema,
     MemberLeaveSchema,
+    MemberPatchSchema,
+    MemberPutSchema,
     MemberQueryArgsSchema,
     MemberSchema,
     OrganizationInputSchema,
+    OrganizationPatchSchema,
+    OrganizationPutSchema,
     OrganizationQueryArgsSchema,
     OrganizationSchema,
+    StatusChangeSchema,
     UserInputSchema,
     UserSchema,
 )
-from registry.services import accounts, members, organizations, units
+from registry.services import accounts, members, organizations, statuses, units
 
 blp = Blueprint(
     "registry_api", __name__, description="Registry: units, organizations, members, users"
@@ -57,9 +62,9 @@ class Organizations(MethodView):
     @commits
     @blp.arguments(OrganizationInputSchema)
     @blp.response(201, OrganizationSchema)
-    def post(self, values):
+    def post(self, data):
         """Register an organization (department)"""
-        return organizations.create_organization(caller(), values)
+        return organizations.create_organization(caller(), data)
 
 
 @blp.route("/organizations/<int:org_id>")
@@ -72,11 +77,60 @@ class OrganizationById(MethodView):
         return organizations.get_organization(caller(), org_id)
 
     @commits
-    @blp.arguments(OrganizationInputSchema)
+    @blp.arguments(OrganizationPutSchema)
     @blp.response(200, OrganizationSchema)
-    def put(self, values, org_id):
-        """Edit an organization (department)"""
-        return organizations.update_organization(caller(), org_id, values)
+    def put(self, data, org_id):
+        """Replace an organization's editable fields, every one sent (department)"""
+        return organizations.update_organization(caller(), org_id, data)
+
+    @commits
+    @blp.arguments(OrganizationPatchSchema)
+    @blp.response(200, OrganizationSchema)
+    def patch(self, patch, org_id):
+        """Change the fields sent of an organization (department)"""
+        return organizations.update_organization(caller(), org_id, patch)
+
+
+_REFUSED_CHANGE = "The rules do not allow this change from the organization's status"
+
+
+@blp.route("/organizations/<int:org_id>/suspend")
+class OrganizationSuspend(MethodView):
+    """Suspending an active organization (tạm ngừng hoạt động)."""
+
+    @commits
+    @blp.arguments(StatusChangeSchema)
+    @blp.response(200, OrganizationSchema)
+    @blp.alt_response(409, description=_REFUSED_CHANGE)
+    def post(self, change, org_id):
+        """Suspend an active organization (department)"""
+        return statuses.change_status(caller(), org_id, statuses.StatusAction.SUSPEND, change)
+
+
+@blp.route("/organizations/<int:org_id>/reactivate")
+class OrganizationReactivate(MethodView):
+    """Reactivating a suspended organization."""
+
+    @commits
+    @blp.arguments(StatusChangeSchema)
+    @blp.response(200, OrganizationSchema)
+    @blp.alt_response(409, description=_REFUSED_CHANGE)
+    def post(self, change, org_id):
+        """Reactivate a suspended organization (department)"""
+        return statuses.change_status(caller(), org_id, statuses.StatusAction.REACTIVATE, change)
+
+
+@blp.route("/organizations/<int:org_id>/dissolve")
+class OrganizationDissolve(MethodView):
+    """Dissolving an organization (giải thể): final, its status no longer changes."""
+
+    @commits
+    @blp.arguments(StatusChangeSchema)
+    @blp.response(200, OrganizationSchema)
+    @blp.alt_response(409, description=_REFUSED_CHANGE)
+    def post(self, change, org_id):
+        """Dissolve an active or suspended organization (department)"""
+        return statuses.change_status(caller(), org_id, statuses.StatusAction.DISSOLVE, change)
 
 
 @blp.route("/organizations/<int:org_id>/members")
@@ -93,9 +147,9 @@ class Members(MethodView):
     @commits
     @blp.arguments(MemberInputSchema)
     @blp.response(201, MemberSchema)
-    def post(self, values, org_id):
+    def post(self, data, org_id):
         """Add a member household"""
-        return members.add_member(caller(), org_id, values)
+        return members.add_member(caller(), org_id, data)
 
 
 @blp.route("/members/<int:member_id>")
@@ -108,11 +162,18 @@ class MemberById(MethodView):
         return members.get_member(caller(), member_id)
 
     @commits
-    @blp.arguments(MemberInputSchema)
+    @blp.arguments(MemberPutSchema)
     @blp.response(200, MemberSchema)
-    def put(self, values, member_id):
-        """Edit a member household"""
-        return members.update_member(caller(), member_id, values)
+    def put(self, data, member_id):
+        """Replace a member household's fields, every one sent"""
+        return members.update_member(caller(), member_id, data)
+
+    @commits
+    @blp.arguments(MemberPatchSchema)
+    @blp.response(200, MemberSchema)
+    def patch(self, patch, member_id):
+        """Change the fields sent of a member household"""
+        return members.update_member(caller(), member_id, patch)
 
 
 @blp.route("/members/<int:member_id>/leave")

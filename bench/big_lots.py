@@ -28,7 +28,9 @@ from sqlalchemy.orm import selectinload
 
 from core.extensions import db
 from gs1.event_hash import event_hash
+from registry.inputs import MemberInput
 from registry.models import Role, User
+from registry.schemas import OrganizationInputSchema
 from registry.services import accounts, members, organizations
 from trace.models import EventLine, TraceEvent
 from trace.services.chain import epcis_context, link_hash
@@ -62,7 +64,7 @@ def _org(kind: str, name: str) -> int:
         "status": "active",
         "address": "Đak Đoa, Gia Lai",
     }
-    return organizations.create_organization(admin, values).id
+    return organizations.create_organization(admin, OrganizationInputSchema().load(values)).id
 
 
 def _user(org_id: int, role: str) -> tuple[int, str]:
@@ -101,7 +103,7 @@ def build_big_lots(app: Flask, big_events: int = 20_000, small_events: int = SMA
         member = members.add_member(
             _department(),
             coop,
-            {"head_name": "Nguyễn Văn Lô", "admin_unit": COMMUNE},
+            MemberInput(head_name="Nguyễn Văn Lô", admin_unit=COMMUNE),
         ).id
         (coop_user, coop_secret), (a_user, a_secret), (b_user, b_secret) = (
             _user(coop, "cooperative"),

@@ -11,7 +11,9 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.text import fold
+from linkage.inputs import DeliveryInput, DeliveryLineInput
 from linkage.models import ContractState
+from linkage.schemas import ContractInputSchema
 from linkage.services import contracts, deliveries
 from registry.models import Organization, OrgKind, OrgStatus, Role, Sector, User
 from trace.models import Batch, BatchStatus, Product
@@ -143,7 +145,7 @@ class LinkageDemo:
             "effective_to": end,
             **_terms(coop),
         }
-        contract = contracts.create_contract(lead, values)
+        contract = contracts.create_contract(lead, ContractInputSchema().load(values))
         self.counts["contracts"] += 1
         contracts.confirm(lead, contract.id)
         if outcome == "draft":
@@ -185,21 +187,18 @@ class LinkageDemo:
         )
         held = held_quantities([lot.id for lot in lots], coop.id)
         lines = [
-            {"batch_id": lot.id, "quantity": (held[lot.id] / 2).quantize(Decimal(1))}
+            DeliveryLineInput(lot.id, (held[lot.id] / 2).quantize(Decimal(1)))
             for lot in lots
             if held[lot.id] >= 2
         ]
         if not lines:
             return
-        deliveries.record_delivery(
-            user,
-            contract.id,
-            {
-                "delivered_on": self.today - timedelta(days=3),
-                "price_vnd": contract.price_vnd,
-                "lines": lines[:1] if self.rng.random() < 0.5 else lines,
-            },
+        delivery = DeliveryInput(
+            delivered_on=self.today - timedelta(days=3),
+            price_vnd=contract.price_vnd,
+            lines=tuple(lines[:1] if self.rng.random() < 0.5 else lines),
         )
+        deliveries.record_delivery(user, contract.id, delivery)
         self.counts["deliveries"] += 1
 
 

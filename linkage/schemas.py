@@ -3,9 +3,21 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from core.representation import RefusesFields, WholeRepresentation
 from core.validation import InputSchema
+from linkage.inputs import (
+    ClaimDecision,
+    ClaimInput,
+    ContractInput,
+    ContractItemInput,
+    ContractPatch,
+    DeliveryInput,
+    DeliveryLineInput,
+    PartyInput,
+    PolicyInput,
+)
 from linkage.models import ClaimStatus, LinkageForm, PriceMechanism, SupportCategory
 from linkage.services.lifecycle import missing_terms, status_on
 from trace.models import ProductCategory, QuantityUnit
@@ -32,11 +44,15 @@ def _text(max_len: int = 4000, **kwargs) -> fields.String:
 
 
 class PartyInputSchema(InputSchema):
-    """A cooperative party of a contract."""
+    """A cooperative party of a contract; loads a PartyInput."""
 
     organization_id = fields.Integer(required=True)
     representative = _text(120)
     households = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100_000))
+
+    @post_load
+    def _make(self, data, **kwargs):
+        return PartyInput(**data)
 
 
 class ItemInputSchema(InputSchema):
@@ -55,9 +71,26 @@ class ItemInputSchema(InputSchema):
         if data.get("due_from") and data.get("due_to") and data["due_to"] < data["due_from"]:
             raise ValidationError(_l("The end is before the start."), "due_to")
 
+    @post_load
+    def _make(self, data, **kwargs):
+        return ContractItemInput(
+            **data
+            | {"category": ProductCategory(data["category"]), "unit": QuantityUnit(data["unit"])}
+        )
 
-class ContractInputSchema(InputSchema):
-    """A contract as the lead party drafts or amends it."""
+
+_STATE_ENDPOINTS = _l(
+    "A contract's state changes through POST /contracts/{id}/confirm, /terminate or /complete."
+)
+
+
+class ContractInputSchema(RefusesFields, InputSchema):
+    """A contract as the lead party drafts, edits or amends it; loads a ContractInput.
+
+    Loaded partial (PATCH), a ContractPatch. Its state has endpoints of its own.
+    """
+
+    refused = {"state": _STATE_ENDPOINTS, "status": _STATE_ENDPOINTS}
 
     number = fields.String(required=True, validate=validate.Length(min=1, max=60))
     linkage_form = fields.Integer(
@@ -98,6 +131,28 @@ class ContractInputSchema(InputSchema):
         if start and end and end < start:
             raise ValidationError(_l("The contract ends before it starts."), "effective_to")
 
+    @post_load
+    def _make(self, data, partial=None, **kwargs):
+        values = dict(data)
+        for name in ("parties", "items"):
+            if name in values:
+                values[name] = tuple(values[name])
+        if values.get("price_mechanism") is not None:
+            values["price_mechanism"] = PriceMechanism(values["price_mechanism"])
+        return ContractPatch(**values) if partial else ContractInput(**values)
+
+
+class ContractPutSchema(WholeRepresentation, ContractInputSchema):
+    """A draft's whole representation (PUT): every field, null to clear one."""
+
+
+class ContractPatchSchema(ContractInputSchema):
+    """Some fields of a draft (PATCH); loads a ContractPatch. Lists sent are sent whole."""
+
+    def __init__(self, **kwargs):
+        # Partial at the top only: a party or item row sent is a whole row.
+        super().__init__(partial=tuple(self._declared_fields), **kwargs)
+
 
 class ReasonSchema(InputSchema):
     """Why a contract ends or a claim is decided, and when."""
@@ -107,7 +162,7 @@ class ReasonSchema(InputSchema):
 
 
 class DeliveryLineInputSchema(InputSchema):
-    """A batch delivered, and how much of it was accepted."""
+    """A batch delivered, and how much of it was accepted; loads a DeliveryLineInput."""
 
     batch_id = fields.Integer(required=True)
     quantity = fields.Decimal(required=True, places=3, as_string=False, validate=POSITIVE)
@@ -115,6 +170,10 @@ class DeliveryLineInputSchema(InputSchema):
         allow_none=True, places=3, as_string=False, validate=NOT_NEGATIVE
     )
     rejection_reason = _text(300)
+
+    @post_load
+    def _make(self, data, **kwargs):
+        return DeliveryLineInput(**data)
 
 
 class DeliveryInputSchema(InputSchema):
@@ -129,6 +188,10 @@ class DeliveryInputSchema(InputSchema):
         required=True,
         validate=validate.Length(min=1, error=_l("List at least one batch.")),
     )
+
+    @post_load
+    def _make(self, data, **kwargs):
+        return DeliveryInput(**data | {"lines": tuple(data["lines"])})
 
 
 class PolicyInputSchema(InputSchema):
@@ -152,6 +215,14 @@ class PolicyInputSchema(InputSchema):
         if data.get("valid_to") and data["valid_to"] < data["valid_from"]:
             raise ValidationError(_l("The end is before the start."), "valid_to")
 
+    @post_load
+    def _make(self, data, **kwargs):
+        return PolicyInput(**data | {"category": SupportCategory(data["category"])})
+
+
+class PolicyPutSchema(WholeRepresentation, PolicyInputSchema):
+    """A policy row's whole representation (PUT): every field, null to clear one."""
+
 
 class ClaimInputSchema(InputSchema):
     """A support claim against a contract."""
@@ -161,6 +232,10 @@ class ClaimInputSchema(InputSchema):
     claimed_on = fields.Date(required=True)
     eligible_cost_vnd = fields.Integer(required=True, validate=POSITIVE)
     amount_asked_vnd = fields.Integer(required=True, validate=POSITIVE)
+
+    @post_load
+    def _make(self, data, **kwargs):
+        return ClaimInput(**data | {"category": SupportCategory(data["category"])})
 
 
 class ClaimDecisionSchema(InputSchema):
@@ -172,6 +247,10 @@ class ClaimDecisionSchema(InputSchema):
     )
     amount_granted_vnd = fields.Integer(allow_none=True, validate=NOT_NEGATIVE)
     note = _text(500)
+
+    @post_load
+    def _make(self, data, **kwargs):
+        return ClaimDecision(**data | {"status": ClaimStatus(data["status"])})
 
 
 class PartySchema(Schema):

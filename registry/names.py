@@ -14,6 +14,12 @@ STATUS_LABELS = {
     "suspended": _l("Suspended"),
     "dissolved": _l("Dissolved"),
 }
+# The buttons of the status changes (registry.services.statuses.StatusAction).
+STATUS_ACTION_LABELS = {
+    "suspend": _l("Suspend"),
+    "reactivate": _l("Reactivate"),
+    "dissolve": _l("Dissolve"),
+}
 SECTOR_LABELS = {
     "agricultural": _l("Agricultural"),
     "non_agricultural": _l("Non-agricultural"),
@@ -47,6 +53,7 @@ def template_labels() -> dict:
     return {
         "kind_labels": KIND_LABELS,
         "status_labels": STATUS_LABELS,
+        "status_action_labels": STATUS_ACTION_LABELS,
         "sector_labels": SECTOR_LABELS,
         "rating_labels": RATING_LABELS,
         "member_type_labels": MEMBER_TYPE_LABELS,

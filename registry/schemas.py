@@ -1,10 +1,21 @@
 """marshmallow schemas of the registry: what the API and the web forms accept and return."""
 
-from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate, validates
+import dataclasses
 
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
+
+from core.representation import RefusesFields, WholeRepresentation
 from core.validation import InputSchema
 from gs1.codes import gs1_check_digit_ok
+from registry.inputs import (
+    MemberInput,
+    MemberPatch,
+    NewOrganization,
+    OrganizationInput,
+    OrganizationPatch,
+    StatusChange,
+)
 from registry.models import MemberType, OrgKind, OrgStatus, Rating, Role, Sector, UnitLevel
 
 PHONE = validate.Regexp(r"^\+?[0-9 .()-]{8,20}$", error=_l("Not a valid phone number."))
@@ -66,8 +77,8 @@ class RatingSchema(Schema):
     rating = _choice(Rating, required=True)
 
 
-class OrganizationInputSchema(InputSchema):
-    """Fields accepted when creating or editing an organization."""
+class OrganizationFieldsSchema(InputSchema):
+    """The editable fields of an organization, as every input of one reads them."""
 
     kind = _choice(OrgKind, required=True)
     name = _text(255, required=True)
@@ -93,9 +104,7 @@ class OrganizationInputSchema(InputSchema):
     phone = fields.String(allow_none=True, validate=PHONE)
     email = fields.Email(allow_none=True)
     gln = fields.String(allow_none=True)
-    status = _choice(OrgStatus, load_default=OrgStatus.ACTIVE.value)
     established_on = fields.Date(allow_none=True)
-    status_since = fields.Date(allow_none=True)
     member_count = fields.Integer(
         allow_none=True,
         validate=validate.Range(min=0, max=1_000_000, error=_l("Must be between {min} and {max}.")),
@@ -109,6 +118,81 @@ class OrganizationInputSchema(InputSchema):
     def _check_gln(self, value, **kwargs):
         if value is not None and not (len(value) == 13 and gs1_check_digit_ok(value)):
             raise ValidationError(_l("A GLN has 13 digits and a valid check digit."))
+
+
+def _enums(data: dict, **enums) -> dict:
+    """``data`` with each named choice turned into its enum (None and absent stay so)."""
+    return {
+        name: enums[name](value) if name in enums and value is not None else value
+        for name, value in data.items()
+    }
+
+
+def _organization_values(data: dict) -> dict:
+    return _enums(data, kind=OrgKind, sector=Sector, rating=Rating, status=OrgStatus)
+
+
+def _patch(patch_type, data: dict):
+    """A patch of the fields sent that ``patch_type`` has (an import's salvaged row)."""
+    names = {field.name for field in dataclasses.fields(patch_type)}
+    return patch_type(**{name: value for name, value in data.items() if name in names})
+
+
+class OrganizationInputSchema(OrganizationFieldsSchema):
+    """An organization to register, with the status its records show; loads a NewOrganization.
+
+    A partial load (a bad import row's valid fields) gives an OrganizationPatch.
+    """
+
+    status = _choice(OrgStatus, load_default=OrgStatus.ACTIVE.value)
+    status_since = fields.Date(allow_none=True)
+
+    @post_load
+    def _make(self, data, partial=None, **kwargs):
+        values = _organization_values(data)
+        return _patch(OrganizationPatch, values) if partial else NewOrganization(**values)
+
+
+_STATUS_ENDPOINTS = _l(
+    "The status changes through POST /organizations/{id}/suspend, /reactivate or /dissolve."
+)
+
+
+class OrganizationEditSchema(RefusesFields, OrganizationFieldsSchema):
+    """An organization's editable fields; loads an OrganizationInput, or, partial, a patch.
+
+    The status is not among them: it has rules of its own, and endpoints.
+    """
+
+    refused = {"status": _STATUS_ENDPOINTS, "status_since": _STATUS_ENDPOINTS}
+
+    @post_load
+    def _make(self, data, partial=None, **kwargs):
+        values = _organization_values(data)
+        return OrganizationPatch(**values) if partial else OrganizationInput(**values)
+
+
+class OrganizationPutSchema(WholeRepresentation, OrganizationEditSchema):
+    """An organization's whole representation (PUT): every editable field, null to clear one."""
+
+    not_required = ("rating_year", "rating")
+
+
+class OrganizationPatchSchema(OrganizationEditSchema):
+    """Some editable fields of an organization (PATCH); loads an OrganizationPatch."""
+
+    def __init__(self, **kwargs):
+        super().__init__(partial=True, **kwargs)
+
+
+class StatusChangeSchema(InputSchema):
+    """When an organization's status changes (default today)."""
+
+    on = fields.Date(load_default=None)
+
+    @post_load
+    def _make(self, data, **kwargs):
+        return StatusChange(**data)
 
 
 class OrganizationSchema(Schema):
@@ -150,7 +234,7 @@ class OrganizationQueryArgsSchema(InputSchema):
 
 
 class MemberInputSchema(InputSchema):
-    """Fields accepted when adding or editing a member household."""
+    """A member household's fields; loads a MemberInput, or, partial, a MemberPatch."""
 
     head_name = _text(120, required=True)
     admin_unit = fields.String(required=True, metadata={"description": "Commune code"})
@@ -162,6 +246,22 @@ class MemberInputSchema(InputSchema):
     )
     member_type = _choice(MemberType, load_default=MemberType.OFFICIAL.value)
     joined_on = fields.Date(allow_none=True)
+
+    @post_load
+    def _make(self, data, partial=None, **kwargs):
+        values = _enums(data, member_type=MemberType)
+        return MemberPatch(**values) if partial else MemberInput(**values)
+
+
+class MemberPutSchema(WholeRepresentation, MemberInputSchema):
+    """A member household's whole representation (PUT): every field, null to clear one."""
+
+
+class MemberPatchSchema(MemberInputSchema):
+    """Some fields of a member household (PATCH); loads a MemberPatch."""
+
+    def __init__(self, **kwargs):
+        super().__init__(partial=True, **kwargs)
 
 
 class MemberLeaveSchema(InputSchema):

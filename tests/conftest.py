@@ -13,6 +13,7 @@ from core.config import TestConfig
 from core.extensions import db, limiter
 from core.factory import create_app
 from registry.models import MemberHousehold, OrgKind, Role, User
+from registry.schemas import MemberInputSchema, OrganizationInputSchema
 from registry.services import accounts, members, organizations, units
 
 pytest_plugins = [
@@ -113,7 +114,7 @@ def make_org(app):
         data.update(values)
         with app.test_request_context():
             admin = User(role=Role.DEPARTMENT_ADMIN, email="x", full_name="x", password_hash="x")
-            org = organizations.create_organization(admin, data)
+            org = organizations.create_organization(admin, OrganizationInputSchema().load(data))
             db.session.commit()
             return org.id
 
@@ -155,9 +156,10 @@ def make_member(app):
     ) -> int:
         with app.test_request_context():
             admin = User(role=Role.DEPARTMENT_ADMIN, email="x", full_name="x", password_hash="x")
-            member = members.add_member(
-                admin, org_id, {"head_name": head_name, "admin_unit": commune, **values}
+            data = MemberInputSchema().load(
+                {"head_name": head_name, "admin_unit": commune, **values}
             )
+            member = members.add_member(admin, org_id, data)
             db.session.commit()
             return member.id
 

@@ -45,6 +45,8 @@ def contract_body(coop_id: int, number: str = "HĐLK-01/2026", **overrides) -> d
         "amendment_termination": "Bằng văn bản, báo trước 30 ngày",
         "effective_from": (TODAY - timedelta(days=90)).isoformat(),
         "effective_to": (TODAY + timedelta(days=275)).isoformat(),
+        "signed_on": None,
+        "amendment_note": None,
     }
     body.update(overrides)
     return body

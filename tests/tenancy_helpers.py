@@ -56,10 +56,15 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[int], str | None]] = {
     ("POST", "/organizations"): ({DEPT}, REFUSED, "organization"),
     ("GET", "/organizations/{org_id}"): ({DEPT, A}, REFUSED, None),
     ("PUT", "/organizations/{org_id}"): ({DEPT}, REFUSED, "organization_edit"),
+    ("PATCH", "/organizations/{org_id}"): ({DEPT}, REFUSED, "organization_patch"),
+    ("POST", "/organizations/{org_id}/suspend"): ({DEPT}, REFUSED, "org_status"),
+    ("POST", "/organizations/{org_id}/reactivate"): ({DEPT}, REFUSED, "org_status"),
+    ("POST", "/organizations/{org_id}/dissolve"): ({DEPT}, REFUSED, "org_status"),
     ("GET", "/organizations/{org_id}/members"): ({DEPT, A}, REFUSED, None),
     ("POST", "/organizations/{org_id}/members"): ({DEPT, A}, REFUSED, "member"),
     ("GET", "/members/{member_id}"): ({DEPT, A}, REFUSED, None),
     ("PUT", "/members/{member_id}"): ({DEPT, A}, REFUSED, "member_edit"),
+    ("PATCH", "/members/{member_id}"): ({DEPT, A}, REFUSED, "member_patch"),
     ("POST", "/members/{member_id}/leave"): ({DEPT, A}, REFUSED, "leave"),
     ("GET", "/users"): ({DEPT}, REFUSED, None),
     ("POST", "/users"): ({DEPT}, REFUSED, "user"),
@@ -95,6 +100,7 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[int], str | None]] = {
     ("GET", "/contracts/export"): (SIGNED_IN, REFUSED, None),
     ("GET", "/contracts/{contract_id}"): ({DEPT, A, X}, REFUSED, None),
     ("PUT", "/contracts/{contract_id}"): ({X}, REFUSED | {409}, "contract_draft"),
+    ("PATCH", "/contracts/{contract_id}"): ({X}, REFUSED | {409}, "contract_patch"),
     ("GET", "/contracts/{contract_id}/versions"): ({DEPT, A, X}, REFUSED, None),
     ("POST", "/contracts/{contract_id}/amendments"): ({X}, REFUSED, "amendment"),
     ("POST", "/contracts/{contract_id}/confirm"): ({A, X}, REFUSED, None),
@@ -149,6 +155,7 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[int], str | None]] = {
 # Writes that end or use up an object run last, so the others still find it usable.
 RUN_LAST = (
     ("POST", "/batches/{batch_id}/close"),
+    ("POST", "/organizations/{org_id}/dissolve"),
     ("POST", "/recalls/{recall_id}/close"),
     ("POST", "/contracts/{contract_id}/terminate"),
     ("POST", "/contracts/{contract_id}/complete"),
@@ -265,6 +272,10 @@ def policy_body() -> dict:
         "rate_percent": 50,
         "valid_from": TODAY.isoformat(),
         "legal_basis": "Nghị quyết thử của tỉnh",
+        "cap_vnd": None,
+        "max_cycles": None,
+        "valid_to": None,
+        "note": None,
     }
 
 
@@ -297,9 +308,36 @@ def bodies(w: dict) -> dict:
             "registration_code": "HTX-A-001",
             "admin_unit": "23677",
             "address": "Thôn 1",
-        },
+            "sector": "agricultural",
+        }
+        | dict.fromkeys(
+            (
+                "short_name",
+                "tax_code",
+                "latitude",
+                "longitude",
+                "main_products",
+                "representative",
+                "phone",
+                "email",
+                "gln",
+                "established_on",
+                "member_count",
+            )
+        ),
+        "organization_patch": {"address": "Thôn 1"},
+        "org_status": {},
         "member": {"head_name": "Hộ mới", "admin_unit": "23677"},
-        "member_edit": {"head_name": "Nguyễn Văn An", "admin_unit": "23677", "village": "Làng 1"},
+        "member_edit": {
+            "head_name": "Nguyễn Văn An",
+            "admin_unit": "23677",
+            "village": "Làng 1",
+            "phone": None,
+            "planted_area_ha": None,
+            "member_type": "official",
+            "joined_on": None,
+        },
+        "member_patch": {"village": "Làng 1"},
         "leave": {"left_on": TODAY.isoformat()},
         "user": {
             "email": "new@htx.vn",
@@ -368,6 +406,7 @@ def bodies(w: dict) -> dict:
         "correction": {"reason": "Nhập nhầm"},
         "contract": contract_body(world["coop_a"], "HĐ-MỚI"),
         "contract_draft": contract_body(world["coop_a"], "HĐ-ZQA-SECRET"),
+        "contract_patch": {"price_vnd": 99000},
         "amendment": contract_body(world["coop_a"], "HĐ-ZQA-SECRET", price_vnd=99000),
         "reason": {"reason": "Hết mùa vụ"},
         "delivery": {

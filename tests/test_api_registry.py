@@ -21,6 +21,21 @@ NEW_ORG = {
 }
 
 
+# NEW_ORG as a PUT sends it: every editable field, null where there is nothing.
+WHOLE_ORG = {
+    "short_name": None,
+    "tax_code": None,
+    "address": None,
+    "latitude": None,
+    "longitude": None,
+    "main_products": None,
+    "representative": None,
+    "email": None,
+    "gln": None,
+    "established_on": None,
+} | NEW_ORG
+
+
 @pytest.fixture
 def dept(world, token_for):
     return token_for(world["users"]["department"])
@@ -129,17 +144,20 @@ def test_only_the_department_registers_or_edits(client, world, token_for):
             client.post("/api/v1/organizations", json=NEW_ORG, headers=headers).status_code == 403
         )
         own = world[who]
-        edit = client.put(f"/api/v1/organizations/{own}", json=NEW_ORG, headers=headers)
+        edit = client.put(f"/api/v1/organizations/{own}", json=WHOLE_ORG, headers=headers)
         assert edit.status_code == 403
+        patch = client.patch(f"/api/v1/organizations/{own}", json={"name": "X"}, headers=headers)
+        assert patch.status_code == 403
 
 
 def test_department_edits_an_organization(client, world, dept):
     org_id = world["coop_a"]
-    payload = {**NEW_ORG, "registration_code": "HTX-A-001", "status": "suspended"}
+    payload = {**WHOLE_ORG, "registration_code": "HTX-A-001", "address": "Thôn 2"}
     response = client.put(f"/api/v1/organizations/{org_id}", json=payload, headers=dept)
     assert response.status_code == 200, response.json
-    assert response.json["status"] == "suspended"
+    assert response.json["status"] == "active"
     assert response.json["name"] == NEW_ORG["name"]
+    assert response.json["address"] == "Thôn 2"
 
 
 def test_list_is_scoped_per_role(client, world, token_for):
@@ -247,9 +265,8 @@ def test_cooperative_adds_edits_and_records_a_leaving_member(app, client, world,
     created = client.post(path, json=new, headers=headers)
     assert created.status_code == 201, created.json
     member_id = created.json["id"]
-    edited = client.put(
-        f"/api/v1/members/{member_id}", json={**new, "planted_area_ha": 2.25}, headers=headers
-    )
+    whole = {**new, "phone": None, "member_type": "official", "planted_area_ha": 2.25}
+    edited = client.put(f"/api/v1/members/{member_id}", json=whole, headers=headers)
     assert edited.json["planted_area_ha"] == 2.25
     early = client.post(
         f"/api/v1/members/{member_id}/leave", json={"left_on": "2019-01-01"}, headers=headers

@@ -1,5 +1,7 @@
 """Registry services called directly: folding, scoping, GS1 check digits, unit loading."""
 
+import dataclasses
+
 import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
@@ -8,7 +10,8 @@ from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.text import fold
 from gs1.codes import gs1_check_digit_ok
-from registry.models import AdminUnit, AdminUnitMapping, Organization, Role, User
+from registry.inputs import NewOrganization, OrganizationPatch
+from registry.models import AdminUnit, AdminUnitMapping, Organization, OrgKind, Role, User
 from registry.services import organizations, units
 from registry.services.scoping import scope_to_caller
 from tests.conftest import GIA_LAI_COMMUNES
@@ -62,7 +65,9 @@ def test_services_refuse_across_tenants(ctx, world):
     with pytest.raises(NotFound):
         organizations.get_organization(coop_b, world["coop_a"])
     with pytest.raises(Forbidden):
-        organizations.create_organization(coop_b, {"kind": "cooperative"})
+        organizations.create_organization(
+            coop_b, NewOrganization(OrgKind.COOPERATIVE, "HTX", "5902000099", "23677")
+        )
 
 
 def test_unit_loading_is_idempotent_and_maps_old_communes(ctx):
@@ -122,12 +127,14 @@ def test_current_communes_finds_or_refuses_every_code(english):
 
 def test_find_conflicts_checks_the_registry_and_the_batch(english, make_org):
     org_id = make_org(name="HTX đã có", registration_code="5902000001", gln="8930000000019")
+    coop, enterprise = OrgKind.COOPERATIVE, OrgKind.ENTERPRISE
     rows = {
-        2: {"kind": "cooperative", "registration_code": "5902000001"},
-        3: {"kind": "enterprise", "registration_code": "5902000001"},  # another kind: free
-        4: {"kind": "cooperative", "registration_code": "5902000002", "gln": "8930000000026"},
-        5: {"kind": "cooperative", "registration_code": "5902000002", "gln": "8930000000026"},
-        6: {"registration_code": "5902000002", "gln": "8930000000019"},  # kind failed its check
+        2: OrganizationPatch(kind=coop, registration_code="5902000001"),
+        3: OrganizationPatch(kind=enterprise, registration_code="5902000001"),  # another kind
+        4: OrganizationPatch(kind=coop, registration_code="5902000002", gln="8930000000026"),
+        5: OrganizationPatch(kind=coop, registration_code="5902000002", gln="8930000000026"),
+        # kind failed its check
+        6: OrganizationPatch(registration_code="5902000002", gln="8930000000019"),
     }
     assert organizations.find_conflicts(rows) == {
         2: {
@@ -141,28 +148,31 @@ def test_find_conflicts_checks_the_registry_and_the_batch(english, make_org):
         },
         6: {"gln": ["GLN 8930000000019 is already used by HTX đã có."]},
     }
-    assert organizations.find_conflicts({0: rows[2] | {"gln": "8930000000019"}}, org_id) == {}
+    mine = dataclasses.replace(rows[2], gln="8930000000019")
+    assert organizations.find_conflicts({0: mine}, org_id) == {}
 
 
 def test_a_409_names_the_first_clash_only(ctx, make_org):
     make_org(name="HTX đã có", registration_code="5902000011", gln="8930000000033")
     admin = User(role=Role.DEPARTMENT_ADMIN, email="x", full_name="x", password_hash="x")
-    values = {
-        "kind": "cooperative",
-        "name": "HTX mới",
-        "registration_code": "5902000011",
-        "admin_unit": "99999",
-        "gln": "8930000000033",
-    }
+    data = NewOrganization(
+        kind=OrgKind.COOPERATIVE,
+        name="HTX mới",
+        registration_code="5902000011",
+        admin_unit="99999",
+        gln="8930000000033",
+    )
     with pytest.raises(Conflict) as clash:
-        organizations.create_organization(admin, values)
+        organizations.create_organization(admin, data)
     assert list(clash.value.errors) == ["registration_code"]
     assert clash.value.message == clash.value.errors["registration_code"][0]
     with pytest.raises(Conflict) as clash:
-        organizations.create_organization(admin, values | {"registration_code": "5902000012"})
+        organizations.create_organization(
+            admin, dataclasses.replace(data, registration_code="5902000012")
+        )
     assert list(clash.value.errors) == ["gln"]
     with pytest.raises(ValidationFailed) as refusal:
         organizations.create_organization(
-            admin, values | {"registration_code": "5902000012", "gln": None}
+            admin, dataclasses.replace(data, registration_code="5902000012", gln=None)
         )
     assert list(refusal.value.errors) == ["admin_unit"]

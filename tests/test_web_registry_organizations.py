@@ -6,7 +6,7 @@ from datetime import date
 from core.extensions import db
 from registry.models import Organization
 from tests.conftest import GIA_LAI_COMMUNES
-from tests.web_helpers import count, households_tile, org_form, table_rows, text
+from tests.web_helpers import count, households_tile, org_edit_form, org_form, table_rows, text
 from tests.web_helpers import post_from_home as post
 
 # Registering and editing organizations ---------------------------------------------------
@@ -89,25 +89,76 @@ def test_department_edits_an_organization(app, world, login):
     assert 'value="HTX-A-001"' in form_html and 'value="HTX Cà phê Đăk Đoa"' in form_html
     assert re.search(rf'<option value="{GIA_LAI_COMMUNES[0]}" selected>', form_html)
 
+    # The status has buttons of its own, not a field of the form.
+    assert 'name="status"' not in form_html
+
     response = post(
         client,
         f"/registry/organizations/{a}/edit",
-        org_form(
-            name="HTX Cà phê Đăk Đoa Mới",
-            registration_code="HTX-A-001",
-            status="suspended",
-            status_since="2026-01-15",
-        ),
+        org_edit_form(name="HTX Cà phê Đăk Đoa Mới", registration_code="HTX-A-001"),
     )
     assert response.status_code == 302
     with app.app_context():
         org = db.session.get(Organization, a)
-        assert (org.name, org.status.value, org.status_since) == (
+        assert (org.name, org.status.value, org.address) == (
             "HTX Cà phê Đăk Đoa Mới",
-            "suspended",
-            date(2026, 1, 15),
+            "active",
+            "Thôn 3",
         )
         assert org.ratings[0].year == 2025
+
+
+def test_the_edit_form_refuses_a_status_field(app, world, login):
+    client = login(world["users"]["department"])
+    a = world["coop_a"]
+    response = post(
+        client,
+        f"/registry/organizations/{a}/edit",
+        org_edit_form(registration_code="HTX-A-001") | {"status": "dissolved"},
+    )
+    assert response.status_code == 422
+    assert "/suspend" in text(response)
+    with app.app_context():
+        assert db.session.get(Organization, a).status.value == "active"
+
+
+def _status_buttons(html: str) -> list[str]:
+    return re.findall(r'data-action="(\w+)"', html)
+
+
+def test_status_buttons_offer_only_what_the_rules_allow(app, world, login):
+    client = login(world["users"]["department"])
+    a = world["coop_a"]
+    edit = f"/registry/organizations/{a}/edit"
+    assert _status_buttons(text(client.get(edit))) == ["suspend", "dissolve"]
+
+    response = post(client, f"/registry/organizations/{a}/status/suspend", {"on": "2026-01-15"})
+    assert response.status_code == 302
+    assert _status_buttons(text(client.get(edit))) == ["reactivate", "dissolve"]
+    with app.app_context():
+        org = db.session.get(Organization, a)
+        assert (org.status.value, org.status_since) == ("suspended", date(2026, 1, 15))
+
+    assert post(client, f"/registry/organizations/{a}/status/dissolve", {}).status_code == 302
+    html = text(client.get(edit))
+    assert _status_buttons(html) == []
+    assert "/status/" not in html
+
+    # A refused transition (posted by hand) is explained on the page and changes nothing.
+    refused = post(client, f"/registry/organizations/{a}/status/reactivate", {})
+    assert refused.status_code == 422
+    assert "dissolved" in text(refused) or "giải thể" in text(refused)
+    with app.app_context():
+        assert db.session.get(Organization, a).status.value == "dissolved"
+
+
+def test_only_the_department_changes_a_status_on_the_web(app, world, login):
+    client = login(world["users"]["coop_a"])
+    a = world["coop_a"]
+    response = post(client, f"/registry/organizations/{a}/status/suspend", {})
+    assert response.status_code == 403
+    with app.app_context():
+        assert db.session.get(Organization, a).status.value == "active"
 
 
 def test_edit_to_another_orgs_code_is_refused(app, world, login):
@@ -116,7 +167,7 @@ def test_edit_to_another_orgs_code_is_refused(app, world, login):
     response = post(
         client,
         f"/registry/organizations/{a}/edit",
-        org_form(name="Tên mới", registration_code="HTX-B-002"),
+        org_edit_form(name="Tên mới", registration_code="HTX-B-002"),
     )
     assert response.status_code == 422
     assert "HTX Hồ tiêu Chư Sê" in text(response)

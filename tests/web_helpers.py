@@ -77,6 +77,13 @@ def org_form(**values) -> dict:
     return form
 
 
+def org_edit_form(**values) -> dict:
+    """The edit form of an organization: as ``org_form``, but its status has buttons instead."""
+    form = org_form(**values)
+    del form["status"]
+    return form
+
+
 def messages(response) -> list[str]:
     """The error messages a re-rendered form shows (to explain a failed assertion)."""
     return re.findall(r'class="(?:field-)?error"[^>]*>([^<]*)<', text(response))

@@ -1,5 +1,6 @@
 """Contracts: drafted by the lead party, confirmed by each cooperative, verified, amended, ended."""
 
+import dataclasses
 from datetime import UTC, date, datetime
 
 from flask_babel import gettext as _
@@ -8,18 +9,20 @@ from sqlalchemy.orm import selectinload
 
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
+from core.inputs import sent_fields
+from linkage import rules
+from linkage.inputs import ContractInput, ContractItemInput, ContractPatch, PartyInput
 from linkage.models import (
     Contract,
     ContractItem,
     ContractParty,
     ContractState,
     PartyRole,
-    PriceMechanism,
 )
 from linkage.services.lifecycle import in_force_on, missing_terms, status_label
-from registry.models import COOPERATIVE_KINDS, AdminUnit, Organization, OrgKind, User
+from registry.models import AdminUnit, Organization, User
 from registry.services.scoping import require_department, scope_to_caller, sees_everything
-from trace.models import Product, ProductCategory, QuantityUnit
+from trace.models import Product, ProductCategory
 
 TERMS = (
     "area_ha",
@@ -140,38 +143,69 @@ def versions(contract: Contract) -> list[Contract]:
     )
 
 
-def create_contract(user: User, values: dict) -> Contract:
+def create_contract(user: User, data: ContractInput) -> Contract:
     """Draft a contract as its lead party (an enterprise, or a cooperative leading a chain)."""
     lead = _lead_org(user)
     if db.session.scalar(
-        select(Contract.id).where(
-            Contract.lead_org_id == lead.id, Contract.number == values["number"]
-        )
+        select(Contract.id).where(Contract.lead_org_id == lead.id, Contract.number == data.number)
     ):
         raise Conflict.on_field(
-            "number", _("You already have a contract numbered %(n)s.", n=values["number"])
+            "number", _("You already have a contract numbered %(n)s.", n=data.number)
         )
-    contract = Contract(
-        lead_org_id=lead.id, number=values["number"], version=1, created_by_id=user.id
-    )
-    _apply(contract, lead, values)
+    contract = Contract(lead_org_id=lead.id, number=data.number, version=1, created_by_id=user.id)
+    _apply(contract, lead, data)
     db.session.add(contract)
     db.session.flush()
     return contract
 
 
-def update_contract(user: User, contract_id: int, values: dict) -> Contract:
-    """Edit a draft; a signed contract changes only by amendment."""
+def update_contract(user: User, contract_id: int, data: ContractInput | ContractPatch) -> Contract:
+    """Edit a draft: every field (PUT) or those sent (PATCH); a signed one changes by amendment.
+
+    A patch is laid over the stored draft and the whole is checked as a PUT would be.
+    """
     contract = _as_lead(user, contract_id)
-    if contract.state != ContractState.DRAFT:
+    if not rules.may_edit(contract.state):
         raise ValidationFailed.on_field(
             "state", _("Only a draft can be edited; amend a signed contract.")
         )
-    if values["number"] != contract.number:
+    if isinstance(data, ContractPatch):
+        data = dataclasses.replace(contract_input(contract), **sent_fields(data))
+    if data.number != contract.number:
         raise ValidationFailed.on_field("number", _("The number of a contract does not change."))
-    _apply(contract, contract.lead_org, values)
+    _apply(contract, contract.lead_org, data)
     db.session.flush()
     return contract
+
+
+def contract_input(contract: Contract) -> ContractInput:
+    """The contract's fields as they are stored, as the lead would send them whole."""
+    lead = next((p for p in contract.parties if p.role == PartyRole.LEAD), None)
+    return ContractInput(
+        number=contract.number,
+        linkage_form=contract.linkage_form,
+        parties=tuple(
+            PartyInput(p.organization_id, p.representative, p.households)
+            for p in contract.parties
+            if p.role != PartyRole.LEAD
+        ),
+        items=tuple(
+            ContractItemInput(
+                category=item.category,
+                season=item.season,
+                due_from=item.due_from,
+                due_to=item.due_to,
+                quantity=item.quantity,
+                unit=item.unit,
+                product_id=item.product_id,
+            )
+            for item in contract.items
+        ),
+        lead_representative=lead.representative if lead else None,
+        price_mechanism=contract.price_mechanism,
+        amendment_note=contract.amendment_note,
+        **{name: getattr(contract, name) for name in TERMS},
+    )
 
 
 def _lead_org(user: User) -> Organization:
@@ -187,80 +221,63 @@ def _as_lead(user: User, contract_id: int) -> Contract:
     return contract
 
 
-def _apply(contract: Contract, lead: Organization, values: dict) -> None:
-    contract.linkage_form = values["linkage_form"]
-    contract.price_mechanism = (
-        PriceMechanism(values["price_mechanism"]) if values.get("price_mechanism") else None
-    )
-    contract.amendment_note = values.get("amendment_note")
-    for field in TERMS:
-        setattr(contract, field, values.get(field))
-    if contract.signed_on and contract.signed_on > date.today():
-        raise ValidationFailed.on_field("signed_on", _("The signing date is in the future."))
-    parties = _parties(contract, lead, values)
+def _apply(contract: Contract, lead: Organization, data: ContractInput) -> None:
+    errors = rules.contract_errors(data, lead.id, date.today())
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], errors)
+    contract.linkage_form = data.linkage_form
+    contract.price_mechanism = data.price_mechanism
+    contract.amendment_note = data.amendment_note
+    for name in TERMS:
+        setattr(contract, name, getattr(data, name))
+    parties = _parties(lead, data)
     if contract.id is not None:
         # Delete the old rows first: re-adding a party would clash with its unique row.
         contract.parties.clear()
         contract.items.clear()
         db.session.flush()
     contract.parties = parties
-    contract.items = [_item(contract, row) for row in values.get("items", [])]
+    contract.items = [_item(contract, row) for row in data.items]
 
 
-def _parties(contract: Contract, lead: Organization, values: dict) -> list[ContractParty]:
-    ids = [row["organization_id"] for row in values["parties"]]
-    if lead.id in ids or len(set(ids)) != len(ids):
-        raise ValidationFailed.on_field(
-            "parties", _("List each other party once, without yourself.")
-        )
-    orgs = {
-        o.id: o for o in db.session.scalars(select(Organization).where(Organization.id.in_(ids)))
-    }
-    for org_id in ids:
-        org = orgs.get(org_id)
-        if org is None or org.kind not in (*COOPERATIVE_KINDS, OrgKind.ENTERPRISE):
-            raise ValidationFailed.on_field(
-                "parties", _("No such cooperative or enterprise: %(id)s.", id=org_id)
-            )
-    if lead.kind not in COOPERATIVE_KINDS and not any(
-        orgs[i].kind in COOPERATIVE_KINDS for i in ids
-    ):
-        raise ValidationFailed.on_field(
-            "parties", _("A linkage contract has a cooperative among its parties.")
-        )
+def _parties(lead: Organization, data: ContractInput) -> list[ContractParty]:
+    """The lead and the other parties, whose kinds ``rules.party_kinds_refusal`` checks."""
+    ids = [party.organization_id for party in data.parties]
+    stmt = select(Organization.id, Organization.kind).where(Organization.id.in_(ids))
+    kinds = {org_id: kind for org_id, kind in db.session.execute(stmt)}
+    refusal = rules.party_kinds_refusal(lead.kind, kinds, ids)
+    if refusal:
+        raise ValidationFailed.on_field("parties", refusal)
     lead_party = ContractParty(
-        organization_id=lead.id,
-        role=PartyRole.LEAD,
-        representative=values.get("lead_representative"),
+        organization_id=lead.id, role=PartyRole.LEAD, representative=data.lead_representative
     )
     return [lead_party] + [
         ContractParty(
-            organization_id=row["organization_id"],
+            organization_id=party.organization_id,
             role=PartyRole.COOPERATIVE,
-            representative=row.get("representative"),
-            households=row.get("households"),
+            representative=party.representative,
+            households=party.households,
         )
-        for row in values["parties"]
+        for party in data.parties
     ]
 
 
-def _item(contract: Contract, row: dict) -> ContractItem:
-    product_id = row.get("product_id")
-    if product_id is not None:
-        product = db.session.get(Product, product_id)
+def _item(contract: Contract, row: ContractItemInput) -> ContractItem:
+    if row.product_id is not None:
+        product = db.session.get(Product, row.product_id)
         party_ids = {p.organization_id for p in contract.parties}
         if product is None or product.organization_id not in party_ids:
             raise ValidationFailed.on_field(
-                "items", _("Product %(id)s is not a party's product.", id=product_id)
+                "items", _("Product %(id)s is not a party's product.", id=row.product_id)
             )
     return ContractItem(
-        category=ProductCategory(row["category"]),
-        product_id=product_id,
-        season=row["season"],
-        due_from=row["due_from"],
-        due_to=row["due_to"],
-        quantity=row["quantity"],
-        unit=QuantityUnit(row.get("unit") or QuantityUnit.KG),
+        category=row.category,
+        product_id=row.product_id,
+        season=row.season,
+        due_from=row.due_from,
+        due_to=row.due_to,
+        quantity=row.quantity,
+        unit=row.unit,
     )
 
 
@@ -284,7 +301,7 @@ def confirm(user: User, contract_id: int) -> Contract:
     """
     contract = _locked(get_contract(user, contract_id))
     party = _own_party(contract, user)
-    if contract.state != ContractState.DRAFT or contract.superseded_at is not None:
+    if not rules.may_confirm(contract.state, contract.superseded_at is not None):
         raise Conflict.on_field(
             "state",
             _(
@@ -335,7 +352,7 @@ def end(
     """Terminate (with a reason) or complete a signed contract; any party may do it."""
     contract = get_contract(user, contract_id)
     _own_party(contract, user)
-    if contract.state != ContractState.SIGNED or contract.superseded_at is not None:
+    if not rules.may_end(contract.state, contract.superseded_at is not None):
         raise Conflict.on_field(
             "state",
             _(
@@ -344,21 +361,20 @@ def end(
             ),
         )
     on = on or date.today()
-    if on > date.today() or (contract.effective_from and on < contract.effective_from):
-        raise ValidationFailed.on_field(
-            "on", _("The end date must be within the contract and not in the future.")
-        )
+    refusal = rules.end_date_refusal(on, date.today(), contract.effective_from)
+    if refusal:
+        raise ValidationFailed.on_field("on", refusal)
     contract.state, contract.ended_on, contract.end_reason = outcome, on, reason
     db.session.flush()
     return contract
 
 
-def amend(user: User, contract_id: int, values: dict) -> Contract:
+def amend(user: User, contract_id: int, data: ContractInput) -> Contract:
     """A new draft version of a signed contract; the old one is in force until this is signed."""
     old = _as_lead(user, contract_id)
-    if old.state != ContractState.SIGNED or old.superseded_at is not None:
+    if not rules.may_amend(old.state, old.superseded_at is not None):
         raise Conflict.on_field("state", _("Only the current signed version can be amended."))
-    if values["number"] != old.number:
+    if data.number != old.number:
         raise ValidationFailed.on_field("number", _("The number of a contract does not change."))
     new = Contract(
         lead_org_id=old.lead_org_id,
@@ -367,7 +383,7 @@ def amend(user: User, contract_id: int, values: dict) -> Contract:
         previous_id=old.id,
         created_by_id=user.id,
     )
-    _apply(new, old.lead_org, values)
+    _apply(new, old.lead_org, data)
     db.session.add(new)
     db.session.flush()
     return new

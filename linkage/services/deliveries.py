@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
+from linkage.inputs import DeliveryInput, DeliveryLineInput
 from linkage.models import Contract, ContractItem, Delivery, DeliveryLine, PartyRole
 from linkage.services.contracts import get_contract, party_of
 from linkage.services.lifecycle import status_label, status_on
@@ -44,19 +45,19 @@ def list_deliveries(
     return list(db.session.scalars(deliveries_query(user, contract_id).limit(limit)))
 
 
-def record_delivery(user: User, contract_id: int, values: dict) -> Delivery:
+def record_delivery(user: User, contract_id: int, data: DeliveryInput) -> Delivery:
     """Record a delivery from a cooperative party to the buying party, with its trace events."""
     contract = get_contract(user, contract_id)
-    seller, buyer = _seller_and_buyer(user, contract, values.get("cooperative_id"))
-    day = values["delivered_on"]
+    seller, buyer = _seller_and_buyer(user, contract, data.cooperative_id)
+    day = data.delivered_on
     _check_day(contract, day)
-    lines = _lines(contract, seller, values["lines"])
+    lines = _lines(contract, seller, data.lines)
     delivery = Delivery(
         contract=contract,
         cooperative_id=seller.id,
         delivered_on=day,
-        price_vnd=values.get("price_vnd"),
-        note=values.get("note"),
+        price_vnd=data.price_vnd,
+        note=data.note,
         recorded_by_id=user.id,
     )
     delivery.lines = [line for line, _item in lines]
@@ -115,9 +116,9 @@ def _check_day(contract: Contract, day: date) -> None:
 
 
 def _lines(
-    contract: Contract, seller: Organization, rows: list[dict]
+    contract: Contract, seller: Organization, rows: tuple[DeliveryLineInput, ...]
 ) -> list[tuple[DeliveryLine, ContractItem]]:
-    ids = [row["batch_id"] for row in rows]
+    ids = [row.batch_id for row in rows]
     if len(set(ids)) != len(ids):
         raise ValidationFailed.on_field("lines", _("A batch is listed twice."))
     found = {
@@ -129,9 +130,9 @@ def _lines(
     held = held_quantities(ids, seller.id)
     result = []
     for row in rows:
-        batch = found.get(row["batch_id"])
+        batch = found.get(row.batch_id)
         item = _matching_item(contract, batch, seller)
-        if row["quantity"] > held[batch.id]:
+        if row.quantity > held[batch.id]:
             # 409 as for a concurrent delivery that took the lot: the request is well formed,
             # the stock is what it conflicts with; a race and a plain excess answer alike.
             raise Conflict.on_field(
@@ -142,20 +143,19 @@ def _lines(
                     left=format(held[batch.id].normalize(), "f"),
                 ),
             )
-        accepted = row.get("accepted_quantity")
-        accepted = row["quantity"] if accepted is None else accepted
-        if accepted > row["quantity"]:
+        accepted = row.quantity if row.accepted_quantity is None else row.accepted_quantity
+        if accepted > row.quantity:
             raise ValidationFailed.on_field("lines", _("More accepted than delivered."))
-        if accepted < row["quantity"] and not row.get("rejection_reason"):
+        if accepted < row.quantity and not row.rejection_reason:
             raise ValidationFailed.on_field(
                 "lines", _("Say why part of lot %(lot)s was rejected.", lot=batch.lot_code)
             )
         line = DeliveryLine(
             batch_id=batch.id,
             contract_item_id=item.id,
-            quantity=row["quantity"],
+            quantity=row.quantity,
             accepted_quantity=accepted,
-            rejection_reason=row.get("rejection_reason"),
+            rejection_reason=row.rejection_reason,
         )
         result.append((line, item))
     return result

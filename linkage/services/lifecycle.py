@@ -7,6 +7,7 @@ from sqlalchemy import and_, or_
 
 from linkage.models import IN_FORCE_STATES, Contract, ContractState
 from linkage.names import CONTRACT_STATUS_LABELS
+from linkage.rules import price_named
 
 # (field or check, label): what Civil Code Art. 398 and Decree 98 ask a contract to name.
 REQUIRED_TERMS = [
@@ -37,8 +38,8 @@ def missing_terms(contract: Contract) -> list[tuple[str, str]]:
         elif key == "items":
             present = bool(contract.items)
         elif key == "price_mechanism":
-            present = contract.price_mechanism is not None and (
-                contract.price_vnd is not None or bool(contract.price_formula)
+            present = price_named(
+                contract.price_mechanism, contract.price_vnd, contract.price_formula
             )
         else:
             present = bool(getattr(contract, key))

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
+from linkage.inputs import ClaimDecision, ClaimInput, PolicyInput
 from linkage.models import ClaimStatus, Contract, SupportCategory, SupportClaim, SupportPolicy
 from linkage.services.contracts import get_contract, party_of
 from linkage.services.lifecycle import status_on
@@ -25,14 +26,20 @@ def list_policies() -> list[SupportPolicy]:
     )
 
 
-def save_policy(user: User, values: dict, policy_id: int | None = None) -> SupportPolicy:
-    """Add or edit a policy row (department only)."""
+def save_policy(user: User, data: PolicyInput, policy_id: int | None = None) -> SupportPolicy:
+    """Add or edit a policy row (department only); every field is replaced."""
     require_department(user)
     policy = db.session.get(SupportPolicy, policy_id) if policy_id else SupportPolicy()
     if policy is None:
         raise NotFound(_("No such policy."))
-    for key, value in values.items():
-        setattr(policy, key, SupportCategory(value) if key == "category" else value)
+    policy.category = data.category
+    policy.rate_percent = data.rate_percent
+    policy.cap_vnd = data.cap_vnd
+    policy.max_cycles = data.max_cycles
+    policy.valid_from = data.valid_from
+    policy.valid_to = data.valid_to
+    policy.legal_basis = data.legal_basis
+    policy.note = data.note
     db.session.add(policy)
     db.session.flush()
     return policy
@@ -69,25 +76,24 @@ def claims_query(user: User | None) -> Select:
     return stmt.order_by(SupportClaim.claimed_on.desc(), SupportClaim.id.desc())
 
 
-def submit_claim(user: User, values: dict) -> SupportClaim:
+def submit_claim(user: User, data: ClaimInput) -> SupportClaim:
     """A party claims support for a signed contract; the ceiling comes from the policy in force."""
-    contract = get_contract(user, values["contract_id"])
+    contract = get_contract(user, data.contract_id)
     if user.organization_id not in {p.organization_id for p in contract.parties}:
         raise Forbidden(_("Only a party to the contract claims support for it."))
-    if status_on(contract, values["claimed_on"]) in ("draft", "terminated"):
+    if status_on(contract, data.claimed_on) in ("draft", "terminated"):
         raise ValidationFailed.on_field(
             "contract_id", _("Support is claimed for a signed contract.")
         )
-    if values["claimed_on"] > date.today():
+    if data.claimed_on > date.today():
         raise ValidationFailed.on_field("claimed_on", _("The claim date is in the future."))
-    category = SupportCategory(values["category"])
-    policy = policy_in_force(category, values["claimed_on"])
+    policy = policy_in_force(data.category, data.claimed_on)
     if policy is None:
         raise ValidationFailed.on_field(
             "category", _("No support policy of this kind was in force on that date.")
         )
-    ceiling = max_support(policy, values["eligible_cost_vnd"])
-    if values["amount_asked_vnd"] > ceiling:
+    ceiling = max_support(policy, data.eligible_cost_vnd)
+    if data.amount_asked_vnd > ceiling:
         raise ValidationFailed.on_field(
             "amount_asked_vnd",
             _(
@@ -99,10 +105,10 @@ def submit_claim(user: User, values: dict) -> SupportClaim:
     claim = SupportClaim(
         contract_id=contract.id,
         claimant_org_id=user.organization_id,
-        category=category,
-        claimed_on=values["claimed_on"],
-        eligible_cost_vnd=values["eligible_cost_vnd"],
-        amount_asked_vnd=values["amount_asked_vnd"],
+        category=data.category,
+        claimed_on=data.claimed_on,
+        eligible_cost_vnd=data.eligible_cost_vnd,
+        amount_asked_vnd=data.amount_asked_vnd,
         max_support_vnd=ceiling,
         policy=policy,
     )
@@ -111,7 +117,7 @@ def submit_claim(user: User, values: dict) -> SupportClaim:
     return claim
 
 
-def decide_claim(user: User, claim_id: int, values: dict) -> SupportClaim:
+def decide_claim(user: User, claim_id: int, decision: ClaimDecision) -> SupportClaim:
     """The department grants (an amount up to the ceiling) or rejects a claim."""
     require_department(user)
     claim = db.session.get(SupportClaim, claim_id)
@@ -119,8 +125,7 @@ def decide_claim(user: User, claim_id: int, values: dict) -> SupportClaim:
         raise NotFound(_("No such claim."))
     if claim.status != ClaimStatus.SUBMITTED:
         raise Conflict.on_field("status", _("This claim has already been decided."))
-    status = ClaimStatus(values["status"])
-    amount = values.get("amount_granted_vnd")
+    status, amount = decision.status, decision.amount_granted_vnd
     if status == ClaimStatus.GRANTED and (amount is None or amount > claim.max_support_vnd):
         raise ValidationFailed.on_field(
             "amount_granted_vnd",
@@ -136,7 +141,7 @@ def decide_claim(user: User, claim_id: int, values: dict) -> SupportClaim:
     claim.decided_on, claim.decided_by_id, claim.decision_note = (
         date.today(),
         user.id,
-        values.get("note"),
+        decision.note,
     )
     db.session.flush()
     return claim

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.errors import Forbidden
+from linkage.inputs import ContractInput
 from linkage.models import Contract, ContractState
 from linkage.names import TERM_LABELS, form_options
 from linkage.schemas import ContractInputSchema
@@ -93,11 +94,11 @@ def _lead_contract(contract_id: int) -> Contract:
 
 def _save(mode: str, contract: Contract | None):
     raw, kept = posted_contract()
-    values, errors = load(ContractInputSchema(), raw)
+    data, errors = load(ContractInputSchema(), raw)
     status = 422
-    if values is not None:
+    if data is not None:
         try:
-            saved = _call(mode, contract, values)
+            saved = _call(mode, contract, data)
         except FIELD_ERRORS as exc:
             errors, status = refusal(exc), exc.status
         else:
@@ -110,12 +111,12 @@ def _save(mode: str, contract: Contract | None):
     return _form(mode, contract, request.form, placed(errors, _inputs(request.form))), status
 
 
-def _call(mode: str, contract: Contract | None, values: dict) -> Contract:
+def _call(mode: str, contract: Contract | None, data: ContractInput) -> Contract:
     if mode == "new":
-        return contracts.create_contract(current_user, values)
+        return contracts.create_contract(current_user, data)
     if mode == "edit":
-        return contracts.update_contract(current_user, contract.id, values)
-    return contracts.amend(current_user, contract.id, values)
+        return contracts.update_contract(current_user, contract.id, data)
+    return contracts.amend(current_user, contract.id, data)
 
 
 def posted_contract() -> tuple[dict, dict[str, list[int]]]:

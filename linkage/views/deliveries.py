@@ -34,11 +34,11 @@ def delivery_new(contract_id: int):
     contracts.get_contract(current_user, contract_id)
     raw = form_fields(TOP_FIELDS, ("price_vnd",))
     raw["lines"], kept = form_rows("lines", LINE_FIELDS, numbers=("quantity", "accepted_quantity"))
-    values, errors = load(DeliveryInputSchema(), raw)
+    data, errors = load(DeliveryInputSchema(), raw)
     status = 422
-    if values is not None:
+    if data is not None:
         try:
-            deliveries.record_delivery(current_user, contract_id, values)
+            deliveries.record_delivery(current_user, contract_id, data)
         except Conflict as exc:
             # The stock changed under the form: say so on top, and beside the lots.
             errors, status = {**refusal(exc), "_schema": [exc.message]}, exc.status

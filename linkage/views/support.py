@@ -12,7 +12,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.extensions import db
-from linkage.models import SupportCategory, SupportPolicy
+from linkage.inputs import ClaimInput
+from linkage.models import SupportPolicy
 from linkage.schemas import ClaimDecisionSchema, ClaimInputSchema, PolicyInputSchema
 from linkage.services import support
 from linkage.views import options
@@ -66,13 +67,12 @@ def policy_edit(policy_id: int):
 
 
 def _save_policy(policy: SupportPolicy | None):
-    values, errors = load(PolicyInputSchema(), form_fields(POLICY_FIELDS, MONEY_FIELDS))
+    # A field left blank is None in the input, so it clears the stored value.
+    data, errors = load(PolicyInputSchema(), form_fields(POLICY_FIELDS, MONEY_FIELDS))
     status = 422
-    if values is not None:
-        # A field left blank clears the stored value (the schema leaves blanks out).
-        values = {name: values.get(name) for name in POLICY_FIELDS}
+    if data is not None:
         try:
-            support.save_policy(current_user, values, policy.id if policy else None)
+            support.save_policy(current_user, data, policy.id if policy else None)
         except FIELD_ERRORS as exc:
             errors, status = refusal(exc), exc.status
         else:
@@ -96,14 +96,14 @@ def claim_list():
 @bp.post("/support/claims", endpoint="claim_new")
 def claim_new():
     """Work out the ceiling of a claim ("preview"), or submit it as a party."""
-    values, errors = load(ClaimInputSchema(), form_fields(CLAIM_FIELDS, MONEY_FIELDS))
+    data, errors = load(ClaimInputSchema(), form_fields(CLAIM_FIELDS, MONEY_FIELDS))
     status, ceiling = 422, None
-    if values is not None and request.form.get("action") == "preview":
-        ceiling, errors = _ceiling(values)
+    if data is not None and request.form.get("action") == "preview":
+        ceiling, errors = _ceiling(data)
         status = 200 if ceiling else 422
-    elif values is not None:
+    elif data is not None:
         try:
-            support.submit_claim(current_user, values)
+            support.submit_claim(current_user, data)
         except FIELD_ERRORS as exc:
             errors, status = refusal(exc), exc.status
         else:
@@ -112,12 +112,12 @@ def claim_new():
     return page, status
 
 
-def _ceiling(values: dict) -> tuple[dict | None, dict[str, list[str]]]:
+def _ceiling(data: ClaimInput) -> tuple[dict | None, dict[str, list[str]]]:
     """The most the policy in force allows for the claim, or why no policy applies."""
-    policy = support.policy_in_force(SupportCategory(values["category"]), values["claimed_on"])
+    policy = support.policy_in_force(data.category, data.claimed_on)
     if policy is None:
         return None, {"category": [_("No support policy of this kind was in force on that date.")]}
-    amount = support.max_support(policy, values["eligible_cost_vnd"])
+    amount = support.max_support(policy, data.eligible_cost_vnd)
     return {"amount": amount, "policy": policy}, {}
 
 
@@ -126,11 +126,11 @@ def claim_decide(claim_id: int):
     """Grant an amount up to the ceiling, or reject (department)."""
     require_department(current_user)
     raw = form_fields(DECISION_FIELDS, ("amount_granted_vnd",))
-    values, errors = load(ClaimDecisionSchema(), raw)
+    decision, errors = load(ClaimDecisionSchema(), raw)
     status = 422
-    if values is not None:
+    if decision is not None:
         try:
-            claim = support.decide_claim(current_user, claim_id, values)
+            claim = support.decide_claim(current_user, claim_id, decision)
         except FIELD_ERRORS as exc:
             errors, status = refusal(exc), exc.status
         else:

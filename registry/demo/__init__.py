@@ -18,7 +18,9 @@ from sqlalchemy import func, select
 from core.extensions import db
 from registry.demo.data import DEFAULT_SEED, EMAIL_DOMAIN
 from registry.demo.planner import DemoPlanner, OrgPlan, demo_plan
-from registry.models import AdminUnit, Organization, Role, User
+from registry.inputs import OrganizationPatch
+from registry.models import AdminUnit, Organization, Rating, Role, User
+from registry.schemas import MemberInputSchema, OrganizationInputSchema
 from registry.services import accounts, members, organizations, units
 
 DemoStep = Callable[[int], dict[str, int]]
@@ -102,13 +104,16 @@ def create_demo(plans: list[OrgPlan]) -> list[tuple[str, str, str, str]]:
 def _create_org(actor: User, plan: OrgPlan) -> Organization:
     years = sorted(plan.ratings)
     first = {"rating_year": years[0], "rating": plan.ratings[years[0]]} if years else {}
-    org = organizations.create_organization(actor, {**plan.values, **first})
+    data = OrganizationInputSchema().load({**plan.values, **first})
+    org = organizations.create_organization(actor, data)
     for year in years[1:]:
-        values = {**plan.values, "rating_year": year, "rating": plan.ratings[year]}
-        organizations.update_organization(actor, org.id, values)
+        rating = OrganizationPatch(rating_year=year, rating=Rating(plan.ratings[year]))
+        organizations.update_organization(actor, org.id, rating)
+    member_schema = MemberInputSchema()
     for household in plan.households:
         left_on = household.get("left_on")
-        member = members.add_member(actor, org.id, household)
+        data = member_schema.load({k: v for k, v in household.items() if k != "left_on"})
+        member = members.add_member(actor, org.id, data)
         if left_on:
             members.leave_member(actor, member.id, left_on)
     return org

@@ -19,6 +19,7 @@ from marshmallow import Schema, fields
 from core.errors import NotFound
 from core.extensions import db
 from core.validation import load_or_errors
+from registry.inputs import MemberInput, MemberPatch, OrganizationInput, OrganizationPatch
 from registry.models import AdminUnit, User
 from registry.schemas import MemberInputSchema, OrganizationInputSchema
 from registry.services import members, organizations, units
@@ -87,8 +88,10 @@ class _Column(NamedTuple):
 
 @dataclass
 class _Row:
+    """A data row: its input (a patch of its valid fields when some are bad), its errors."""
+
     number: int
-    values: dict
+    values: OrganizationInput | OrganizationPatch | MemberInput | MemberPatch
     errors: dict[str, list[str]]
     unit: AdminUnit | None = None
 
@@ -226,8 +229,8 @@ def _check_rows(spec: _Spec, table: Table, columns: dict[str, _Column], progress
     return rows
 
 
-def _salvage(schema: Schema, raw: dict, errors: dict) -> dict:
-    """The values that passed, loaded, so that a bad row is still checked against the rules."""
+def _salvage(schema: Schema, raw: dict, errors: dict):
+    """The values that passed, loaded as a patch, so a bad row is still checked by the rules."""
     # Each field was valid on its own and the schema has no cross-field rule: this loads.
     return schema.load({name: raw[name] for name in raw if name not in errors}, partial=True)
 
@@ -271,10 +274,10 @@ def _convert(name: str, schema_field: fields.Field, value):
 
 def _check_units(rows: list[_Row]) -> None:
     """Each row's commune, by the rule of units.current_commune, all fetched in one query."""
-    codes = {row.values["admin_unit"] for row in rows if row.values.get("admin_unit")}
+    codes = {row.values.admin_unit for row in rows if row.values.admin_unit}
     communes, refused = units.current_communes(codes)
     for row in rows:
-        code = row.values.get("admin_unit")
+        code = row.values.admin_unit or None
         if code in refused:
             row.fail("admin_unit", refused[code])
         row.unit = communes.get(code)

@@ -1,5 +1,6 @@
 """Member households (hộ thành viên) of cooperatives and cooperative groups."""
 
+import dataclasses
 from datetime import date
 
 from flask_babel import gettext as _
@@ -8,13 +9,13 @@ from sqlalchemy.orm import selectinload
 
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
+from core.inputs import sent_fields
 from core.text import fold
-from registry.models import AdminUnit, MemberHousehold, MemberType, Organization, User
+from registry.inputs import MemberInput, MemberPatch
+from registry.models import AdminUnit, MemberHousehold, Organization, User
 from registry.services.organizations import get_organization
 from registry.services.scoping import get_visible
 from registry.services.units import current_commune
-
-_PLAIN_FIELDS = ("head_name", "village", "phone", "planted_area_ha", "joined_on")
 
 
 def member_org(user: User | None, org_id: int) -> Organization:
@@ -56,21 +57,41 @@ def get_member(user: User | None, member_id: int) -> MemberHousehold:
     return get_visible(user, MemberHousehold, member_id, _("No such member household."))
 
 
-def add_member(user: User | None, org_id: int, values: dict) -> MemberHousehold:
+def add_member(user: User | None, org_id: int, data: MemberInput) -> MemberHousehold:
     """Add a household to a cooperative (its own users or the department)."""
     org = member_org(user, org_id)
-    member = build_member(org, values, _checked_commune(values))
+    member = build_member(org, data, _checked_commune(data))
     db.session.add(member)
     db.session.flush()
     return member
 
 
-def update_member(user: User | None, member_id: int, values: dict) -> MemberHousehold:
-    """Edit a household's details."""
+def update_member(
+    user: User | None, member_id: int, data: MemberInput | MemberPatch
+) -> MemberHousehold:
+    """Edit a household's details: every field (PUT) or those sent (PATCH).
+
+    A patch is laid over the stored fields and the whole is checked as a PUT would be.
+    """
     member = get_member(user, member_id)
-    _fill(member, values, _checked_commune(values))
+    if isinstance(data, MemberPatch):
+        data = dataclasses.replace(member_input(member), **sent_fields(data))
+    _fill(member, data, _checked_commune(data))
     db.session.flush()
     return member
+
+
+def member_input(member: MemberHousehold) -> MemberInput:
+    """The household's fields as they are stored."""
+    return MemberInput(
+        head_name=member.head_name,
+        admin_unit=member.admin_unit.code,
+        village=member.village,
+        phone=member.phone,
+        planted_area_ha=member.planted_area_ha,
+        member_type=member.member_type,
+        joined_on=member.joined_on,
+    )
 
 
 def leave_member(user: User | None, member_id: int, left_on: date) -> MemberHousehold:
@@ -89,38 +110,46 @@ def leave_member(user: User | None, member_id: int, left_on: date) -> MemberHous
     return member
 
 
-def check_member_values(values: dict) -> dict[str, list[str]]:
-    """The rules on a household's values that need no database: {field: [messages]}."""
-    joined_on = values.get("joined_on")
-    if joined_on and joined_on > date.today():
+def check_member_values(
+    data: MemberInput | MemberPatch, today: date | None = None
+) -> dict[str, list[str]]:
+    """The rules on a household's values that need no database: {field: [messages]}.
+
+    A field may be UNSET (an import's bad row): it is then not checked.
+    """
+    today = today or date.today()
+    if data.joined_on and data.joined_on > today:
         return {"joined_on": [_("The joining date is in the future.")]}
     return {}
 
 
-def build_member(org: Organization, values: dict, unit: AdminUnit) -> MemberHousehold:
-    """A new household of ``org`` from checked ``values`` in commune ``unit``; runs no query.
+def build_member(org: Organization, data: MemberInput, unit: AdminUnit) -> MemberHousehold:
+    """A new household of ``org`` from checked ``data`` in commune ``unit``; runs no query.
 
     The rules are ``check_member_values`` and ``units.current_communes``, checked before.
     """
     member = MemberHousehold(organization=org)
-    _fill(member, values, unit)
+    _fill(member, data, unit)
     return member
 
 
-def _checked_commune(values: dict) -> AdminUnit:
+def _checked_commune(data: MemberInput) -> AdminUnit:
     """Refuse values that break a rule (422), then find their commune."""
-    errors = check_member_values(values)
+    errors = check_member_values(data)
     if errors:
         name, messages = next(iter(errors.items()))
         raise ValidationFailed(messages[0], {name: messages})
-    return current_commune(values["admin_unit"])
+    return current_commune(data.admin_unit)
 
 
-def _fill(member: MemberHousehold, values: dict, unit: AdminUnit) -> None:
-    for name in _PLAIN_FIELDS:
-        setattr(member, name, values.get(name))
+def _fill(member: MemberHousehold, data: MemberInput, unit: AdminUnit) -> None:
+    member.head_name = data.head_name
+    member.village = data.village
+    member.phone = data.phone
+    member.planted_area_ha = data.planted_area_ha
+    member.joined_on = data.joined_on
     member.admin_unit = unit
-    member.member_type = MemberType(values.get("member_type") or MemberType.OFFICIAL)
+    member.member_type = data.member_type
     member.search_text = fold(
         " ".join(filter(None, [member.head_name, member.village, member.phone]))
     )

@@ -1,5 +1,6 @@
 """Organizations: create, edit, list and fetch, scoped to the caller."""
 
+import dataclasses
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import date
 
@@ -9,7 +10,9 @@ from sqlalchemy.orm import selectinload
 
 from core.errors import Conflict
 from core.extensions import db
+from core.inputs import sent_fields
 from core.text import fold
+from registry.inputs import NewOrganization, OrganizationInput, OrganizationPatch
 from registry.models import (
     AdminUnit,
     Organization,
@@ -29,6 +32,9 @@ from registry.services.units import current_commune
 
 # fail(row number, field, message): how the rule checks report a problem.
 Fail = Callable[[int, str, str], None]
+# An organization's input (or patch): a field may be UNSET in an import's salvaged row.
+Values = OrganizationInput | OrganizationPatch
+# The editable fields stored as they are given; kind, commune and sector are set apart.
 _PLAIN_FIELDS = (
     "name",
     "short_name",
@@ -43,7 +49,6 @@ _PLAIN_FIELDS = (
     "email",
     "gln",
     "established_on",
-    "status_since",
     "member_count",
 )
 
@@ -109,31 +114,47 @@ def find_by_registration_code(code: str) -> Organization | None:
     return matches[0] if len(matches) == 1 else None
 
 
-def create_organization(user: User | None, values: dict) -> Organization:
-    """Register an organization (department only). ``values`` come from OrganizationInputSchema."""
+def create_organization(user: User | None, data: NewOrganization) -> Organization:
+    """Register an organization (department only)."""
     require_department(user)
-    org = build_organization(values, _checked_commune(values))
+    org = build_organization(data, _checked_commune(data))
     db.session.add(org)
     db.session.flush()
     return org
 
 
-def update_organization(user: User | None, org_id: int, values: dict) -> Organization:
-    """Edit an organization (department only)."""
+def update_organization(
+    user: User | None, org_id: int, data: OrganizationInput | OrganizationPatch
+) -> Organization:
+    """Edit an organization (department only): every field (PUT) or those sent (PATCH).
+
+    A patch is laid over the stored fields and the whole is checked as a PUT would be.
+    """
     require_department(user)
     org = get_organization(user, org_id)
-    build_organization(values, _checked_commune(values, org.id), org)
+    if isinstance(data, OrganizationPatch):
+        data = dataclasses.replace(organization_input(org), **sent_fields(data))
+    build_organization(data, _checked_commune(data, org.id), org)
     db.session.flush()
     return org
 
 
+def organization_input(org: Organization) -> OrganizationInput:
+    """The organization's editable fields as they are stored (its rating is not one)."""
+    return OrganizationInput(
+        kind=org.kind,
+        admin_unit=org.admin_unit.code,
+        **{name: getattr(org, name) for name in _PLAIN_FIELDS},
+    )
+
+
 def find_conflicts(
-    rows: Mapping[int, dict], exclude_id: int | None = None
+    rows: Mapping[int, Values], exclude_id: int | None = None
 ) -> dict[int, dict[str, list[str]]]:
     """The rows that clash on kind + registration code or on GLN, in two queries.
 
-    ``rows`` maps a row number (named in "also appears in row" messages) to values of
-    OrganizationInputSchema; a value may be missing. A row clashes with the registry
+    ``rows`` maps a row number (named in "also appears in row" messages) to an input or,
+    for an import's bad row, a patch (a field may be UNSET). A row clashes with the registry
     (except the organization ``exclude_id``, being edited) or with an earlier row.
     Returns {row number: {field: [messages]}}.
     """
@@ -148,35 +169,38 @@ def find_conflicts(
 
 
 def build_organization(
-    values: dict, unit: AdminUnit, org: Organization | None = None
+    data: OrganizationInput, unit: AdminUnit, org: Organization | None = None
 ) -> Organization:
-    """Fill ``org`` (a new one by default) from checked ``values`` in commune ``unit``.
+    """Fill ``org`` (a new one by default) from checked ``data`` in commune ``unit``.
 
     Runs no query for a new organization: the rules that need the database are
-    ``find_conflicts`` and ``units.current_communes``, checked before.
+    ``find_conflicts`` and ``units.current_communes``, checked before. The status is
+    set at registration only (a NewOrganization); later it changes in ``statuses``.
     """
-    org = org or Organization()
-    org.kind = OrgKind(values["kind"])
+    if org is None:
+        org = Organization(status=OrgStatus.ACTIVE)
+        if isinstance(data, NewOrganization):
+            org.status, org.status_since = data.status, data.status_since
+    org.kind = data.kind
     for name in _PLAIN_FIELDS:
-        setattr(org, name, values.get(name))
+        setattr(org, name, getattr(data, name))
     org.admin_unit = unit
-    org.sector = Sector(values.get("sector") or Sector.AGRICULTURAL)
-    org.status = OrgStatus(values.get("status") or OrgStatus.ACTIVE)
+    org.sector = data.sector
     words = [org.name, org.short_name, org.registration_code, org.address, unit.full_name]
     org.search_text = fold(" ".join(filter(None, words)))
-    if values.get("rating"):
-        _set_rating(org, values.get("rating_year"), Rating(values["rating"]))
+    if data.rating:
+        _set_rating(org, data.rating_year, data.rating)
     return org
 
 
-def _checked_commune(values: dict, org_id: int | None = None) -> AdminUnit:
+def _checked_commune(data: OrganizationInput, org_id: int | None = None) -> AdminUnit:
     """Refuse values that clash with another organization (409), then find their commune."""
-    conflicts = find_conflicts({0: values}, org_id).get(0)
+    conflicts = find_conflicts({0: data}, org_id).get(0)
     if conflicts:
         # A 409 carries one message, so it names one field: the registration code first.
         name, messages = next(iter(conflicts.items()))
         raise Conflict(messages[0], {name: messages})
-    return current_commune(values["admin_unit"])
+    return current_commune(data.admin_unit)
 
 
 def _set_rating(org: Organization, year: int | None, rating: Rating) -> None:
@@ -189,9 +213,9 @@ def _set_rating(org: Organization, year: int | None, rating: Rating) -> None:
 
 
 def _first_rows(
-    rows: Mapping[int, dict],
-    key_of: Callable[[dict], Hashable | None],
-    repeated: Callable[[int, dict, int], None],
+    rows: Mapping[int, Values],
+    key_of: Callable[[Values], Hashable | None],
+    repeated: Callable[[int, Values, int], None],
 ) -> dict:
     """Each key's first row number; a later row with the same key is passed to ``repeated``."""
     first: dict = {}
@@ -206,16 +230,16 @@ def _first_rows(
     return first
 
 
-def _kind_and_code(values: dict) -> tuple[OrgKind, str] | None:
-    kind, code = values.get("kind"), values.get("registration_code")
-    return (OrgKind(kind), code) if kind and code else None
+def _kind_and_code(values: Values) -> tuple[OrgKind, str] | None:
+    kind, code = values.kind, values.registration_code
+    return (kind, code) if kind and code else None
 
 
-def _code_conflicts(rows: Mapping[int, dict], exclude_id: int | None, fail: Fail) -> None:
+def _code_conflicts(rows: Mapping[int, Values], exclude_id: int | None, fail: Fail) -> None:
     """Kind + registration code is unique in the batch and in the registry."""
 
-    def repeated(number: int, values: dict, first: int) -> None:
-        code = values["registration_code"]
+    def repeated(number: int, values: Values, first: int) -> None:
+        code = values.registration_code
         message = _("Registration code %(code)s also appears in row %(row)s.", code=code, row=first)
         fail(number, "registration_code", message)
 
@@ -236,14 +260,14 @@ def _code_conflicts(rows: Mapping[int, dict], exclude_id: int | None, fail: Fail
             fail(number, "registration_code", message)
 
 
-def _gln_conflicts(rows: Mapping[int, dict], exclude_id: int | None, fail: Fail) -> None:
+def _gln_conflicts(rows: Mapping[int, Values], exclude_id: int | None, fail: Fail) -> None:
     """A GLN belongs to one organization, in the batch and in the registry."""
 
-    def repeated(number: int, values: dict, first: int) -> None:
-        gln = values["gln"]
+    def repeated(number: int, values: Values, first: int) -> None:
+        gln = values.gln
         fail(number, "gln", _("GLN %(gln)s also appears in row %(row)s.", gln=gln, row=first))
 
-    first = _first_rows(rows, lambda values: values.get("gln") or None, repeated)
+    first = _first_rows(rows, lambda values: values.gln or None, repeated)
     if not first:
         return
     stmt = select(Organization.gln, Organization.name).where(Organization.gln.in_(list(first)))

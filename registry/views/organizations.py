@@ -6,6 +6,8 @@ they validate the form with the registry's schemas, call the services, and
 commit once; every scoping rule lives in the services.
 """
 
+import dataclasses
+import enum
 from datetime import date
 
 from flask import Blueprint, render_template, request, url_for
@@ -19,11 +21,14 @@ from registry.schemas import (
     MemberInputSchema,
     MemberLeaveSchema,
     MemberQueryArgsSchema,
+    OrganizationEditSchema,
     OrganizationInputSchema,
     OrganizationQueryArgsSchema,
+    StatusChangeSchema,
 )
-from registry.services import members, organizations
+from registry.services import members, organizations, statuses
 from registry.services.scoping import require_department
+from registry.services.statuses import StatusAction
 from registry.views.common import (
     FIELD_ERRORS,
     commune_options,
@@ -101,13 +106,15 @@ def organization_edit(org_id: int):
 
 
 def _save_organization(org: Organization | None):
-    values, errors = load_or_errors(OrganizationInputSchema(), form_data())
-    if values is not None:
+    # A new organization's form has its status; an edited one's status has its own buttons.
+    schema = OrganizationInputSchema() if org is None else OrganizationEditSchema()
+    data, errors = load_or_errors(schema, form_data())
+    if data is not None:
         try:
             if org is None:
-                saved = organizations.create_organization(current_user, values)
+                saved = organizations.create_organization(current_user, data)
             else:
-                saved = organizations.update_organization(current_user, org.id, values)
+                saved = organizations.update_organization(current_user, org.id, data)
         except FIELD_ERRORS as exc:
             errors = refusal(exc)
         else:
@@ -118,35 +125,58 @@ def _save_organization(org: Organization | None):
     return _organization_form(org, request.form, errors), 422
 
 
-def _organization_form(org: Organization | None, values, errors: dict):
+@bp.post(
+    "/organizations/<int:org_id>/status/<any(suspend, reactivate, dissolve):action>",
+    endpoint="organization_status",
+)
+def organization_status(org_id: int, action: str):
+    """Suspend, reactivate or dissolve an organization (department), as the rules allow."""
+    org = organizations.get_organization(current_user, org_id)
+    change, errors = load_or_errors(StatusChangeSchema(), form_data())
+    if change is not None:
+        try:
+            statuses.change_status(current_user, org.id, StatusAction(action), change)
+        except FIELD_ERRORS as exc:
+            errors = refusal(exc)
+        else:
+            return done(
+                _("The status of %(name)s has been changed.", name=org.name),
+                url_for(".organization", org_id=org.id),
+            )
+    org = organizations.get_organization(current_user, org_id)
+    return _organization_form(org, _organization_values(org), {}, status_errors=errors), 422
+
+
+def _organization_form(
+    org: Organization | None, values, errors: dict, status_errors: dict | None = None
+):
     return render_template(
         "registry/organization_form.html",
         org=org,
         values=values,
         errors=errors,
+        status_errors=status_errors or {},
+        status_actions=statuses.allowed_actions(org.status) if org else [],
+        today=date.today().isoformat(),
         communes=commune_options(values.get("admin_unit")),
     )
 
 
 def _organization_values(org: Organization) -> dict[str, str]:
     rating = org.latest_rating
-    values = {
-        "kind": org.kind.value,
-        "admin_unit": org.admin_unit.code,
-        "sector": org.sector.value,
-        "status": org.status.value,
-        "rating_year": rating.year if rating else None,
-        "rating": rating.rating.value if rating else None,
-    }
-    for name in OrganizationInputSchema().fields:
-        if name not in values:
-            values[name] = getattr(org, name)
-    return {name: _as_text(value) for name, value in values.items()}
+    data = dataclasses.replace(
+        organizations.organization_input(org),
+        rating_year=rating.year if rating else None,
+        rating=rating.rating if rating else None,
+    )
+    return {name: _as_text(value) for name, value in dataclasses.asdict(data).items()}
 
 
 def _as_text(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, enum.Enum):
+        return str(value.value)
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
@@ -177,10 +207,10 @@ def member_new(org_id: int):
     if request.method == "GET":
         defaults = {"admin_unit": org.admin_unit.code, "member_type": "official"}
         return _member_form(org, None, defaults, {})
-    values, errors = load_or_errors(MemberInputSchema(), form_data())
-    if values is not None:
+    data, errors = load_or_errors(MemberInputSchema(), form_data())
+    if data is not None:
         try:
-            member = members.add_member(current_user, org.id, values)
+            member = members.add_member(current_user, org.id, data)
         except FIELD_ERRORS as exc:
             errors = refusal(exc)
         else:
@@ -197,10 +227,10 @@ def member_edit(member_id: int):
     member = members.get_member(current_user, member_id)
     if request.method == "GET":
         return _member_form(member.organization, member, _member_values(member), {})
-    values, errors = load_or_errors(MemberInputSchema(), form_data())
-    if values is not None:
+    data, errors = load_or_errors(MemberInputSchema(), form_data())
+    if data is not None:
         try:
-            members.update_member(current_user, member_id, values)
+            members.update_member(current_user, member_id, data)
         except FIELD_ERRORS as exc:
             errors = refusal(exc)
         else:
@@ -246,8 +276,5 @@ def _member_form(org, member, values, errors: dict, leave_errors: dict | None = 
 
 
 def _member_values(member: MemberHousehold) -> dict[str, str]:
-    values = {"admin_unit": member.admin_unit.code, "member_type": member.member_type.value}
-    for name in MemberInputSchema().fields:
-        if name not in values:
-            values[name] = getattr(member, name)
-    return {name: _as_text(value) for name, value in values.items()}
+    data = dataclasses.asdict(members.member_input(member))
+    return {name: _as_text(value) for name, value in data.items()}
