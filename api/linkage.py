@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, validate
 from api.common import Blueprint, caller, commits, load_bearer_user, paginate
 from linkage.models import ContractState
 from linkage.schemas import (
+    AttachmentSchema,
     ClaimDecisionSchema,
     ClaimInputSchema,
     ClaimSchema,
@@ -64,7 +65,12 @@ class ContractsExport(MethodView):
     """The contract list as a spreadsheet."""
 
     @blp.arguments(ExportArgsSchema, location="query")
-    @blp.response(200, description="CSV or XLSX file")
+    @blp.file_response(
+        200,
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        description="The contract list as CSV or XLSX",
+    )
     def get(self, args):
         """Export the contract list (CSV or XLSX)"""
         fmt = args.pop("format")
@@ -222,7 +228,7 @@ class ContractAttachments(MethodView):
     """Scans of a contract (PDF, JPEG, PNG up to 10 MB)."""
 
     @commits
-    @blp.response(201, description="The attachment's id and name")
+    @blp.response(201, AttachmentSchema)
     def post(self, contract_id):
         """Attach a scan (multipart field "file")"""
         upload = request.files.get("file")
@@ -232,22 +238,18 @@ class ContractAttachments(MethodView):
                 message=_("Send the scan in a multipart field named file."),
                 errors={"file": [_("Missing file.")]},
             )
-        stored = attachments.add_attachment(
+        return attachments.add_attachment(
             caller(), contract_id, upload.filename, upload.read(attachments.MAX_BYTES + 1)
         )
-        return {
-            "id": stored.id,
-            "filename": stored.filename,
-            "size": stored.size,
-            "mimetype": stored.mimetype,
-        }
 
 
 @blp.route("/contracts/<int:contract_id>/attachments/<int:attachment_id>")
 class ContractAttachmentById(MethodView):
     """One scan, for the parties and the department only."""
 
-    @blp.response(200, description="The file")
+    @blp.file_response(
+        200, "application/pdf", "image/jpeg", "image/png", description="The scan as stored"
+    )
     def get(self, contract_id, attachment_id):
         """Download a scan"""
         path, attachment = attachments.attachment_file(caller(), contract_id, attachment_id)

@@ -253,6 +253,15 @@ class ClaimDecisionSchema(InputSchema):
         return ClaimDecision(**data | {"status": ClaimStatus(data["status"])})
 
 
+class AttachmentSchema(Schema):
+    """A stored scan of a contract (the file itself is downloaded apart)."""
+
+    id = fields.Integer(dump_only=True)
+    filename = fields.String(dump_only=True)
+    size = fields.Integer(dump_only=True, metadata={"description": "Bytes"})
+    mimetype = fields.String(dump_only=True)
+
+
 class PartySchema(Schema):
     """A contract party as returned."""
 

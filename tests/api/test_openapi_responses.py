@@ -3,21 +3,13 @@
 For each operation of the app's OpenAPI document and each of its 2xx responses (but a 204,
 which has no body): the response names its content, every media type has a schema, a JSON
 media type's schema describes JSON (an object or an array, not a bare binary string), and a
-file's media type is declared as such. Operations still undocumented in modules outside
-labels, consumer and EPCIS are strict expected failures, keyed on their path: each one
-fails this test the day it gets a schema, so its mark is then taken out.
+file's media type is declared as such.
 """
 
 import pytest
 
 from core.factory import create_app
 
-# Known gaps, each in a module of its own owner: (method, path) → where it is answered.
-KNOWN_GAPS = {
-    ("get", "/api/v1/contracts/export"): "api/linkage.py",
-    ("post", "/api/v1/contracts/{contract_id}/attachments"): "api/linkage.py",
-    ("get", "/api/v1/contracts/{contract_id}/attachments/{attachment_id}"): "api/linkage.py",
-}
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
@@ -36,13 +28,8 @@ def _answers():
                 continue
             for status, response in operation["responses"].items():
                 if status.startswith("2") and status != "204":
-                    marks = []
-                    if (method, path) in KNOWN_GAPS:
-                        owner = KNOWN_GAPS[(method, path)]
-                        reason = f"no response schema yet ({owner})"
-                        marks = [pytest.mark.xfail(strict=True, reason=reason)]
                     yield pytest.param(
-                        method, path, status, response, marks=marks, id=f"{method} {path} {status}"
+                        method, path, status, response, id=f"{method} {path} {status}"
                     )
 
 
