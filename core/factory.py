@@ -89,6 +89,7 @@ def _register_features(app: Flask) -> None:
     # know the features, and importing them registers their models with the metadata.
     import consumer
     import core.idempotency  # noqa: F401
+    import eudr
     import indicators
     import jobs
     import linkage.models  # noqa: F401
@@ -123,6 +124,7 @@ def _register_features(app: Flask) -> None:
     labels_cli.register(app)
     linkage_cli.register(app)
     recall.register(app)
+    eudr.register(app)
     portal.register(app)
     indicators.register(app)
     register_api(app)
