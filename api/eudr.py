@@ -20,7 +20,7 @@ from eudr.schemas import (
     PlotInputSchema,
     PlotSchema,
 )
-from eudr.services import evidence, package, plots
+from eudr.services import evidence, package, plots, transfer
 
 blp = Blueprint("eudr_api", __name__, url_prefix="/eudr", description=__doc__.splitlines()[0])
 blp.before_request(load_bearer_user)
@@ -140,6 +140,68 @@ class HouseholdConsent(MethodView):
     def put(self, values, member_id):
         """Record a household's consent or refusal, with its date"""
         return plots.set_consent(caller(), member_id, values["agreed"], values["decided_on"])
+
+
+def _format_of(filename: str | None) -> str:
+    """The import format: ``?format=``, else the file name's extension."""
+    wanted = request.args.get("format")
+    if wanted is None and filename:
+        extension = filename.rsplit(".", 1)[-1].lower()
+        wanted = {"json": "geojson", "geojson": "geojson", "kml": "kml", "zip": "shp"}.get(
+            extension
+        )
+    if wanted not in transfer.FORMATS:
+        abort(
+            422,
+            message=_("Use GeoJSON, KML or a zipped shapefile."),
+            errors={"format": [_("One of: %(formats)s.", formats=", ".join(transfer.FORMATS))]},
+        )
+    return wanted
+
+
+def _report(report: transfer.PlotImportReport) -> dict:
+    return {
+        "ok": report.ok,
+        "total": report.total,
+        "created": report.created,
+        "errors": [vars(error) for error in report.errors],
+    }
+
+
+@blp.route("/sites/<int:site_id>/plots/import")
+class PlotImport(MethodView):
+    """Plots from a GeoJSON, KML or zipped shapefile file, all or none."""
+
+    @commits
+    @blp.response(201, description="The report: features read, plots created")
+    @blp.alt_response(422, description="The report: every bad feature; nothing created")
+    def post(self, site_id):
+        """Import plots into the cooperative's growing areas (multipart field "file")"""
+        upload = request.files.get("file")
+        if upload is None:
+            abort(
+                422,
+                message=_("Send the file in a multipart field named file."),
+                errors={"file": [_("Missing file.")]},
+            )
+        fmt = _format_of(upload.filename)
+        report = transfer.import_plots(caller(), site_id, fmt, upload.read())
+        return _report(report), 201 if report.ok else 422
+
+
+@blp.route("/plots/export")
+class PlotExport(MethodView):
+    """The caller's plots as GeoJSON (for checking tools too), KML or a zipped shapefile."""
+
+    @blp.response(200, description="The file")
+    def get(self):
+        """Export plots (?format=geojson|kml|shp, optional ?site_id=)"""
+        fmt = _format_of(None)
+        site_id = request.args.get("site_id", type=int)
+        data, mimetype, name = transfer.export_plots(caller(), fmt, site_id)
+        return send_file(
+            io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name
+        )
 
 
 def _zip_response(found: evidence.Evidence, stem: str):

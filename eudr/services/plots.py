@@ -45,7 +45,7 @@ def get_plot(user: User | None, plot_id: int) -> Plot:
 
 def create_plot(user: User, site_id: int, values: dict) -> Plot:
     """Add a plot to one of the caller's growing areas."""
-    site = _own_growing_area(user, site_id)
+    site = own_growing_area(user, site_id)
     plot = Plot(site=site, organization_id=site.organization_id)
     _apply(plot, values)
     db.session.add(plot)
@@ -73,7 +73,8 @@ def delete_plot(user: User, plot_id: int) -> None:
         (_document_dir() / old).unlink(missing_ok=True)
 
 
-def _own_growing_area(user: User, site_id: int) -> Site:
+def own_growing_area(user: User, site_id: int) -> Site:
+    """One of the caller's growing areas, or 404 (403 for the department), or 422 for a facility."""
     site = get_site(user, site_id)
     require_own_org(user, site.organization_id)
     if site.kind != SiteKind.GROWING_AREA:
