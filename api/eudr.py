@@ -12,6 +12,7 @@ from flask_smorest import abort
 
 from api.common import Blueprint, caller, commits, load_bearer_user, paginate
 from eudr.schemas import (
+    CheckImportArgsSchema,
     ConsentInputSchema,
     ConsentSchema,
     EvidenceQueryArgsSchema,
@@ -20,7 +21,7 @@ from eudr.schemas import (
     PlotInputSchema,
     PlotSchema,
 )
-from eudr.services import evidence, package, plots, transfer
+from eudr.services import checks, evidence, package, plots, transfer
 
 blp = Blueprint("eudr_api", __name__, url_prefix="/eudr", description=__doc__.splitlines()[0])
 blp.before_request(load_bearer_user)
@@ -186,6 +187,27 @@ class PlotImport(MethodView):
             )
         fmt = _format_of(upload.filename)
         report = transfer.import_plots(caller(), site_id, fmt, upload.read())
+        return _report(report), 201 if report.ok else 422
+
+
+@blp.route("/checks/import")
+class CheckImport(MethodView):
+    """Deforestation check results from a checking tool (CSV keyed by plot id), all or none."""
+
+    @commits
+    @blp.arguments(CheckImportArgsSchema, location="query")
+    @blp.response(201, description="The report: rows read, checks recorded")
+    @blp.alt_response(422, description="The report: every bad row; nothing recorded")
+    def post(self, args):
+        """Import a checking tool's results (multipart field "file"; ?tool=&checked_on=)"""
+        upload = request.files.get("file")
+        if upload is None:
+            abort(
+                422,
+                message=_("Send the file in a multipart field named file."),
+                errors={"file": [_("Missing file.")]},
+            )
+        report = checks.import_checks(caller(), args["tool"], args["checked_on"], upload.read())
         return _report(report), 201 if report.ok else 422
 
 

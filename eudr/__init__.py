@@ -6,8 +6,11 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    """Attach this feature's models and views to the app (called by the factory)."""
+    """Attach this feature's models, views and demo step to the app (called by the factory)."""
     import eudr.models  # noqa: F401 - registers the tables with the metadata
     from eudr import views
+    from eudr.demo import create_eudr_demo
+    from registry.demo import add_demo_step
 
     app.register_blueprint(views.bp)
+    add_demo_step("eudr", create_eudr_demo)

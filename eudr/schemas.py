@@ -116,3 +116,15 @@ class EvidenceQueryArgsSchema(InputSchema):
         """A range of at most a year keeps an export to a size one request can write."""
         if value.year < 2000:
             raise ValidationError(_l("Not a plausible date."))
+
+
+class CheckImportArgsSchema(InputSchema):
+    """The tool whose results a file holds, and the day it checked."""
+
+    tool = fields.String(
+        required=True,
+        validate=validate.Length(
+            min=1, max=120, error=_l("Must be between {min} and {max} characters.")
+        ),
+    )
+    checked_on = fields.Date(required=True)

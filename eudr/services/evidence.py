@@ -42,7 +42,7 @@ MAX_RANGE_DAYS = 366
 MISSING_ITEMS = ("production_since", "after_cut_off", "land_document", "deforestation_check")
 
 
-@dataclass
+@dataclass(slots=True)
 class PlotRow:
     """What the evidence needs of one plot."""
 
@@ -297,10 +297,10 @@ def summary(evidence: Evidence) -> dict:
             "plot": plot.name,
             "growing_area_id": plot.site_id,
             "growing_area": plot.site_name,
-            "items": plot.missing,
+            "items": items,
         }
-        for plot in plots
-        if plot.missing
+        for plot, items in ((plot, plot.missing) for plot in plots)
+        if items
     ]
     return {
         "subject": evidence.subject,
