@@ -20,8 +20,10 @@ from eudr.schemas import (
     PlotCheckSchema,
     PlotInputSchema,
     PlotSchema,
+    StatementInputSchema,
+    StatementSchema,
 )
-from eudr.services import checks, evidence, package, plots, transfer
+from eudr.services import checks, evidence, package, plots, statements, transfer
 
 blp = Blueprint("eudr_api", __name__, url_prefix="/eudr", description=__doc__.splitlines()[0])
 blp.before_request(load_bearer_user)
@@ -327,3 +329,25 @@ class RangeEvidenceZip(MethodView):
         start, end = args["shipped_from"], args["shipped_to"]
         found = evidence.for_range(caller(), start, end)
         return _zip_response(found, f"{start.isoformat()}-{end.isoformat()}")
+
+
+@blp.route("/statements")
+class Statements(MethodView):
+    """Due-diligence statements (EU Information System reference and verification numbers)."""
+
+    @commits
+    @blp.arguments(StatementInputSchema)
+    @blp.response(201, StatementSchema)
+    def post(self, values):
+        """Record a due-diligence statement against the lots it covers"""
+        return statements.record_statement(caller(), values)
+
+
+@blp.route("/lots/<int:batch_id>/statements")
+class LotStatements(MethodView):
+    """The statements on a lot and on the lots it was made from."""
+
+    @blp.response(200, StatementSchema(many=True))
+    def get(self, batch_id):
+        """List the due-diligence statements of a lot"""
+        return statements.statements_for_lot(caller(), batch_id)

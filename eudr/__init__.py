@@ -13,4 +13,5 @@ def register(app: Flask) -> None:
     from registry.demo import add_demo_step
 
     app.register_blueprint(views.bp)
+    app.add_template_global(views.lot_statements, "eudr_statements")
     add_demo_step("eudr", create_eudr_demo)

@@ -3,13 +3,23 @@ and a household's consent to its name being sent to EU buyers."""
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, Double, ForeignKey, Index, String, Text
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Double,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import utcnow
 from core.extensions import db
 from registry.models import MemberHousehold, Organization
-from trace.models import Site
+from trace.models import Batch, Site
 
 # No deforestation after this day (Regulation (EU) 2023/1115, Art. 2(13)).
 CUT_OFF = date(2020, 12, 31)
@@ -97,3 +107,34 @@ class NameConsent(db.Model):
     decided_on: Mapped[date] = mapped_column(Date)
 
     member: Mapped[MemberHousehold] = relationship()
+
+
+statement_lots = db.Table(
+    "eudr_statement_lots",
+    db.Column(
+        "statement_id",
+        db.ForeignKey("eudr_statements.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    db.Column("batch_id", db.ForeignKey("batches.id"), primary_key=True, index=True),
+)
+
+
+class DueDiligenceStatement(db.Model):
+    """A due-diligence statement (DDS) an operator filed in the EU Information System for the
+    lots it places on the EU market: its reference and verification numbers, recorded here
+    against the lots it covers (and, as an EPCIS event on them, passed down the chain)."""
+
+    __tablename__ = "eudr_statements"
+    __table_args__ = (UniqueConstraint("organization_id", "reference_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    reference_number: Mapped[str] = mapped_column(String(40))
+    verification_number: Mapped[str] = mapped_column(String(40))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("trace_events.id"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    organization: Mapped[Organization] = relationship()
+    lots: Mapped[list[Batch]] = relationship(secondary=statement_lots, order_by=Batch.id)

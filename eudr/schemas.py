@@ -128,3 +128,30 @@ class CheckImportArgsSchema(InputSchema):
         ),
     )
     checked_on = fields.Date(required=True)
+
+
+DDS_NUMBER = validate.Regexp(
+    r"^[A-Za-z0-9][A-Za-z0-9\-/.]{0,39}$",
+    error=_l("Letters, digits, - / . only, at most 40 characters."),
+)
+
+
+class StatementInputSchema(InputSchema):
+    """A due-diligence statement's numbers and the lots it covers."""
+
+    reference_number = fields.String(required=True, validate=DDS_NUMBER)
+    verification_number = fields.String(required=True, validate=DDS_NUMBER)
+    batch_ids = fields.List(fields.Integer(), required=True)
+
+
+class StatementSchema(Schema):
+    """A due-diligence statement as the API returns it."""
+
+    id = fields.Integer()
+    organization_id = fields.Integer()
+    organization = fields.Function(lambda statement: statement.organization.name)
+    reference_number = fields.String()
+    verification_number = fields.String()
+    event_id = fields.Integer(allow_none=True)
+    recorded_at = fields.DateTime()
+    batch_ids = fields.Function(lambda statement: [lot.id for lot in statement.lots])

@@ -2,6 +2,6 @@
 ``eudr`` (under ``/eudr``), in ``common``."""
 
 from eudr.views import evidence, plots  # noqa: F401 - attaches the routes
-from eudr.views.common import bp
+from eudr.views.common import bp, lot_statements
 
-__all__ = ["bp"]
+__all__ = ["bp", "lot_statements"]
