@@ -187,8 +187,9 @@ class PlotImport(MethodView):
                 message=_("Send the file in a multipart field named file."),
                 errors={"file": [_("Missing file.")]},
             )
-        fmt = _format_of(upload.filename)
-        report = transfer.import_plots(caller(), site_id, fmt, upload.read())
+        user = caller()
+        plots.own_growing_area(user, site_id)  # 404 for another's area before the file's form
+        report = transfer.import_plots(user, site_id, _format_of(upload.filename), upload.read())
         return _report(report), 201 if report.ok else 422
 
 

@@ -19,7 +19,7 @@ from core.text import fold
 from eudr.models import Plot, PlotCheck
 from eudr.services.transfer import FeatureError, PlotImportReport
 from registry.models import User
-from registry.services.scoping import scope_to_caller
+from registry.services.scoping import require_own_org, scope_to_caller
 
 HEADERS = {
     "plot_id": ("plot_id", "plot", "ma thua", "id"),
@@ -33,6 +33,7 @@ MAX_ROWS = 50_000
 
 def import_checks(user: User, tool: str, checked_on: date, data: bytes) -> PlotImportReport:
     """Record a check on each plot of the file (the caller's own plots), or none."""
+    require_own_org(user, user.organization_id)
     report = PlotImportReport()
     try:
         rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
