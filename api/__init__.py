@@ -31,10 +31,34 @@ class TraceApi(Api):
 
 def register_api(app: Flask) -> None:
     """Mount every API blueprint under /api/v1 and serve the docs UI from local files."""
-    from api import auth, epcis, indicators, labels, linkage, portal, recall, registry, scans, trace
+    from api import (
+        auth,
+        epcis,
+        eudr,
+        indicators,
+        labels,
+        linkage,
+        portal,
+        recall,
+        registry,
+        scans,
+        trace,
+    )
 
     api = TraceApi(app)
-    features = (auth, registry, trace, linkage, epcis, scans, labels, recall, portal, indicators)
+    features = (
+        auth,
+        registry,
+        trace,
+        linkage,
+        epcis,
+        scans,
+        labels,
+        recall,
+        eudr,
+        portal,
+        indicators,
+    )
     for module in features:
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.blp.url_prefix or ''}")

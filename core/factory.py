@@ -88,6 +88,7 @@ def _register_features(app: Flask) -> None:
     # Imported here, not at module top: the factory is the one core module allowed to
     # know the features, and importing them registers their models with the metadata.
     import core.idempotency  # noqa: F401
+    import eudr
     import indicators
     import jobs
     import linkage.models  # noqa: F401
@@ -124,6 +125,7 @@ def _register_features(app: Flask) -> None:
     labels_cli.register(app)
     linkage_cli.register(app)
     recall.register(app)
+    eudr.register(app)
     portal.register(app)
     indicators.register(app)
     register_api(app)

@@ -149,6 +149,28 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[int], str | None]] = {
     ("GET", "/indicators/open-data"): (EVERYONE, REFUSED, None),
     ("GET", "/portal/status"): ({DEPT}, REFUSED, None),
     ("GET", "/portal/problems"): ({DEPT}, REFUSED, None),
+    ("GET", "/eudr/sites/{site_id}/plots"): (SIGNED_IN, REFUSED, None),
+    ("POST", "/eudr/sites/{site_id}/plots"): ({A}, REFUSED, "plot"),
+    ("POST", "/eudr/sites/{site_id}/plots/import"): ({A}, REFUSED, "attachment"),
+    ("GET", "/eudr/plots"): (SIGNED_IN, REFUSED, None),
+    ("GET", "/eudr/plots/export"): (SIGNED_IN, REFUSED, None),
+    ("GET", "/eudr/plots/{plot_id}"): ({DEPT, A}, REFUSED, None),
+    ("PUT", "/eudr/plots/{plot_id}"): ({A}, REFUSED, "plot"),
+    ("DELETE", "/eudr/plots/{plot_id}"): ({A}, REFUSED, None),
+    ("GET", "/eudr/plots/{plot_id}/document"): ({DEPT, A}, REFUSED, None),
+    ("PUT", "/eudr/plots/{plot_id}/document"): ({A}, REFUSED, "document"),
+    ("POST", "/eudr/plots/{plot_id}/checks"): ({A}, REFUSED, "check"),
+    ("POST", "/eudr/checks/import"): (SIGNED_IN - {DEPT}, REFUSED, "attachment"),
+    ("PUT", "/eudr/households/{member_id}/consent"): ({A}, REFUSED, "consent"),
+    ("GET", "/eudr/lots/{batch_id}/evidence"): ({DEPT, A, X}, REFUSED, None),
+    ("GET", "/eudr/lots/{batch_id}/evidence.zip"): ({DEPT, A, X}, REFUSED, None),
+    ("GET", "/eudr/lots/{batch_id}/evidence.geojson"): ({DEPT, A, X}, REFUSED, None),
+    ("GET", "/eudr/deliveries/{delivery_id}/evidence"): ({DEPT, A, X}, REFUSED, None),
+    ("GET", "/eudr/deliveries/{delivery_id}/evidence.zip"): ({DEPT, A, X}, REFUSED, None),
+    ("GET", "/eudr/shipments/evidence"): (SIGNED_IN, REFUSED, None),
+    ("GET", "/eudr/shipments/evidence.zip"): (SIGNED_IN, REFUSED, None),
+    ("POST", "/eudr/statements"): ({A, X}, REFUSED_REFERENCE, "statement"),
+    ("GET", "/eudr/lots/{batch_id}/statements"): ({DEPT, A, X}, REFUSED, None),
 }
 
 
@@ -160,6 +182,7 @@ RUN_LAST = (
     ("POST", "/contracts/{contract_id}/terminate"),
     ("POST", "/contracts/{contract_id}/complete"),
     ("POST", "/members/{member_id}/leave"),
+    ("DELETE", "/eudr/plots/{plot_id}"),
     ("DELETE", "/auth/tokens/{token_id}"),
 )
 
@@ -169,6 +192,10 @@ QUERIES = {
     ("GET", "/trace-report"): "batch_id={batch_id}",
     ("GET", "/scans/totals"): "batch_ids={batch_id}",
     ("GET", "/batches/{batch_id}/labels.pdf"): "layout=a4-3x8",
+    ("GET", "/eudr/plots/export"): "format=geojson",
+    ("POST", "/eudr/checks/import"): "tool=GFW&checked_on=2026-11-30",
+    ("GET", "/eudr/shipments/evidence"): "shipped_from=2026-01-01&shipped_to=2026-12-31",
+    ("GET", "/eudr/shipments/evidence.zip"): "shipped_from=2026-01-01&shipped_to=2026-12-31",
 }
 
 
@@ -217,6 +244,22 @@ def build_world(client, world, token_for, linkage) -> dict:
         headers=headers[A],
     )
 
+    plot = farm_a.post(
+        f"/eudr/sites/{site['id']}/plots",
+        {
+            "name": "Thửa ZQA-SECRET",
+            "geometry": {"type": "Point", "coordinates": [108.123457, 14.123457]},
+            "declared_area_ha": 1.5,
+            "household_ids": [world["member_a"]],
+        },
+    )
+    client.put(
+        f"/api/v1/eudr/plots/{plot['id']}/document",
+        headers=headers[A],
+        data={"document": (io.BytesIO(b"%PDF-1.4\n%%EOF"), "ZQA-SECRET.pdf")},
+        content_type="multipart/form-data",
+    ).close()
+
     farm_b = Farm(client, headers[B], world, org_key="coop_b")
     product_b = farm_b.product(name="Hồ tiêu của B")
     farm_b.batch(
@@ -245,6 +288,8 @@ def build_world(client, world, token_for, linkage) -> dict:
         "recall_id": recall.json["id"],
         "print_id": print_id,
         "fmt": "xlsx",
+        "plot_id": plot["id"],
+        "delivery_id": delivered.json["id"],
     }
     return {"headers": headers, "params": params, "world": world, "batch": batch}
 
@@ -424,4 +469,16 @@ def bodies(w: dict) -> dict:
             "epcisBody": {"eventList": []},
         },
         "units": {"count": 1},
+        "plot": {
+            "name": "Thửa mới",
+            "geometry": {"type": "Point", "coordinates": [108.123457, 14.123457]},
+            "declared_area_ha": 2,
+        },
+        "check": {"tool": "Global Forest Watch", "checked_on": "2026-11-30", "passed": True},
+        "consent": {"agreed": True, "decided_on": "2026-11-30"},
+        "statement": {
+            "reference_number": "26VNMATRIX01",
+            "verification_number": "VERIF01",
+            "batch_ids": [p["batch_id"]],
+        },
     }

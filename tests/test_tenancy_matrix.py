@@ -57,6 +57,11 @@ def call(client, w: dict, method: str, path: str, role: str, body_name: str | No
             "data": {"image": (io.BytesIO(png_bytes()), "b.png")},
             "content_type": "multipart/form-data",
         }
+    elif body_name == "document":
+        kwargs = {
+            "data": {"document": (io.BytesIO(b"%PDF-1.4\n%%EOF"), "b.pdf")},
+            "content_type": "multipart/form-data",
+        }
     elif body_name == "attachment":
         kwargs = {
             "data": {"file": (io.BytesIO(b"%PDF-1.4\n%%EOF"), "b.pdf")},

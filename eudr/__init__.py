@@ -1,0 +1,17 @@
+"""EUDR: plots with real geometry on growing areas, and the evidence for coffee sold to the EU
+(Regulation (EU) 2023/1115): GeoJSON in the EU Information System's format, a summary and a
+cover sheet for every shipment, from the backward trace."""
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    """Attach this feature's models, views and demo step to the app (called by the factory)."""
+    import eudr.models  # noqa: F401 - registers the tables with the metadata
+    from eudr import views
+    from eudr.demo import create_eudr_demo
+    from registry.demo import add_demo_step
+
+    app.register_blueprint(views.bp)
+    app.add_template_global(views.lot_statements, "eudr_statements")
+    add_demo_step("eudr", create_eudr_demo)

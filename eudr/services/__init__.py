@@ -1,0 +1,1 @@
+"""EUDR services: plots, the evidence for a shipment."""
