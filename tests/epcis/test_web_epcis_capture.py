@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from tests.conftest import csrf_token
-from tests.test_epcis_capture import (  # noqa: F401 - fixtures used by name
+from tests.epcis.test_epcis_capture import (  # noqa: F401 - fixtures used by name
     base,
     delivered,
     document,

@@ -24,7 +24,7 @@ import pytest
 from epcis.capture.validation import most_precise, validation_problems
 from tests.missing import unavailable
 
-STANDARDS = Path(__file__).resolve().parents[2] / "shared" / "standards" / "epcis"
+STANDARDS = Path(__file__).resolve().parents[3] / "shared" / "standards" / "epcis"
 SCHEMA = STANDARDS / "EPCIS-JSON-Schema.json"
 EXAMPLES = STANDARDS / "examples"
 _QUOTED = re.compile(r'^"((?:[^"\\]|\\.)*)"')

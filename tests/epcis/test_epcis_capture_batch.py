@@ -7,8 +7,7 @@ import threading
 import sqlalchemy as sa
 
 from core.extensions import db
-from tests.missing import needs_postgres
-from tests.test_epcis_capture import (  # noqa: F401 - fixtures used by name
+from tests.epcis.test_epcis_capture import (  # noqa: F401 - fixtures used by name
     base,
     capture,
     counts,
@@ -17,6 +16,7 @@ from tests.test_epcis_capture import (  # noqa: F401 - fixtures used by name
     lot_uris,
     object_event,
 )
+from tests.missing import needs_postgres
 from tests.trace_helpers import when
 from trace.models import Batch, BatchStatus
 from trace.services.quantities import held_quantities

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from epcis.views.downloads import SORT_LABELS
 from tests.epcis_helpers import schema_errors, supply_chain
-from tests.test_trace_report import HEADERS, read_csv
+from tests.trace.test_trace_report import HEADERS, read_csv
 from tests.trace_helpers import VIETNAM, Farm, when
 from tests.web_helpers import field_error, text
 from trace.services.report import COLUMNS, SORTS

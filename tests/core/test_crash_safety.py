@@ -28,7 +28,7 @@ from tests.missing import needs_postgres
 from tests.server_helpers import Gunicorn
 from trace.models import TraceEvent
 
-PROJECT = Path(__file__).resolve().parents[1]
+PROJECT = Path(__file__).resolve().parents[2]
 MEMBERS = 6_000
 EVENTS = 4_000
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"

@@ -1,5 +1,5 @@
 """Recall notices: the outbox without SMTP, sending only after the commit, failures kept and
-retried with a pause (by the worker's jobs, tests/test_jobs.py, or at once by ``flask recall
+retried with a pause (by the worker's jobs, tests/jobs/test_jobs.py, or at once by ``flask recall
 send-notices``), the signed link, the 24-hour clock."""
 
 from datetime import UTC, datetime, timedelta

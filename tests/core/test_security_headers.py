@@ -18,7 +18,7 @@ from core.factory import create_app
 from core.security import inline_blocks, sha256_source
 from tests.consumer_helpers import BROWSER, make_lot
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 SECRET = "a-long-random-secret-from-the-environment"  # noqa: S105 - test value
 
 

@@ -21,7 +21,7 @@ from gs1.event_hash import (
 from tests.epcis_hash_events import CONTEXT, ni
 from tests.missing import unavailable
 
-PROJECT = Path(__file__).resolve().parents[1]
+PROJECT = Path(__file__).resolve().parents[2]
 
 VECTORS = PROJECT.parent / "shared" / "standards" / "epcis" / "event-hash-vectors"
 

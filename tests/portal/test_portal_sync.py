@@ -19,7 +19,7 @@ from tests.missing import needs_postgres
 from tests.portal_helpers import TOKEN, outbox_counts, sync_until_settled
 from trace.models import Product, Site, TraceEvent
 
-PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROJECT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @pytest.fixture

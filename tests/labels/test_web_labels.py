@@ -1,7 +1,7 @@
 """The web pages of a batch's labels and scans: print, preview, refuse, scope, count.
 
 PDFs are downloaded through the web form (with its CSRF token), rasterised with
-pdftoppm and decoded with zxing-cpp, as in tests/test_labels.py.
+pdftoppm and decoded with zxing-cpp, as in tests/labels/test_labels.py.
 """
 
 import io
