@@ -21,15 +21,10 @@ from core.errors import Forbidden
 from core.extensions import db
 from labels import prints
 from labels.models import LabelPrint
+from registry.views.common import FIELD_ERRORS, form_text, refusal
 from trace.models import Batch, UnitCode
 from trace.services.batches import get_batch
-from trace.views.common import (
-    FIELD_ERRORS,
-    form_text,
-    refusal,
-    require_recorder,
-    trace_blueprint,
-)
+from trace.views.common import require_recorder, trace_blueprint
 
 bp = trace_blueprint("labels", __name__)
 

@@ -16,7 +16,8 @@ from core.security import own_body_limit, unstorable_fields
 from epcis import capture as epcis_capture
 from epcis.views.common import bp
 from registry.services.scoping import require_own_org
-from trace.views.common import FIELD_ERRORS, done, placed, refusal
+from registry.views.common import FIELD_ERRORS, done, refusal
+from trace.views.common import placed
 
 
 @bp.route("/epcis/capture", methods=["GET", "POST"], endpoint="epcis_capture")

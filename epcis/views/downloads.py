@@ -21,9 +21,10 @@ from core.validation import InputSchema
 from epcis import export as epcis_export
 from epcis.views.common import bp
 from registry.services.organizations import organizations_query
+from registry.views.common import load
 from trace.services import batches
 from trace.services import report as trace_report
-from trace.views.common import load, user_zone
+from trace.views.common import user_zone
 
 LD_JSON = "application/ld+json"
 DEFAULT_DAYS = 30

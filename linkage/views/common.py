@@ -15,18 +15,10 @@ from flask_login import current_user
 
 from linkage import names as labels
 from linkage.models import Contract
-from registry.views.common import (  # noqa: F401 - the linkage views' helpers, re-exported
-    FIELD_ERRORS,
-    commune_options,
-    done,
+from registry.views.common import (
     form_number,
     form_text,
-    link_args,
-    load,
-    paginate,
-    refusal,
     require_login,
-    valid_filters,
 )
 from trace.names import CATEGORY_LABELS, UNIT_LABELS
 

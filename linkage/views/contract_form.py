@@ -16,19 +16,8 @@ from linkage.names import TERM_LABELS, form_options
 from linkage.schemas import ContractInputSchema
 from linkage.services import contracts
 from linkage.views import options
-from linkage.views.common import (
-    FIELD_ERRORS,
-    as_text,
-    bp,
-    done,
-    form_fields,
-    form_rows,
-    is_lead,
-    load,
-    placed,
-    refusal,
-    renumber,
-)
+from linkage.views.common import as_text, bp, form_fields, form_rows, is_lead, placed, renumber
+from registry.views.common import FIELD_ERRORS, done, load, refusal
 
 PARTY_FIELDS = ("organization_id", "representative", "households")
 ITEM_FIELDS = ("category", "product_id", "season", "due_from", "due_to", "quantity", "unit")

@@ -17,13 +17,11 @@ from linkage.services import attachments, contracts, deliveries, reports
 from linkage.services.fulfilment import fulfilment, is_behind
 from linkage.services.lifecycle import missing_terms, status_on
 from linkage.views import options, progress
-from linkage.views.common import (
+from linkage.views.common import bp, form_fields, is_lead
+from registry.views.common import (
     FIELD_ERRORS,
-    bp,
     commune_options,
     done,
-    form_fields,
-    is_lead,
     link_args,
     load,
     paginate,

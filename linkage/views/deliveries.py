@@ -12,17 +12,9 @@ from flask_login import current_user
 from core.errors import Conflict, ValidationFailed
 from linkage.schemas import DeliveryInputSchema
 from linkage.services import contracts, deliveries
-from linkage.views.common import (
-    bp,
-    done,
-    form_fields,
-    form_rows,
-    load,
-    placed,
-    refusal,
-    renumber,
-)
+from linkage.views.common import bp, form_fields, form_rows, placed, renumber
 from linkage.views.contracts import render_contract
+from registry.views.common import done, load, refusal
 
 LINE_FIELDS = ("batch_id", "quantity", "accepted_quantity", "rejection_reason")
 TOP_FIELDS = ("delivered_on", "cooperative_id", "price_vnd", "note")

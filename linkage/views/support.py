@@ -17,19 +17,9 @@ from linkage.models import SupportPolicy
 from linkage.schemas import ClaimDecisionSchema, ClaimInputSchema, PolicyInputSchema
 from linkage.services import support
 from linkage.views import options
-from linkage.views.common import (
-    FIELD_ERRORS,
-    as_text,
-    bp,
-    done,
-    form_fields,
-    link_args,
-    load,
-    paginate,
-    placed,
-    refusal,
-)
+from linkage.views.common import as_text, bp, form_fields, placed
 from registry.services.scoping import require_department
+from registry.views.common import FIELD_ERRORS, done, link_args, load, paginate, refusal
 
 POLICY_FIELDS = tuple(PolicyInputSchema().fields)
 CLAIM_FIELDS = tuple(ClaimInputSchema().fields)

@@ -8,7 +8,6 @@ from core.extensions import login_manager
 from recall import names as labels
 from registry.views.common import (
     form_text,
-    refusal,  # noqa: F401 - the recall views' helper, re-exported
 )
 from registry.views.common import load as load_values
 

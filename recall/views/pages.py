@@ -15,7 +15,8 @@ from recall.mail import smtp_configured
 from recall.models import AckChannel
 from recall.schemas import CloseInputSchema, RecallInputSchema
 from recall.services import recalls
-from recall.views.common import PER_PAGE, bp, load, refusal
+from recall.views.common import PER_PAGE, bp, load
+from registry.views.common import refusal
 from trace.services.batches import get_batch
 
 FIELD_ERRORS = (ValidationFailed, Conflict)

@@ -8,21 +8,11 @@ from sqlalchemy.orm import selectinload
 
 from core.extensions import db
 from registry.services import members
+from registry.views.common import FIELD_ERRORS, form_number, form_text, load, refusal
 from trace.models import Batch, BatchStatus, EventLine, Product, TraceEvent
 from trace.schemas import BatchInputSchema, BatchQueryArgsSchema, BatchStatusSchema
 from trace.services import batches, completeness, events, genealogy, products, quantities, sites
-from trace.views.common import (
-    FIELD_ERRORS,
-    as_text,
-    bp,
-    form_number,
-    form_text,
-    load,
-    placed,
-    query_filters,
-    refusal,
-    require_recorder,
-)
+from trace.views.common import as_text, bp, placed, query_filters, require_recorder
 
 PER_PAGE = 25
 EVENTS_PER_PAGE = 50  # a lot's page shows this many of its events, with links to the others

@@ -16,15 +16,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.errors import Forbidden
-from registry.views.common import (  # noqa: F401 - the trace views' helpers, re-exported
-    FIELD_ERRORS,
-    commune_options,
-    done,
-    form_number,
+from registry.views.common import (
     form_text,
-    load,
-    paginate,
-    refusal,
     require_login,
     valid_filters,
 )

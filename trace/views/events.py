@@ -14,25 +14,13 @@ from flask_login import current_user
 from core.errors import Forbidden
 from registry.models import OrgKind
 from registry.services.organizations import directory
+from registry.views.common import FIELD_ERRORS, done, form_number, form_text, load, refusal
 from trace.models import Batch
 from trace.names import EVENT_LABELS
 from trace.schemas import CorrectionInputSchema, EventInputSchema
 from trace.services import batches, events, quantities
 from trace.views.batches import incoming_shipments, render_batch
-from trace.views.common import (
-    FIELD_ERRORS,
-    aware_time,
-    bp,
-    compact,
-    done,
-    form_number,
-    form_text,
-    load,
-    local_now,
-    placed,
-    refusal,
-    require_recorder,
-)
+from trace.views.common import aware_time, bp, compact, local_now, placed, require_recorder
 
 OUTPUT_ROWS = 3
 OUTPUT_FIELDS = ("product_id", "quantity", "lot_code", "production_date", "packing_date")

@@ -6,22 +6,17 @@ from flask import abort, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from registry.views.common import FIELD_ERRORS, done, form_text, load, paginate, refusal
 from trace.models import Product
 from trace.schemas import ProductInputSchema, ProductQueryArgsSchema
 from trace.services import products
 from trace.views.common import (
-    FIELD_ERRORS,
     as_text,
     bp,
     compact,
-    done,
     form_flag,
-    form_text,
-    load,
-    paginate,
     placed,
     query_filters,
-    refusal,
     require_recorder,
 )
 

@@ -6,24 +6,20 @@ from flask_login import current_user
 
 from core.extensions import db
 from registry.services import members
-from trace.models import Site
-from trace.schemas import SiteInputSchema
-from trace.services import sites
-from trace.views.common import (
+from registry.views.common import (
     FIELD_ERRORS,
-    as_text,
-    bp,
     commune_options,
     done,
-    form_coordinate,
     form_number,
     form_text,
     load,
     paginate,
-    placed,
     refusal,
-    require_recorder,
 )
+from trace.models import Site
+from trace.schemas import SiteInputSchema
+from trace.services import sites
+from trace.views.common import as_text, bp, form_coordinate, placed, require_recorder
 
 PLAIN_FIELDS = (
     "kind",
