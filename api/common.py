@@ -23,11 +23,19 @@ class Blueprint(SmorestBlueprint):
 
     DEFAULT_PAGINATION_PARAMETERS = {"page": 1, "page_size": 50, "max_page_size": 200}
 
-    def file_response(self, status: int, *content_types: str, description: str):
+    def file_response(
+        self, status: int, *content_types: str, description: str, json_schema: dict | None = None
+    ):
         """Decorator: the operation answers ``status`` with a file of one of these media
-        types, documented as such (a binary string per type) in the OpenAPI document."""
+        types, documented as such (a binary string per type) in the OpenAPI document; a JSON
+        media type (``…+json``) is documented by ``json_schema`` instead."""
         binary = {"schema": {"type": "string", "format": "binary"}}
-        content = {content_type: binary for content_type in content_types}
+        content = {
+            content_type: {"schema": json_schema}
+            if json_schema and content_type.endswith("+json")
+            else binary
+            for content_type in content_types
+        }
         response = {"description": description, "content": content}
         documented = self.doc(responses={str(status): response})
         answered = self.response(status, description=description, content_type=content_types[0])

@@ -155,3 +155,73 @@ class StatementSchema(Schema):
     event_id = fields.Integer(allow_none=True)
     recorded_at = fields.DateTime()
     batch_ids = fields.Function(lambda statement: [lot.id for lot in statement.lots])
+
+
+class ImportErrorSchema(Schema):
+    """One refused feature or row of an import (0: the file as a whole)."""
+
+    feature = fields.Integer(metadata={"description": "Feature or row number, from 1"})
+    field = fields.String()
+    message = fields.String()
+
+
+class ImportReportSchema(Schema):
+    """What an import read and created (nothing unless ``ok``), and every problem found."""
+
+    ok = fields.Boolean()
+    total = fields.Integer()
+    created = fields.Integer()
+    errors = fields.List(fields.Nested(ImportErrorSchema))
+
+
+class MissingEvidenceSchema(Schema):
+    """A plot and what it lacks for the EUDR."""
+
+    plot_id = fields.Integer()
+    plot = fields.String()
+    growing_area_id = fields.Integer()
+    growing_area = fields.String()
+    items = fields.List(fields.String())
+
+
+class ProductionSinceSchema(Schema):
+    """When the plots came into production, against the 31 December 2020 cut-off."""
+
+    earliest = fields.String(allow_none=True, metadata={"format": "date"})
+    latest = fields.String(allow_none=True, metadata={"format": "date"})
+    dates = fields.List(fields.String(metadata={"format": "date"}))
+    unknown = fields.Integer()
+    after_cut_off = fields.Integer()
+
+
+class EvidenceFileSchema(Schema):
+    """One GeoJSON file of the evidence (split under the EU Information System's 25 MB)."""
+
+    name = fields.String()
+    bytes = fields.Integer()
+    sha256 = fields.String()
+
+
+class NamedAreaSchema(Schema):
+    """A growing area, by id and name."""
+
+    id = fields.Integer()
+    name = fields.String()
+
+
+class EvidenceSummarySchema(Schema):
+    """What the evidence for a lot, a delivery or a date range holds and lacks."""
+
+    subject = fields.String()
+    generated_at = fields.String(metadata={"format": "date-time"})
+    lots = fields.Integer()
+    plots = fields.Integer()
+    polygons = fields.Integer()
+    points = fields.Integer()
+    total_area_ha = fields.Float()
+    households = fields.Integer()
+    production_since = fields.Nested(ProductionSinceSchema)
+    files = fields.List(fields.Nested(EvidenceFileSchema))
+    missing = fields.List(fields.Nested(MissingEvidenceSchema))
+    growing_areas_without_plots = fields.List(fields.Nested(NamedAreaSchema))
+    complete = fields.Boolean()
