@@ -1,7 +1,8 @@
 /* Walking a plot's boundary with the phone's GPS (templates/eudr/plot_walk.html).
-   Each press of "Record corner" asks for a fresh high-accuracy fix and keeps it with its
-   accuracy; the corners are listed, drawn as an outline, and written into the form's hidden
-   fields as a GeoJSON polygon (7 decimals) and a list of accuracies. The server checks both. */
+   The page watches the position (high accuracy) and shows the latest fix's accuracy; each
+   press of "Record corner" keeps that fix with its accuracy. The corners are listed, drawn
+   as an outline, and written into the form's hidden fields as a GeoJSON polygon (7 decimals)
+   and a list of accuracies. The server checks both. */
 (function () {
   "use strict";
 
@@ -15,7 +16,7 @@
   var accuracyField = document.getElementById("f-accuracies");
   var maxAccuracy = parseFloat(form.dataset.maxAccuracy);
   var corners = [];
-  var fix = { enableHighAccuracy: true, maximumAge: 0, timeout: 20000 };
+  var latest = null;
 
   if (!("geolocation" in navigator)) return; // the note about JavaScript and location stays
 
@@ -27,7 +28,11 @@
     status.classList.add("badge-missing");
   }
 
+  // A getCurrentPosition() beside a running watch can wait until its timeout (Chromium), so a
+  // press takes the watch's latest fix: the walker waits at the corner until it is good enough.
   function showAccuracy(position) {
+    latest = position.coords;
+    status.dataset.fix = latest.latitude.toFixed(7) + "," + latest.longitude.toFixed(7);
     status.classList.remove("badge-missing");
     say(form.dataset.msgAccuracy.replace("{m}", metres(position.coords.accuracy)));
   }
@@ -96,16 +101,12 @@
   }
 
   document.getElementById("record-corner").addEventListener("click", function () {
-    say(form.dataset.msgWaiting);
-    navigator.geolocation.getCurrentPosition(function (position) {
-      showAccuracy(position);
-      corners.push({
-        lon: position.coords.longitude,
-        lat: position.coords.latitude,
-        accuracy: position.coords.accuracy
-      });
-      render();
-    }, denied, fix);
+    if (!latest) {
+      say(form.dataset.msgWaiting);
+      return;
+    }
+    corners.push({ lon: latest.longitude, lat: latest.latitude, accuracy: latest.accuracy });
+    render();
   });
 
   document.getElementById("undo-corner").addEventListener("click", function () {
@@ -124,5 +125,5 @@
   form.hidden = false;
   restore();
   render();
-  navigator.geolocation.watchPosition(showAccuracy, denied, fix);
+  navigator.geolocation.watchPosition(showAccuracy, denied, { enableHighAccuracy: true, maximumAge: 0 });
 })();
