@@ -160,3 +160,19 @@ def test_a_households_consent_is_recorded_beside_the_plot(app, farm, plots, logi
     token = csrf_token(other, "/trace/batches")
     response = other.post(f"/eudr/members/{member}/consent", data={**form, "csrf_token": token})
     assert response.status_code in (403, 404)
+
+
+def test_a_new_geometry_drops_the_walked_accuracies(farm, login, world):
+    site = farm.site()
+    web = login(world["users"]["coop_a"])
+    form = _walk_form(web, site["id"], "3,3,3,3")
+    assert web.post(f"/eudr/sites/{site['id']}/plots/walk", data=form).status_code == 302
+    (plot,) = farm.get(f"/eudr/sites/{site['id']}/plots")
+    token = csrf_token(web, f"/eudr/plots/{plot['id']}/edit")
+    details = {"csrf_token": token, "name": "Đổi tên", "production_since": "2016-03-01"}
+    assert web.post(f"/eudr/plots/{plot['id']}/edit", data=details).status_code == 302
+    assert farm.get(f"/eudr/sites/{site['id']}/plots")[0]["walk_accuracies_m"] == [3, 3, 3, 3]
+    body = {"name": "Đổi tên", "geometry": square(side=0.003)}
+    response = farm.client.put(f"/api/v1/eudr/plots/{plot['id']}", json=body, headers=farm.headers)
+    assert response.status_code == 200, response.json
+    assert response.json["walk_accuracies_m"] is None
