@@ -149,6 +149,9 @@ class Config:
     RECALL_NOTICE_RETRY_SECONDS = int(_env("RECALL_NOTICE_RETRY_SECONDS", "60"))
     RECALL_ACK_LINK_DAYS = int(_env("RECALL_ACK_LINK_DAYS", "60"))
 
+    # A plot walked with a phone's GPS is refused when any corner was fixed less accurately.
+    EUDR_WALK_MAX_ACCURACY_M = float(_env("EUDR_WALK_MAX_ACCURACY_M", "10"))
+
     TESTING = False
 
 

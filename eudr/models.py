@@ -4,6 +4,7 @@ and a household's consent to its name being sent to EU buyers."""
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     DateTime,
@@ -60,6 +61,8 @@ class Plot(db.Model):
     land_document_number: Mapped[str | None] = mapped_column(String(80))
     land_document_path: Mapped[str | None] = mapped_column(String(255))
     land_document_name: Mapped[str | None] = mapped_column(String(200))
+    # A plot walked with a phone's GPS: each corner's accuracy in metres, in the ring's order.
+    walk_accuracies_m: Mapped[list[float] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow

@@ -45,6 +45,17 @@ class PlotInputSchema(InputSchema):
     household_ids = fields.List(fields.Integer(), load_default=list)
 
 
+class WalkInputSchema(PlotInputSchema):
+    """A plot walked with a phone's GPS: the plot's fields and each corner's accuracy."""
+
+    accuracies_m = fields.List(
+        fields.Float(validate=validate.Range(min=0, max=100_000)),
+        required=True,
+        validate=validate.Length(min=3, error=_l("Record at least {min} corners.")),
+        metadata={"description": "the GPS accuracy (metres) of each corner, in the order walked"},
+    )
+
+
 class PlotCheckSchema(Schema):
     """A check on a plot."""
 
@@ -87,6 +98,7 @@ class PlotSchema(Schema):
     land_document_number = fields.String(allow_none=True)
     has_land_document = fields.Function(lambda plot: plot.land_document_path is not None)
     household_ids = fields.Function(lambda plot: [member.id for member in plot.households])
+    walk_accuracies_m = fields.List(fields.Float(), allow_none=True)
     checks = fields.List(fields.Nested(PlotCheckSchema))
 
 

@@ -1,11 +1,13 @@
 """Plots of growing areas: their geometry checked for the EUDR, their households, production
 date, land-use right document, checks, and the households' consent to their names."""
 
+import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
@@ -53,13 +55,56 @@ def create_plot(user: User, site_id: int, values: dict) -> Plot:
     return plot
 
 
+def create_walked_plot(user: User, site_id: int, values: dict) -> Plot:
+    """Add a plot whose corners were walked with a phone's GPS, keeping each corner's accuracy;
+    a walk with a corner less accurate than ``EUDR_WALK_MAX_ACCURACY_M`` is refused."""
+    accuracies = values["accuracies_m"]
+    limit = current_app.config["EUDR_WALK_MAX_ACCURACY_M"]
+    worst = max(range(len(accuracies)), key=accuracies.__getitem__)
+    if accuracies[worst] > limit:
+        raise ValidationFailed.on_field(
+            "accuracies_m",
+            _(
+                "Corner %(corner)s was fixed to within %(accuracy)s m, worse than the %(limit)s m "
+                "allowed: record the walk again, waiting at each corner for a better fix.",
+                corner=worst + 1,
+                accuracy=format_decimal(accuracies[worst], "#,##0.#"),
+                limit=format_decimal(limit, "#,##0.#"),
+            ),
+        )
+    plot = create_plot(user, site_id, values)
+    corners = (
+        len(json.loads(plot.geometry)["coordinates"][0]) - 1
+        if plot.geometry_type == "Polygon"
+        else 0
+    )
+    if corners != len(accuracies):
+        raise ValidationFailed.on_field(
+            "accuracies_m",
+            _("A walk is a polygon with one accuracy for each of its corners."),
+        )
+    plot.walk_accuracies_m = [round(value, 1) for value in accuracies]
+    db.session.flush()
+    return plot
+
+
 def update_plot(user: User, plot_id: int, values: dict) -> Plot:
     """Replace a plot's geometry and details (one of the caller's own)."""
     plot = get_plot(user, plot_id)
     require_own_org(user, plot.organization_id)
+    before = plot.geometry
     _apply(plot, values)
+    if plot.geometry != before:
+        plot.walk_accuracies_m = None  # they were the walked corners' accuracies
     db.session.flush()
     return plot
+
+
+def update_plot_details(user: User, plot_id: int, values: dict) -> Plot:
+    """Change a plot's name, declared area, production date, document number and households,
+    keeping its geometry (checked again, with the declared area, as any plot input is)."""
+    plot = get_plot(user, plot_id)
+    return update_plot(user, plot_id, {**values, "geometry": plot.geometry})
 
 
 def delete_plot(user: User, plot_id: int) -> None:

@@ -1,6 +1,8 @@
 """A growing area's plots: their outlines, what evidence each lacks, and forms to add a plot,
 attach its land-use right document and delete it (the cooperative's own staff)."""
 
+from datetime import date
+
 from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -23,7 +25,7 @@ FORM_FIELDS = ("name", "geometry", "declared_area_ha", "production_since", "land
 @bp.get("/sites/<int:site_id>/plots", endpoint="plots")
 def plot_list(site_id: int):
     """A growing area's plots with their outlines."""
-    return _page(site_id, {}, {})
+    return plots_page(site_id, {}, {})
 
 
 @bp.post("/sites/<int:site_id>/plots", endpoint="plot_new")
@@ -42,7 +44,7 @@ def plot_new(site_id: int):
         else:
             message = _("Plot %(name)s has been saved.", name=plot.name)
             return done(message, url_for(".plots", site_id=site_id) + f"#plot-{plot.id}")
-    return _page(site_id, raw, placed(errors, {*FORM_FIELDS, "household_ids"})), 422
+    return plots_page(site_id, raw, placed(errors, {*FORM_FIELDS, "household_ids"})), 422
 
 
 @bp.post("/plots/<int:plot_id>/document", endpoint="plot_document")
@@ -56,7 +58,7 @@ def plot_document(plot_id: int):
         data = upload.read(plots.MAX_DOCUMENT_BYTES + 1) if upload else b""
         plots.save_land_document(current_user, plot_id, upload.filename if upload else "", data)
     except FIELD_ERRORS as exc:
-        return _page(site_id, {}, {"_schema": refusal(exc).get("document", [])}), 422
+        return plots_page(site_id, {}, {"_schema": refusal(exc).get("document", [])}), 422
     return done(_("The document has been attached."), url_for(".plots", site_id=site_id))
 
 
@@ -69,7 +71,8 @@ def plot_delete(plot_id: int):
     return done(_("The plot has been deleted."), url_for(".plots", site_id=site_id))
 
 
-def _page(site_id: int, values: dict, errors: dict):
+def plots_page(site_id: int, values: dict, errors: dict):
+    """The plots page of a growing area, with what a refused form sent and why."""
     site = get_site(current_user, site_id)
     rows = list(db.session.scalars(plots.plots_query(current_user, site_id)))
     own = current_user.organization_id == site.organization_id
@@ -86,6 +89,8 @@ def _page(site_id: int, values: dict, errors: dict):
         values=values,
         errors=errors,
         households=households,
+        consents=plots.consents_of([m.id for plot in rows for m in plot.households]),
+        today=date.today().isoformat(),
     )
 
 
