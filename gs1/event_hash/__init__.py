@@ -5,7 +5,8 @@
 fields in a fixed order, lists sorted, every value in one canonical spelling (UTC timestamps
 with milliseconds, CBV Web URIs, constrained canonical GS1 Digital Links, plain decimals,
 extension names as ``{namespace}name``). Where the published text and GS1's test vectors
-differ, this follows the vectors (``../shared/standards/epcis/event-hash-vectors/``).
+differ, this follows the vectors (GS1's published event-hash test vectors, which
+tests/gs1 runs when they are present).
 
 Pure Python, no Flask: usable from capture, export and command-line checks alike.
 """
