@@ -121,6 +121,13 @@ class MakeRun:
         """What ``make run`` printed so far."""
         return self.log_path.read_text(errors="replace")
 
+    def wait_for_log(self, text: str, seconds: float = 30) -> str:
+        """Until ``text`` appears in what ``make run`` printed (a worker logs after it acts)."""
+        deadline = time.monotonic() + seconds
+        while text not in self.log() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.log()
+
     def processes(self) -> list[str]:
         """Command lines of every process ``make run`` started that is still alive."""
         return list(session_processes(self.process.pid).values())

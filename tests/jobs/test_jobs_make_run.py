@@ -53,7 +53,9 @@ def test_a_new_recalls_notices_arrive_with_no_command_typed(
     delay = time.monotonic() - started
     assert sorted(rcpt for rcpt, _m in smtp_server.messages) == ["x@dn.vn", "y@dn.vn"], run.log()
     print(f"\nnotices arrived {delay:.2f} s after the recall was opened")  # noqa: T201
-    assert f"recall {response.json()['id']}: sent 2, failed 0" in run.log()  # by the worker
+    # The worker logs after the mail server has the messages: wait for its line too.
+    sent_line = f"recall {response.json()['id']}: sent 2, failed 0"
+    assert sent_line in run.wait_for_log(sent_line)  # by the worker
 
     recall = requests.get(
         f"{run.base}/api/v1/recalls/{response.json()['id']}",
