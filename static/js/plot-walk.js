@@ -91,7 +91,7 @@
       item.textContent = form.dataset.msgCorner.replace("{n}", i + 1) + ": " +
         c.lat.toFixed(7) + ", " + c.lon.toFixed(7) + " ± " + metres(c.accuracy) + " m";
       if (c.accuracy > maxAccuracy) {
-        item.className = "error";
+        item.className = "corner-refused";
         item.textContent += " — " + form.dataset.msgTooCoarse;
       }
       list.appendChild(item);

@@ -77,8 +77,10 @@ def test_a_cooperative_walks_a_plot_with_the_phones_gps(app, base_url, page, far
 
     page.goto(f"{base_url}/eudr/sites/{site['id']}/plots/walk")
     _walk(page, [3, 25, 3, 3])
-    expect(page.locator("#corners li.error")).to_have_count(1)
+    expect(page.locator("#corners li.corner-refused")).to_have_count(1)
     expect(page.locator("#corners li").nth(1)).to_contain_text("Góc 2")
+    # The refused corner stays an item of the list, as its neighbours (no block of its own).
+    expect(page.locator("#corners li").nth(1)).to_have_css("display", "list-item")
     page.locator("#f-name").fill("Thửa sai số lớn")
     page.locator("#save-walk").click()
     page.wait_for_load_state()
