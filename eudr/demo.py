@@ -11,7 +11,15 @@ from core.extensions import db
 from eudr.services import plots
 from registry.models import Organization
 from trace.demo import demo_actor
-from trace.models import Batch, Product, ProductCategory, Site, SiteKind, batch_sites
+from trace.models import (
+    Batch,
+    BatchHousehold,
+    Product,
+    ProductCategory,
+    Site,
+    SiteKind,
+    batch_sites,
+)
 
 # A one-page PDF standing in for a scanned land-use right certificate (sổ đỏ).
 DEMO_DOCUMENT = b"%PDF-1.4\n% demo: giay chung nhan quyen su dung dat\n%%EOF\n"
@@ -23,11 +31,13 @@ def create_eudr_demo(seed: int) -> dict[str, int]:
     """Map the plots of the coffee growing areas; returns counts."""
     rng = random.Random(seed * 31 + 25)
     counts = {"plots": 0, "incomplete plots": 0}
+    harvesters = _harvesters()
     for number, site in enumerate(_coffee_areas()):
         user = demo_actor(site.organization)
+        farmers = harvesters.get(site.id) or [member.id for member in site.households]
         for n in range(rng.randint(2, 4)):
             gap = _gap(number, n)
-            _plot(rng, user, site, n, gap)
+            _plot(rng, user, site, n, gap, farmers[n % 2 :: 2][:2])
             counts["plots"] += 1
             counts["incomplete plots"] += gap is not None
     return counts
@@ -51,6 +61,24 @@ def _coffee_areas() -> list[Site]:
     )
 
 
+def _harvesters() -> dict[int, list[int]]:
+    """Per growing area, the households that harvested its coffee lots, so that each demo plot
+    is farmed by households whose coffee the evidence reaches."""
+    rows = db.session.execute(
+        select(batch_sites.c.site_id, BatchHousehold.member_id)
+        .join(BatchHousehold, BatchHousehold.batch_id == batch_sites.c.batch_id)
+        .join(Batch, Batch.id == batch_sites.c.batch_id)
+        .join(Product, Product.id == Batch.product_id)
+        .where(Product.category == ProductCategory.COFFEE)
+        .distinct()
+        .order_by(batch_sites.c.site_id, BatchHousehold.member_id)
+    )
+    found: dict[int, list[int]] = {}
+    for site_id, member_id in rows:
+        found.setdefault(site_id, []).append(member_id)
+    return found
+
+
 GAPS = ("production_since", "after_cut_off", "land_document", "check")
 
 
@@ -61,7 +89,9 @@ def _gap(area: int, n: int) -> str | None:
     return GAPS[(area // 2) % len(GAPS)]
 
 
-def _plot(rng: random.Random, user, site: Site, n: int, gap: str | None) -> None:
+def _plot(
+    rng: random.Random, user, site: Site, n: int, gap: str | None, households: list[int]
+) -> None:
     west, south, east, north = COFFEE_BOX
     lon, lat = rng.uniform(west, east), rng.uniform(south, north)
     side = rng.uniform(0.0012, 0.0030)  # 130–330 m: 1.7 to 10 ha
@@ -73,7 +103,6 @@ def _plot(rng: random.Random, user, site: Site, n: int, gap: str | None) -> None
         "production_since": None,
         "after_cut_off": date(2022, rng.randint(1, 12), 1),
     }.get(gap, date(rng.randint(2005, 2019), rng.randint(1, 12), 1))
-    households = [member.id for member in site.households[n % 2 :: 2]][:2]
     plot = plots.create_plot(
         user,
         site.id,

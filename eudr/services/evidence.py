@@ -3,7 +3,8 @@ System's GeoJSON (split into files under 25 MB), with a summary of what is missi
 
 It comes from the backward trace, never from anything typed again: the lots shipped, every lot
 they were made from (a recursive query over the genealogy links, in the database), the growing
-areas where those lots were harvested, and those areas' plots. A buyer therefore sees only the
+areas where those lots were harvested, and those areas' plots farmed by the households that
+contributed to the harvest (``contributing_plots``). A buyer therefore sees only the
 plots its own lots trace to. Feature text is written from the stored canonical geometry, so a
 shipment of 30,000 plots is one pass over rows, not 30,000 objects.
 """
@@ -25,6 +26,7 @@ from registry.models import AdminUnit, MemberHousehold, Organization, User
 from registry.services.scoping import sees_everything
 from trace.models import (
     Batch,
+    BatchHousehold,
     BatchLink,
     EventKind,
     EventLine,
@@ -142,7 +144,7 @@ def gather(subject: str, lot_ids: list[int], max_bytes: int = MAX_FILE_BYTES) ->
     lots = traced_lots(lot_ids).subquery("lots")
     lot_count = db.session.scalar(select(db.func.count()).select_from(lots)) or 0
     sites = growing_areas(select(lots.c.batch_id)).subquery("areas")
-    plots = _plot_rows(select(sites.c.site_id))
+    plots = _plot_rows(contributing_plots(select(lots.c.batch_id)))
     evidence = Evidence(subject, lot_count, plots, _areas_without_plots(select(sites.c.site_id)))
     evidence.files = feature_collections(plots, max_bytes)
     return evidence
@@ -184,7 +186,67 @@ def growing_areas(lot_ids: Select):
     )
 
 
-def _plot_rows(site_ids: Select) -> list[PlotRow]:
+def contributing_plots(lot_ids: Select) -> Select:
+    """A select of the plots the lots' coffee can have come from.
+
+    A plot of a growing area a lot was harvested on counts unless both sides name households
+    and none is shared: the lot lists its contributing households and the plot is farmed only
+    by others. A lot with no households recorded, or a plot with none, keeps every plot of the
+    area (nothing says it did not contribute).
+    """
+    listed = select(batch_sites.c.batch_id, batch_sites.c.site_id).where(
+        batch_sites.c.batch_id.in_(lot_ids)
+    )
+    harvested = (
+        select(EventLine.batch_id, TraceEvent.site_id)
+        .join(TraceEvent, TraceEvent.id == EventLine.event_id)
+        .where(
+            EventLine.batch_id.in_(lot_ids),
+            EventLine.kind == EventKind.HARVEST,
+            TraceEvent.site_id.is_not(None),
+            not_erroneous(),
+        )
+    )
+    pairs = union(listed, harvested).subquery("lot_areas")
+    return (
+        select(Plot.id)
+        .join(pairs, pairs.c.site_id == Plot.site_id)
+        .join(Site, Site.id == Plot.site_id)
+        .where(
+            Site.kind == SiteKind.GROWING_AREA,
+            contributes(pairs.c.batch_id),
+        )
+        .distinct()
+    )
+
+
+def contributes(lot_id):
+    """Whether ``Plot`` can have contributed to the lot ``lot_id`` harvested on its area: unless
+    both name households and none is shared (the rule of ``contributing_plots``).
+
+    Correlated explicitly: ``lot_id`` may come from a query two levels up (readiness), which
+    automatic correlation (one level) would copy into the FROM instead.
+    """
+    lot_names_households = exists(
+        select(BatchHousehold.member_id)
+        .where(BatchHousehold.batch_id == lot_id)
+        .correlate_except(BatchHousehold)
+    )
+    plot_names_households = exists(
+        select(plot_households.c.member_id)
+        .where(plot_households.c.plot_id == Plot.id)
+        .correlate_except(plot_households)
+    )
+    shared_household = exists(
+        select(BatchHousehold.member_id)
+        .join(plot_households, plot_households.c.member_id == BatchHousehold.member_id)
+        .where(BatchHousehold.batch_id == lot_id, plot_households.c.plot_id == Plot.id)
+        .correlate_except(BatchHousehold, plot_households)
+    )
+    return or_(~lot_names_households, ~plot_names_households, shared_household)
+
+
+def _plot_rows(plot_ids: Select) -> list[PlotRow]:
     passed = exists(select(PlotCheck.id).where(PlotCheck.plot_id == Plot.id, PlotCheck.passed))
     owner = aliased(Organization)
     rows = db.session.execute(
@@ -205,15 +267,15 @@ def _plot_rows(site_ids: Select) -> list[PlotRow]:
         .join(Site, Site.id == Plot.site_id)
         .join(AdminUnit, AdminUnit.id == Site.admin_unit_id)
         .join(owner, owner.id == Plot.organization_id)
-        .where(Plot.site_id.in_(site_ids))
+        .where(Plot.id.in_(plot_ids))
         .order_by(Plot.id)
     )
     plots = {row[0]: PlotRow(*row) for row in rows}
-    _add_households(plots, site_ids)
+    _add_households(plots, plot_ids)
     return list(plots.values())
 
 
-def _add_households(plots: dict[int, PlotRow], site_ids: Select) -> None:
+def _add_households(plots: dict[int, PlotRow], plot_ids: Select) -> None:
     """Each plot's households, and the names of those that agreed to be named."""
     rows = db.session.execute(
         select(
@@ -223,9 +285,8 @@ def _add_households(plots: dict[int, PlotRow], site_ids: Select) -> None:
             NameConsent.agreed,
         )
         .join(MemberHousehold, MemberHousehold.id == plot_households.c.member_id)
-        .join(Plot, Plot.id == plot_households.c.plot_id)
         .outerjoin(NameConsent, NameConsent.member_id == MemberHousehold.id)
-        .where(Plot.site_id.in_(site_ids))
+        .where(plot_households.c.plot_id.in_(plot_ids))
         .order_by(plot_households.c.plot_id, MemberHousehold.id)
     )
     for plot_id, member_id, name, agreed in rows:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 
 from core.extensions import db
 from eudr.models import CUT_OFF, Plot
+from eudr.services.evidence import contributes
 from registry.models import AdminUnit, Organization, OrgKind, User
 from registry.services.scoping import sees_everything
 from trace.models import (
@@ -85,14 +86,22 @@ def readiness(user: User | None) -> list[ReadinessRow]:
     )
     areas = _lot_areas().subquery("lot_areas")
     reached = (
-        select(walk.c.root, areas.c.site_id)
+        select(walk.c.root, areas.c.batch_id.label("lot"), areas.c.site_id)
         .join(areas, areas.c.batch_id == walk.c.lot)
         .distinct()
         .subquery("reached")
     )
+    # An area with no plot the lot can have come from (the evidence's rule:
+    # evidence.contributes), or with an incomplete one.
     bad_site = or_(
-        ~exists(select(Plot.id).where(Plot.site_id == reached.c.site_id)),
-        exists(select(Plot.id).where(Plot.site_id == reached.c.site_id, _incomplete())),
+        ~exists(
+            select(Plot.id).where(Plot.site_id == reached.c.site_id, contributes(reached.c.lot))
+        ),
+        exists(
+            select(Plot.id).where(
+                Plot.site_id == reached.c.site_id, _incomplete(), contributes(reached.c.lot)
+            )
+        ),
     )
     per_root = (
         select(

@@ -16,7 +16,6 @@ import warnings
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
-from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
 import shapefile
@@ -91,7 +90,9 @@ def import_plots(user: User, site_id: int, fmt: str, data: bytes) -> PlotImportR
     except (
         ValueError,
         KeyError,
-        ElementTree.ParseError,
+        # fastkml parses with lxml when it is installed, else ElementTree: both parsers' errors
+        # are SyntaxErrors.
+        SyntaxError,
         zipfile.BadZipFile,
         shapefile.ShapefileException,
     ) as exc:

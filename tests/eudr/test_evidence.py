@@ -113,7 +113,11 @@ def chain(farm, plots, world, make_member):
     for plot in (p1, p3):
         plots.check(plot["id"])
     plots.document(p1["id"])
-    harvest_1 = farm.batch(cherry["id"], 3000)
+    both = [
+        {"member_id": world["member_a"], "quantity": 2000},
+        {"member_id": second, "quantity": 1000},
+    ]
+    harvest_1 = farm.batch(cherry["id"], 3000, households=both)
     farm.harvest(harvest_1["id"], area_1["id"], days_ago=30)
     harvest_2 = farm.batch(cherry["id"], 2000, site_ids=[area_2["id"], area_4["id"]])
     farm.harvest(harvest_2["id"], area_2["id"], days_ago=29)
@@ -146,7 +150,8 @@ def chain(farm, plots, world, make_member):
 
 def test_the_plots_are_those_of_the_hand_counted_backward_trace(buyer, chain):
     summary = buyer.get(f"/eudr/lots/{chain['lots']['shipped']}/evidence")
-    # half_a ← green ← (harvest_1 on area 1: p1, p2; harvest_2 on area 2: p3, and area 4).
+    # half_a ← green ← (harvest_1 on area 1 by both households: p1, p2; harvest_2 on area 2:
+    # p3, and area 4).
     assert summary["lots"] == 4
     assert summary["plots"] == 3
     assert summary["points"] == 1 and summary["polygons"] == 2
@@ -199,6 +204,37 @@ def test_the_zip_holds_rfc7946_geojson_with_the_eu_properties(client, buyer, cha
 
 def _signed_area(ring):
     return sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:], strict=False)) / 2
+
+
+def test_only_the_plots_of_the_households_that_harvested(farm, plots, world, make_member):
+    """A harvest by one household of an area leaves out the plot farmed only by another; a
+    plot with no household named, and a harvest with none named, keep the whole area."""
+    cherry = farm.product(name="Cà phê quả tươi")
+    area = farm.site(name="Vùng hai hộ")
+    other = make_member(world["coop_a"], "Trần Văn Bình")
+    mine = plots.add(area["id"], name="Thửa hộ An")
+    plots.add(
+        area["id"], name="Thửa hộ Bình", geometry=square(LON + 0.003, LAT), household_ids=[other]
+    )
+    unnamed = plots.add(
+        area["id"], name="Thửa chưa rõ hộ", geometry=square(LON + 0.006, LAT), household_ids=[]
+    )
+    by_an = farm.batch(cherry["id"], 800)  # member_a's harvest only
+    farm.harvest(by_an["id"], area["id"], days_ago=10)
+    found = farm.get(f"/eudr/lots/{by_an['id']}/evidence")
+    assert found["plots"] == 2
+    assert found["total_area_ha"] == pytest.approx(mine["area_ha"] + unnamed["area_ha"], abs=1e-3)
+
+    by_both = farm.batch(
+        cherry["id"],
+        900,
+        households=[
+            {"member_id": world["member_a"], "quantity": 400},
+            {"member_id": other, "quantity": 500},
+        ],
+    )
+    farm.harvest(by_both["id"], area["id"], days_ago=9)
+    assert farm.get(f"/eudr/lots/{by_both['id']}/evidence")["plots"] == 3
 
 
 def test_producer_name_only_with_the_households_consent(client, farm, buyer, chain, world):

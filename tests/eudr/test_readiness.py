@@ -6,6 +6,7 @@ import pytest
 from core.extensions import db
 from eudr.services import readiness
 from registry.models import User
+from tests.eudr.conftest import LAT, LON, square
 
 
 def _outputs(event):
@@ -64,3 +65,32 @@ def test_the_readiness_page(login, lots, world):
     assert "HTX Cà phê Đăk Đoa" in html
     dashboard = login(world["users"]["department"]).get("/indicators/")
     assert "/eudr/readiness" in dashboard.get_data(as_text=True)
+
+
+def test_only_the_plots_of_the_households_that_harvested_count(
+    app, farm, plots, world, make_member
+):
+    """An incomplete plot farmed only by another household does not hold a lot back; an area
+    where none of the lot's households has a plot does."""
+    coffee = farm.product()
+    area = farm.site(name="Hai hộ")
+    other = make_member(world["coop_a"], "Trần Văn Bình")
+    plots.document(plots.add(area["id"], name="Thửa hộ An")["id"])  # complete, member_a's
+    plots.add(
+        area["id"], name="Thửa hộ Bình", geometry=square(LON + 0.003, LAT), household_ids=[other]
+    )
+    by_an = farm.batch(coffee["id"], 600)  # member_a's harvest
+    farm.harvest(by_an["id"], area["id"], days_ago=10)
+    by_binh = farm.batch(coffee["id"], 400, households=[{"member_id": other, "quantity": 400}])
+    farm.harvest(by_binh["id"], area["id"], days_ago=9)
+    rows, _total = _rows(app, world["users"]["coop_a"])
+    (row,) = rows
+    assert (row.lots, row.ready_lots) == (2, 1)
+    assert (row.kg, row.ready_kg) == (1000, 600)
+
+    elsewhere = farm.site(name="Chỉ hộ Bình")
+    plots.document(plots.add(elsewhere["id"], name="Thửa Bình 2", household_ids=[other])["id"])
+    by_an_there = farm.batch(coffee["id"], 300)  # member_a has no plot on this area
+    farm.harvest(by_an_there["id"], elsewhere["id"], days_ago=8)
+    rows, _total = _rows(app, world["users"]["coop_a"])
+    assert (rows[0].lots, rows[0].ready_lots) == (3, 1)
