@@ -8,7 +8,9 @@
   one batch in the period and every batch of the period traced ÷ active agricultural
   products of those cooperatives. Beside it: traced batches ÷ batches of the period, and
   traced quantity ÷ quantity, in kilograms (kg, t and g converted; batches counted in
-  litres, pieces, boxes or bags are in the batch counts but not in the quantity).
+  litres, pieces, boxes or bags are in the batch counts but not in the quantity). These two
+  count each kilogram once: only batches that enter the chain (no parent lot), not those
+  made from other batches; the product rate still judges every batch of a product.
 
 A batch is "traced" when every check of trace.services.completeness passes; the stored
 ``Batch.traced`` flag (kept exact by that module) is what the statements read.
@@ -19,7 +21,7 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, literal, select, union_all
+from sqlalchemy import and_, case, exists, func, literal, select, union_all
 from sqlalchemy.orm import aliased
 
 from core.errors import ValidationFailed
@@ -42,7 +44,7 @@ from indicators.services.scope import (
     with_area,
 )
 from registry.models import AdminUnit, Organization, OrgKind
-from trace.models import Batch, Product
+from trace.models import Batch, BatchLink, Product
 from trace.names import CATEGORY_LABELS
 
 DEFINITIONS = {
@@ -58,7 +60,10 @@ DEFINITIONS = {
         "items of the traceability checklist present), divided by all active agricultural "
         "products of those cooperatives. Beside it: traced batches divided by batches, and "
         "traced quantity divided by quantity (in kilograms; batches counted in other units "
-        "are left out of the quantity)."
+        "are left out of the quantity). Each kilogram is counted once: the batch and "
+        "quantity figures count the batches that enter the chain (harvested, produced or "
+        "bought in), not batches made from other batches by packing, splitting or "
+        "processing."
     ),
 }
 
@@ -249,15 +254,21 @@ def _batch_counts(query: IndicatorQuery, by_month: bool, orgs):
     over the big table, which PostgreSQL runs in parallel workers from one index."""
     start, end = query.period
     traced = Batch.traced.is_(True)
+    entering = ~exists(select(BatchLink.id).where(BatchLink.child_id == Batch.id))
     month = month_of(batch_day).label("month")
     stmt = select(
         Batch.product_id.label("product_id"),
         *([month] if by_month else []),
-        func.count().label("batches"),
-        func.count(case((traced, 1))).label("traced"),
+        # Every lot of the product judges whether the product is fully traced...
+        func.count().label("all_batches"),
+        func.count(case((traced, 1))).label("all_traced"),
+        # ...but the lot and quantity figures count each kilogram once: only the lots that
+        # enter the chain (harvested, produced or bought in), not those made from other lots.
+        func.count(case((entering, 1))).label("batches"),
+        func.count(case((and_(traced, entering), 1))).label("traced"),
         # Stored as double precision: several times faster to sum than NUMERIC.
-        func.coalesce(func.sum(batch_kg), 0).label("kg"),
-        func.coalesce(func.sum(case((traced, batch_kg))), 0).label("traced_kg"),
+        func.coalesce(func.sum(case((entering, batch_kg))), 0).label("kg"),
+        func.coalesce(func.sum(case((and_(traced, entering), batch_kg))), 0).label("traced_kg"),
     ).where(in_period(start, end))
     if orgs is not None:
         stmt = stmt.where(Batch.organization_id.in_(orgs))
@@ -304,7 +315,7 @@ def _named(key, group_by: str | None):
 def _counted_by_key(counts, scope, key):
     """The products with batches in the period, summed per key: how many, how many with
     every batch traced, and their batch and kilogram sums."""
-    complete = case((counts.c.batches == counts.c.traced, 1))
+    complete = case((counts.c.all_batches == counts.c.all_traced, 1))
     return (
         select(
             key.label("key"),
