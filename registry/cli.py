@@ -127,7 +127,10 @@ def _finish_import(report: imports.ImportReport) -> None:
     """Commit and say how many rows were created, or roll back, list the errors and fail."""
     if report.ok:
         db.session.commit()
-        click.echo(f"created {report.created} of {report.total_rows} rows ({report.kind})")
+        click.echo(
+            f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}"
+            f" of {report.total_rows} rows ({report.kind})"
+        )
         return
     db.session.rollback()
     for error in report.errors:

@@ -18,9 +18,10 @@ from marshmallow import Schema, fields
 
 from core.errors import NotFound
 from core.extensions import db
+from core.inputs import UNSET
 from core.validation import load_or_errors
 from registry.inputs import MemberInput, MemberPatch, OrganizationInput, OrganizationPatch
-from registry.models import AdminUnit, User
+from registry.models import AdminUnit, MemberHousehold, User
 from registry.schemas import MemberInputSchema, OrganizationInputSchema
 from registry.services import members, organizations, units
 from registry.services.import_columns import (
@@ -68,11 +69,14 @@ class RowError:
 
 @dataclass
 class ImportReport:
-    """What an import did: data rows read, rows created (0 unless ok), every error found."""
+    """What an import did: data rows read, rows created, rows that matched a record already
+    there and changed it (updated) or not (unchanged), all 0 unless ok; every error found."""
 
     kind: str
     total_rows: int = 0
     created: int = 0
+    updated: int = 0
+    unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
 
     @property
@@ -136,7 +140,12 @@ def import_organizations(
 def import_members(
     user: User | None, org_id: int, filename: str, data: bytes, progress: Progress | None = None
 ) -> ImportReport:
-    """Add every household of a CSV/XLSX file to a cooperative, or none if any row is bad."""
+    """Add every household of a CSV/XLSX file to a cooperative, or none if any row is bad.
+
+    A row naming a household the cooperative already has (its head's name, commune and
+    phone: ``members.HouseholdIndex``) updates the columns the file has, or is left as it
+    is: importing the same file twice adds nothing.
+    """
     org = members.member_org(user, org_id)
     return _import(
         _MEMBERS,
@@ -144,6 +153,7 @@ def import_members(
         data,
         progress,
         lambda values, unit: members.build_member(org, values, unit),
+        _MemberMatcher(org.id),
     )
 
 
@@ -159,7 +169,7 @@ def template_file(kind: str, fmt: str) -> tuple[bytes, str, str]:
     return write_xlsx(header, text_columns, spec.title), XLSX_MIMETYPE, f"{kind}-template.xlsx"
 
 
-def _import(spec: _Spec, filename: str, data: bytes, progress, build) -> ImportReport:
+def _import(spec: _Spec, filename: str, data: bytes, progress, build, matcher=None) -> ImportReport:
     progress = progress or (lambda rows: rows)
     report = ImportReport(spec.kind)
     try:
@@ -172,9 +182,13 @@ def _import(spec: _Spec, filename: str, data: bytes, progress, build) -> ImportR
     if report.errors:
         return report
     rows = _check_rows(spec, table, columns, progress)
+    if matcher is not None:
+        matcher.check(rows)
     report.errors = [error for row in rows for error in _row_errors(row, columns)]
     if report.errors:
         return report
+    if matcher is not None:
+        rows = matcher.apply(rows, set(columns), report)
     report.created = _create_rows(rows, build, progress)
     return report
 
@@ -294,6 +308,54 @@ def _check_members(rows: list[_Row]) -> None:
     """The household rules that need no database (joining date)."""
     for row in rows:
         row.fail_all(members.check_member_values(row.values))
+
+
+class _MemberMatcher:
+    """Finds the file's households among the cooperative's own (one query) by their natural
+    key, refuses a household named twice in the file, and updates those found."""
+
+    def __init__(self, org_id: int):
+        self.existing = members.HouseholdIndex(org_id)
+        self.found: dict[int, MemberHousehold] = {}
+
+    def check(self, rows: list[_Row]) -> None:
+        """A household twice in the file is an error on its second row."""
+        first: dict[tuple, int] = {}
+        claimed: dict[int, int] = {}
+        for row in rows:
+            if row.unit is None or row.values.head_name in (None, UNSET):
+                continue
+            key = members.household_key(row.values.head_name, row.unit.id, row.values.phone)
+            if key in first:
+                message = _("This household repeats row %(row)s.", row=first[key])
+                row.fail("head_name", message)
+                continue
+            first[key] = row.number
+            member = self.existing.find(key)
+            if member is None:
+                continue
+            if member.id in claimed:
+                message = _(
+                    "This row and row %(row)s name the same household.", row=claimed[member.id]
+                )
+                row.fail("head_name", message)
+                continue
+            claimed[member.id] = row.number
+            self.found[row.number] = member
+
+    def apply(self, rows: list[_Row], columns: set[str], report: ImportReport) -> list[_Row]:
+        """Update the households found (the file's columns only); return the new rows."""
+        new_rows = []
+        for row in rows:
+            member = self.found.get(row.number)
+            if member is None:
+                new_rows.append(row)
+            elif members.merge_member(member, row.values, row.unit, columns):
+                report.updated += 1
+            else:
+                report.unchanged += 1
+        db.session.flush()
+        return new_rows
 
 
 _ORGANIZATIONS = _Spec(

@@ -142,6 +142,62 @@ def _checked_commune(data: MemberInput) -> AdminUnit:
     return current_commune(data.admin_unit)
 
 
+def household_key(head_name: str, admin_unit_id: int, phone: str | None) -> tuple:
+    """What identifies a household within its cooperative when it has no code: the head's
+    name (case, accents and spaces folded), the commune, and the phone's digits."""
+    digits = "".join(ch for ch in (phone or "") if ch.isdigit())
+    return (" ".join(fold(head_name).split()), admin_unit_id, digits)
+
+
+class HouseholdIndex:
+    """Every household of a cooperative (those that left too), found by ``household_key``.
+
+    A key whose phone is empty on one side matches the one household of that name and
+    commune, if there is exactly one: a file without phones still finds its households.
+    """
+
+    def __init__(self, org_id: int):
+        rows = db.session.scalars(
+            select(MemberHousehold)
+            .where(MemberHousehold.organization_id == org_id)
+            .order_by(MemberHousehold.id)
+        )
+        self.exact: dict[tuple, MemberHousehold] = {}
+        self.by_name: dict[tuple, list[MemberHousehold]] = {}
+        for member in rows:
+            key = household_key(member.head_name, member.admin_unit_id, member.phone)
+            self.exact.setdefault(key, member)
+            self.by_name.setdefault(key[:2], []).append(member)
+
+    def find(self, key: tuple) -> MemberHousehold | None:
+        """The household of this key, or None."""
+        if key in self.exact:
+            return self.exact[key]
+        candidates = [
+            member
+            for member in self.by_name.get(key[:2], [])
+            if not key[2] or not household_key(member.head_name, 0, member.phone)[2]
+        ]
+        return candidates[0] if len(candidates) == 1 else None
+
+
+def merge_member(
+    member: MemberHousehold, data: MemberInput, unit: AdminUnit, fields: set[str]
+) -> bool:
+    """Lay the ``fields`` of an imported row over a household; True if anything changed."""
+    stored = member_input(member)
+    values = {name: getattr(data, name) for name in fields}
+    if household_key(values.get("head_name", ""), 0, None) == household_key(
+        stored.head_name, 0, None
+    ):
+        values.pop("head_name", None)  # typed without accents or in capitals: keep the stored
+    merged = dataclasses.replace(stored, **values)
+    if merged == stored:
+        return False
+    _fill(member, merged, unit)
+    return True
+
+
 def _fill(member: MemberHousehold, data: MemberInput, unit: AdminUnit) -> None:
     member.head_name = data.head_name
     member.village = data.village

@@ -66,7 +66,19 @@ def _run_import(kind: str, org, run, done_url: str):
     if not report.ok:
         db.session.rollback()
         return _import_page(kind, org, report=report), 422
-    return done(_("Rows imported: %(count)s.", count=format_decimal(report.created)), done_url)
+    return done(_import_summary(report), done_url)
+
+
+def _import_summary(report) -> str:
+    """What the import did, in one sentence."""
+    if report.updated or report.unchanged:
+        return _(
+            "Added: %(created)s. Updated: %(updated)s. Already up to date: %(unchanged)s.",
+            created=format_decimal(report.created),
+            updated=format_decimal(report.updated),
+            unchanged=format_decimal(report.unchanged),
+        )
+    return _("Rows imported: %(count)s.", count=format_decimal(report.created))
 
 
 def _import_page(kind: str, org, report=None, errors: dict | None = None):

@@ -92,6 +92,19 @@ def test_cooperative_imports_its_households(app, world, login):
         assert (member.planted_area_ha, member.joined_on) == (1.5, date(2024, 3, 1))
 
 
+def test_the_same_household_file_again_says_what_it_did(app, world, login):
+    client = login(world["users"]["coop_a"])
+    a = world["coop_a"]
+    path = f"/registry/organizations/{a}/members/import"
+    csv_text = "Họ tên chủ hộ,Mã xã,Điện thoại\nY Bhim,23677,0905111222\nH Hen,23677,\n"
+    assert upload(client, path, csv_text).status_code == 302
+    again = upload(client, path, csv_text.replace("H Hen,23677,", "H Hen,23677,0905333444"))
+    assert again.status_code == 302
+    page = text(client.get(again.headers["Location"]))
+    assert "Thêm mới: 0. Cập nhật: 1. Không thay đổi: 1." in page
+    assert households_tile(text(client.get(f"/registry/organizations/{a}"))) == 3
+
+
 def test_other_cooperative_cannot_import_households(app, world, login):
     before = count(app, MemberHousehold)
     client = login(world["users"]["coop_b"])
