@@ -1,5 +1,6 @@
-"""Declarative base with a constraint naming convention, and SQLite's connection and
-transaction settings (foreign keys, WAL, the write lock taken at BEGIN)."""
+"""Declarative base with a constraint naming convention, SQLite's connection and
+transaction settings (foreign keys, WAL, the write lock taken at BEGIN), and the Vietnamese
+order of names on both engines."""
 
 import enum
 from datetime import UTC, datetime
@@ -7,8 +8,13 @@ from datetime import UTC, datetime
 from flask import g, has_request_context, request
 from sqlalchemy import DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapper, Session
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
+
+from core.text import compare_vietnamese
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -64,6 +70,34 @@ def _configure_sqlite(dbapi_connection, connection_record):
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")  # durable at each checkpoint; safe in WAL
     cursor.close()
+    dbapi_connection.create_collation("vi", compare_vietnamese)
+
+
+class _VietnameseOrder(ColumnElement):
+    """A text column ordered in the Vietnamese alphabet's order (see ``vietnamese``)."""
+
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column):
+        self.column = column
+        self.type = column.type
+
+
+@compiles(_VietnameseOrder)
+def _vietnamese_sqlite(element, compiler, **kw):
+    return f"{compiler.process(element.column, **kw)} COLLATE vi"
+
+
+@compiles(_VietnameseOrder, "postgresql")
+def _vietnamese_postgresql(element, compiler, **kw):
+    return f'{compiler.process(element.column, **kw)} COLLATE "vi-VN-x-icu"'
+
+
+def vietnamese(column) -> ColumnElement:
+    """``column`` for ORDER BY in Vietnamese order ("Đinh" before "Trần"), on both engines:
+    ICU's Vietnamese collation on PostgreSQL, ``core.text.compare_vietnamese`` on SQLite."""
+    return _VietnameseOrder(column)
 
 
 def _expects_writes() -> bool:

@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from core.db import vietnamese
 from core.extensions import db
 from linkage.models import Contract
 from linkage.services.contracts import contracts_query
@@ -41,7 +42,7 @@ def products_of(org_ids: set[int]) -> list[Product]:
             select(Product)
             .options(selectinload(Product.organization))
             .where(Product.organization_id.in_(org_ids))
-            .order_by(Product.name, Product.id)
+            .order_by(vietnamese(Product.name), Product.id)
         )
     )
 

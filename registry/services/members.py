@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
+from core.db import vietnamese
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.inputs import sent_fields
@@ -40,7 +41,7 @@ def members_query(
         stmt = stmt.where(MemberHousehold.left_on.is_(None))
     if q:
         stmt = stmt.where(MemberHousehold.search_text.contains(fold(q), autoescape=True))
-    return stmt.order_by(MemberHousehold.head_name, MemberHousehold.id)
+    return stmt.order_by(vietnamese(MemberHousehold.head_name), MemberHousehold.id)
 
 
 def active_member_count(org_id: int) -> int:

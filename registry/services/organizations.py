@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
+from core.db import vietnamese
 from core.errors import Conflict
 from core.extensions import db
 from core.inputs import sent_fields
@@ -82,7 +83,7 @@ def organizations_query(
         )
     if q:
         stmt = stmt.where(Organization.search_text.contains(fold(q), autoescape=True))
-    return stmt.order_by(Organization.name, Organization.id)
+    return stmt.order_by(vietnamese(Organization.name), Organization.id)
 
 
 def get_organization(user: User | None, org_id: int) -> Organization:
@@ -101,7 +102,7 @@ def directory(user: User, kinds: Iterable[OrgKind] | None = None) -> list[Organi
     )
     if kinds is not None:
         stmt = stmt.where(Organization.kind.in_(list(kinds)))
-    return list(db.session.scalars(stmt.order_by(Organization.name, Organization.id)))
+    return list(db.session.scalars(stmt.order_by(vietnamese(Organization.name), Organization.id)))
 
 
 def find_by_registration_code(code: str) -> Organization | None:

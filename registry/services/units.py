@@ -9,6 +9,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, or_, select
 
+from core.db import vietnamese
 from core.errors import ValidationFailed
 from core.extensions import db
 from core.text import fold
@@ -78,7 +79,9 @@ def communes_of(province_code: str | None = None, q: str | None = None) -> list[
         .where(AdminUnit.code == province, AdminUnit.valid_to.is_(None))
         .scalar_subquery()
     )
-    stmt = select(AdminUnit).where(AdminUnit.parent_id == parent).order_by(AdminUnit.name)
+    stmt = (
+        select(AdminUnit).where(AdminUnit.parent_id == parent).order_by(vietnamese(AdminUnit.name))
+    )
     if q:
         stmt = stmt.where(_name_matches(q))
     return list(db.session.scalars(stmt))

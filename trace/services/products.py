@@ -9,6 +9,7 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
+from core.db import vietnamese
 from core.errors import Conflict, ValidationFailed
 from core.extensions import db
 from gs1.codes import new_public_code
@@ -38,7 +39,7 @@ def products_query(
         stmt = stmt.where(Product.organization_id == organization_id)
     if q:
         stmt = stmt.where(Product.name.icontains(q, autoescape=True))
-    return stmt.order_by(Product.name, Product.id)
+    return stmt.order_by(vietnamese(Product.name), Product.id)
 
 
 def get_product(user: User | None, product_id: int) -> Product:

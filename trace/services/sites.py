@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
+from core.db import vietnamese
 from core.errors import Conflict, ValidationFailed
 from core.extensions import db
 from gs1.codes import new_public_code
@@ -17,7 +18,9 @@ from trace.models import Site
 def sites_query(user: User | None) -> Select:
     """A select() of the sites the caller may see."""
     stmt = select(Site).options(selectinload(Site.admin_unit), selectinload(Site.households))
-    return scope_to_caller(stmt, user, Site.organization_id).order_by(Site.name, Site.id)
+    return scope_to_caller(stmt, user, Site.organization_id).order_by(
+        vietnamese(Site.name), Site.id
+    )
 
 
 def get_site(user: User | None, site_id: int) -> Site:
