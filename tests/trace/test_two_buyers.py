@@ -114,3 +114,13 @@ def test_the_web_shows_a_buyer_nothing_of_the_other(client, world, login, two):
     a_web = web_texts(login(world["users"]["coop_a"]), batch_id)
     page = a_web[f"/trace/batches/{batch_id}/chain?direction=forward"]
     assert "INV-XONLY-1" in page and "INV-Y-TWO-5" in page
+
+
+def test_the_public_page_shows_no_invoice_or_purchase_order(client, two):
+    """The consumer page shows the lot's public history; business documents other than a
+    linkage contract's number are never on it."""
+    lot = client.get(f"/api/v1/batches/{two['batch_id']}", headers=two["headers"]["coop_a"]).json
+    response = client.get(f"/q/{lot['public_code']}")
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert not [m for m in ("INV-XONLY", "PO-XONLY", "INV-Y-TWO") if m in text]
