@@ -5,7 +5,7 @@ from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_smorest import abort
 
-from api.common import Blueprint, caller, commits, load_bearer_user
+from api.common import Blueprint, caller, commits, load_bearer_user, public
 from core.extensions import limiter
 from registry.schemas import TokenRequestSchema, TokenSchema
 from registry.services import accounts
@@ -23,10 +23,12 @@ class Tokens(MethodView):
         """List my API tokens"""
         return accounts.tokens_of(caller())
 
+    @public
     @commits
     @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
     @blp.arguments(TokenRequestSchema)
     @blp.response(201, TokenSchema)
+    @blp.doc(security=[])
     def post(self, values):
         """Issue an API token (the secret is shown once)"""
         user = accounts.authenticate(values["email"], values["password"])

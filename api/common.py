@@ -46,8 +46,29 @@ class Blueprint(SmorestBlueprint):
         return decorator
 
 
+def public(view):
+    """Mark an API operation open to anonymous callers; every other one answers 401 to them
+    before anything else is read (documented with no security requirement)."""
+    view.public = True
+    return view
+
+
+def _is_public() -> bool:
+    """True when the operation this request reaches is marked ``public``."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        method = request.method.lower()
+        view = getattr(view_class, "get" if method == "head" else method, None)
+    return getattr(view, "public", False)
+
+
 def load_bearer_user() -> None:
-    """Resolve ``Authorization: Bearer …`` to ``g.api_user`` (None when absent or invalid)."""
+    """Resolve ``Authorization: Bearer …`` to ``g.api_user`` (None when absent or invalid).
+
+    Authentication comes first: an anonymous caller of an operation not marked ``public`` gets
+    401 here, before its arguments are validated (never a 422 listing the schema's fields).
+    """
     g.api_user = None
     header = request.headers.get("Authorization", "")
     scheme, _sep, secret = header.partition(" ")
@@ -57,6 +78,8 @@ def load_bearer_user() -> None:
         if g.api_user is not None and db.session.dirty:
             # Token bookkeeping (last used) is committed apart from the request's own work.
             commit_before_the_work()
+    if g.api_user is None and request.method != "OPTIONS" and not _is_public():
+        caller()  # 401
 
 
 def caller() -> User:

@@ -4,7 +4,7 @@ from flask import make_response
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from api.common import Blueprint, caller, load_bearer_user
+from api.common import Blueprint, caller, load_bearer_user, public
 from indicators.services import (
     GROUP_BYS,
     definitions,
@@ -175,6 +175,7 @@ class OpenDataSchema(Schema):
 class OpenData(MethodView):
     """Open data: province and commune aggregates only, anonymous and cacheable."""
 
+    @public
     @blp.arguments(OpenDataArgsSchema, location="query")
     @blp.response(200, OpenDataSchema)
     @blp.doc(security=[])

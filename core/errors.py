@@ -35,6 +35,14 @@ class ValidationFailed(ServiceError):
     code = "validation_failed"
 
 
+class UnknownReference(ValidationFailed):
+    """A field names a record the caller may not see: answered as not found (404), with a
+    message that names nothing, never as "not yours" (which would confirm it exists)."""
+
+    status = 404
+    code = "not_found"
+
+
 class Conflict(ServiceError):
     """The input clashes with something that exists already (409)."""
 

@@ -77,14 +77,15 @@ class DocumentLedger(Ledger):
         self._held: dict[int, Decimal] | None = None
         self._produced: dict[int, Decimal] | None = None
         self._shipped: dict[int, dict[int, Decimal]] | None = None
+        self._received: set[int] | None = None
 
-    def lots(self, ids: list[int], field: str) -> dict[int, Batch]:
+    def lots(self, ids: list[int], field: str, org_id: int | None = None) -> dict[int, Batch]:
         """The batches, checked once per distinct list (recalls do not change mid-document)."""
-        key = (tuple(ids), field)
+        key = (tuple(ids), field, org_id)
         verdict = self._verdicts.get(key)
         if verdict is None:
             try:
-                verdict = check_lots(ids, field, self)
+                verdict = check_lots(ids, field, self, org_id)
             except ValidationFailed as refusal:
                 verdict = refusal
             self._verdicts[key] = verdict
@@ -119,6 +120,15 @@ class DocumentLedger(Ledger):
             self._shipped = _shipped_by_source(org_id, sorted(self._batches))
         shipped = self._shipped.get(source_id, {})
         return {batch_id: shipped[batch_id] for batch_id in batch_ids if batch_id in shipped}
+
+    def received(self, org_id: int, batch_ids: list[int]) -> set[int]:
+        """Those of these batches ever shipped to the organization: read for every lot of the
+        document in one query at the first need."""
+        if org_id != self.org_id:
+            return super().received(org_id, batch_ids)
+        if self._received is None:
+            self._received = super().received(org_id, sorted(self._batches))
+        return self._received & set(batch_ids)
 
     def site(self, site_id: int) -> Site | None:
         """A site read up front, else from the database."""

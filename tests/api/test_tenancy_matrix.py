@@ -25,10 +25,13 @@ from tests.tenancy_helpers import (
     QUERIES,
     ROLES,
     RUN_LAST,
+    X_MARKERS,
     A,
     B,
+    X,
     Y,
     bodies,
+    build_two_buyers,
     build_world,
     png_bytes,
 )
@@ -171,3 +174,33 @@ def test_tenancy_matrix(app, client, world, token_for, linkage):
             assert all(m in readable(response) for m in MARKERS[:1]), (role, path)
         member = client.get(f"/api/v1/members/{world['member_a']}", headers=fresh)
         assert MARKERS[2] in readable(member)
+
+
+def test_two_buyers_of_one_lot_on_every_endpoint(app, client, world, token_for, linkage):
+    """A lot sold to X and to Y: every read of the API, with the lot and the other buyer's
+    event as its parameters, shows Y nothing of X's shipment, receipt, inspection, documents
+    or lots, and X nothing of Y's; the seller and the department read both."""
+    w = build_world(client, world, token_for, linkage)
+    two = build_two_buyers(client, world, w["headers"])
+    events = two["events"]
+    theirs = {Y: (X_MARKERS, events["x_receipt"]), X: (("INV-Y-TWO",), events["y_receipt"])}
+    failures, answered = [], {X: 0, Y: 0}
+    for method, path in spec_operations(client):
+        if method != "GET" or (method, path) not in MATRIX:
+            continue
+        for role, (markers, other_event) in theirs.items():
+            params = {**w["params"], "batch_id": two["batch_id"], "event_id": other_event}
+            response = call(client, {**w, "params": params}, method, path, role, None)
+            answered[role] += 200 <= response.status_code < 300
+            leaked = [m for m in markers if m in readable(response)]
+            if leaked:
+                failures.append(f"{role} GET {path}: leaks {leaked}")
+    assert not failures, "\n".join(failures)
+    # Not vacuous: each buyer reads the lot, its events and its trace.
+    for role in (X, Y):
+        lot = client.get(f"/api/v1/events?batch_id={two['batch_id']}", headers=w["headers"][role])
+        assert lot.status_code == 200 and len(lot.json) >= 3, role
+        assert answered[role] > 20, (role, answered[role])
+    for role in (A, DEPT):
+        lot = client.get(f"/api/v1/events?batch_id={two['batch_id']}", headers=w["headers"][role])
+        assert "INV-XONLY-1" in readable(lot) and "INV-Y-TWO-5" in readable(lot), role

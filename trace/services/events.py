@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, delete, func, or_, select, text, true, union
+from sqlalchemy import Select, delete, func, select, union
 from sqlalchemy.orm import aliased, selectinload
 
 from core.errors import Conflict, NotFound, ValidationFailed
@@ -31,11 +31,12 @@ from trace.models import (
     TraceEvent,
 )
 from trace.services import recorders
-from trace.services.batches import batches_query, receives_shipments, shipped_lots
+from trace.services.batches import batches_query, receives_shipments
 from trace.services.chain import append_to_chain, epcis_context
 from trace.services.epcis_build import extension_namespace
 from trace.services.products import products_query
 from trace.services.quantities import held_quantities
+from trace.services.sharing import shared_events
 from trace.services.sites import sites_query
 from trace.signals import announce_lots_changed
 
@@ -170,14 +171,15 @@ def events_query(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> Select:
-    """A select() of events the caller may see: its own, and those about lots delivered to it.
+    """A select() of events the caller may see: its own, and those of the lots shipped to it
+    that ``trace.services.sharing`` shares with it (never another buyer's).
 
-    Set-based, never a correlated EXISTS per event line: the lots shipped to the caller are
-    one uncorrelated subquery and the events about them another, each built once per
-    statement. The smaller known set leads: a lot's events (its lines, and their
-    corrections if it has any), each then checked against the caller's; without a lot,
-    the set of the caller's own events and those shared with it, read by key. A caller to
-    whom nothing was ever shipped (most cooperatives) reads its own events alone, by index.
+    Set-based, never a correlated EXISTS per event line: the events shared with the caller are
+    one uncorrelated subquery, built once per statement from its few shipments. With a lot,
+    the lot's events (its lines, and their corrections if it has any) are each then checked
+    against the caller's; without one, the set of the caller's own events and those shared
+    with it, read by key. A caller to whom nothing was ever shipped (most cooperatives) reads
+    its own events alone, by index.
     """
     stmt = select(TraceEvent).options(selectinload(TraceEvent.lines))
     receives = receives_shipments(user)
@@ -187,19 +189,17 @@ def events_query(
         # PostgreSQL probes by the (batch_id, event_id) index whichever side it starts from
         # (a UNION could only be re-read whole for each row when its statistics are stale).
         corrected = db.session.scalar(_corrections_of(of_lot).limit(1)) is not None
-        shared = about_delivered if receives else None
-        if receives and _shipped_to_caller(user, batch_id):
-            # Every event with a line on a lot shipped to the caller is shared with it: when
-            # the lot has no correction, that is every event the lot filter keeps.
-            shared = lambda org_id: (  # noqa: E731 - a condition factory
-                or_(TraceEvent.id.in_(of_lot), about_delivered(org_id)) if corrected else true()
+        shared = None
+        if receives:
+            shared = lambda org_id: TraceEvent.id.in_(  # noqa: E731 - a condition factory
+                shared_events(org_id, batch_id=batch_id)
             )
         stmt = scope_to_caller(stmt, user, TraceEvent.organization_id, shared_with=shared)
         stmt = stmt.where(
             TraceEvent.id.in_(union(of_lot, _corrections_of(of_lot)) if corrected else of_lot)
         )
     else:
-        shared_ids = delivered_events if receives else None
+        shared_ids = shared_events if receives else None
         stmt = scope_to_caller(stmt, user, TraceEvent.organization_id, shared_ids=shared_ids)
     if kind:
         stmt = stmt.where(TraceEvent.kind == EventKind(kind))
@@ -218,36 +218,6 @@ def _corrections_of(event_ids: Select) -> Select:
     return select(correction.id).where(
         correction.corrects_event_id.is_not(None), correction.corrects_event_id.in_(event_ids)
     )
-
-
-def about_lots(lot_ids) -> Select:
-    """The ids of the events with a line on one of ``lot_ids`` (a set of lot ids or a
-    subquery of them), read from the (batch_id, event_id) index alone."""
-    return select(EventLine.event_id).where(EventLine.batch_id.in_(lot_ids))
-
-
-def delivered_events(org_id: int) -> Select:
-    """The ids of the events about the lots shipped to ``org_id``: what it may read of
-    other organizations' events (the same rule as ``delivered_to`` for lots)."""
-    return about_lots(shipped_lots(org_id))
-
-
-def about_delivered(org_id: int) -> ColumnElement[bool]:
-    """SQL condition: the event has a line on a lot shipped to ``org_id``."""
-    return TraceEvent.id.in_(delivered_events(org_id))
-
-
-def _shipped_to_caller(user: User, batch_id: int) -> bool:
-    """True when this lot was shipped to the caller's organization (one indexed probe)."""
-    shipped = (
-        select(EventLine.id)
-        .join(TraceEvent, TraceEvent.id == EventLine.event_id)
-        # Written out, so that both engines read the lot's lines from the partial index
-        # of shipping lines (ix_event_lines_shipping), not every line of a big lot.
-        .where(EventLine.batch_id == batch_id, text("event_lines.kind = 'shipping'"))
-        .where(TraceEvent.destination_org_id == user.organization_id)
-    )
-    return db.session.scalar(shipped.limit(1)) is not None
 
 
 def event_page(
@@ -307,7 +277,7 @@ def visible_among(user: User | None, event_ids) -> Select:
     shared = None
     if receives_shipments(user):
         shared = lambda org_id: TraceEvent.id.in_(  # noqa: E731 - a condition factory
-            about_lots(shipped_lots(org_id)).where(EventLine.event_id.in_(event_ids))
+            shared_events(org_id, event_ids=event_ids)
         )
     return scope_to_caller(stmt, user, TraceEvent.organization_id, shared_with=shared)
 

@@ -16,15 +16,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import literal, select, text
+from sqlalchemy import ColumnElement, literal, or_, select, text
 from sqlalchemy.orm import aliased, defer, selectinload
 
 from core.errors import NotFound
 from core.extensions import db
 from registry.models import Organization, User
+from registry.services.scoping import sees_everything
 from trace.models import Batch, BatchLink, EventKind, EventLine, Product, TraceEvent
 from trace.services.batches import get_batch
 from trace.services.quantities import not_erroneous
+from trace.services.sharing import event_visible_to
 
 
 @dataclass
@@ -112,13 +114,39 @@ def trace_batch(
     return _trace_of(get_batch(user, batch_id), direction, max_depth)
 
 
-def _trace_of(root: Batch, direction: str, max_depth: int | None) -> Trace:
+def _trace_of(
+    root: Batch, direction: str, max_depth: int | None, reader: int | None = None
+) -> Trace:
     ids = _trace_ids(root.id, direction, max_depth)
-    links = _links_among(ids, direction, root.id if max_depth == 1 else None)
+    links = _links_among(ids, direction, root.id if max_depth == 1 else None, reader)
+    if reader is not None and direction == "forward":
+        # Only what the links it may see reach from the root.
+        reached = _depths(root.id, links, direction)
+        ids = sorted(reached)
+        links = [link for link in links if link.parent_id in reached]
     batches = _batch_nodes(ids)
     return Trace(
-        root, direction, batches, _depths(root.id, links, direction), links, _shipments(ids)
+        root,
+        direction,
+        batches,
+        _depths(root.id, links, direction),
+        links,
+        _shipments(ids, reader),
     )
+
+
+def _reader(user: User | None, root: Batch) -> int | None:
+    """The organization whose view of another's trace is narrowed (``trace.services.sharing``):
+    None for the department and for the root lot's owner, who see the whole trace."""
+    if sees_everything(user) or user is None or user.organization_id == root.organization_id:
+        return None
+    return user.organization_id
+
+
+def _shown_to(reader: int, lot_owner) -> ColumnElement[bool]:
+    """SQL condition on ``TraceEvent``: a reader sees an event about a lot of its own, and of
+    another's lot only what ``sharing`` shares with it (never another buyer's shipment)."""
+    return or_(lot_owner == reader, event_visible_to(reader))
 
 
 def _trace_ids(root_id: int, direction: str, max_depth: int | None = None):
@@ -149,7 +177,9 @@ def _batch_nodes(ids) -> dict[int, BatchNode]:
     }
 
 
-def _links_among(ids, direction: str, only_from: int | None) -> list:
+def _links_among(ids, direction: str, only_from: int | None, reader: int | None = None) -> list:
+    """The links of a trace; for a ``reader``, forward, only those it may see: the lots another
+    buyer made of a lot are that buyer's business. Backward, every link is the lot's history."""
     near, _far = _ends(direction)
     columns = (
         BatchLink.parent_id,
@@ -159,6 +189,12 @@ def _links_among(ids, direction: str, only_from: int | None) -> list:
         BatchLink.child_quantity,
     )
     stmt = select(*columns).where(near == only_from if only_from is not None else near.in_(ids))
+    if reader is not None and direction == "forward":
+        stmt = (
+            stmt.join(Batch, Batch.id == near)
+            .join(TraceEvent, TraceEvent.id == BatchLink.event_id)
+            .where(_shown_to(reader, Batch.organization_id))
+        )
     return list(db.session.execute(stmt.order_by(BatchLink.id)))
 
 
@@ -167,9 +203,11 @@ def _depths(root_id: int, links: list, direction: str) -> dict[int, int]:
     return _walk(root_id, starts, [link.child_id for link in links], direction)
 
 
-def _shipments(ids) -> list[tuple[ShipmentEvent, ShipmentLine]]:
+def _shipments(ids, reader: int | None = None) -> list[tuple[ShipmentEvent, ShipmentLine]]:
+    """The live shipments of these lots; for a ``reader``, those of its own lots and those
+    shared with it."""
     destination = aliased(Organization)
-    rows = db.session.execute(
+    stmt = (
         select(
             TraceEvent.id,
             TraceEvent.event_time,
@@ -184,6 +222,12 @@ def _shipments(ids) -> list[tuple[ShipmentEvent, ShipmentLine]]:
         .where(EventLine.batch_id.in_(ids), EventLine.kind == EventKind.SHIPPING, not_erroneous())
         .order_by(TraceEvent.event_time, TraceEvent.id)
     )
+    if reader is not None:
+        lot = aliased(Batch)
+        stmt = stmt.join(lot, lot.id == EventLine.batch_id).where(
+            _shown_to(reader, lot.organization_id)
+        )
+    rows = db.session.execute(stmt)
     return [
         (
             ShipmentEvent(eid, when, ref, dest_id, Named(dest) if dest else None),
@@ -224,7 +268,8 @@ def chain_view(
     Raises NotFound when ``start`` is not in the trace.
     """
     root = get_batch(user, batch_id)
-    links = _links_among(_trace_ids(root.id, direction), direction, None)
+    reader = _reader(user, root)
+    links = _links_among(_trace_ids(root.id, direction), direction, None, reader)
     near, far = _oriented(links, direction)
     start = root.id if start is None else start
     if start != root.id and start not in far:
@@ -236,7 +281,9 @@ def chain_view(
     hidden = Counter(a for a, b in zip(near, far, strict=True) if a in shown and b not in shown)
     depth = {batch: d for d, level in enumerate(levels) for batch in level if batch in shown}
     shown_ids = sorted(shown)
-    trace = Trace(root, direction, _batch_nodes(shown_ids), depth, kept, _shipments(shown_ids))
+    trace = Trace(
+        root, direction, _batch_nodes(shown_ids), depth, kept, _shipments(shown_ids, reader)
+    )
     return ChainView(trace, start, len(ordered), dict(hidden))
 
 
@@ -338,8 +385,11 @@ def trace_json(
     one more of the pool, since a large trace spends most of its time writing those two.
     """
     root = get_batch(user, batch_id)
-    if db.session.get_bind().dialect.name != "postgresql":
-        return json.dumps(as_dict(_trace_of(root, direction, max_depth)))
+    reader = _reader(user, root)
+    # A buyer's view of a seller's lot is narrowed by the ORM's statements (its traces are
+    # small: the lot's history and what the buyer made of it).
+    if db.session.get_bind().dialect.name != "postgresql" or reader is not None:
+        return json.dumps(as_dict(_trace_of(root, direction, max_depth, reader)))
     near, far = (column.name for column in _ends(direction))
     recursion = "" if max_depth == 1 else _RECURSION.format(near=near, far=far)
     walk = _WALK_SQL.format(near=near, recursion=recursion)

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from core.errors import ValidationFailed
+from core.errors import UnknownReference, ValidationFailed
 from core.extensions import db
 from registry.models import Organization, User
 from trace.inputs import (
@@ -58,9 +58,9 @@ class Ledger:
     each distinct list of lots once and keeps the quantities its events move in memory.
     """
 
-    def lots(self, ids: list[int], field: str) -> dict[int, Batch]:
-        """The batches, checked (``check_lots``) and locked."""
-        return check_lots(ids, field, self)
+    def lots(self, ids: list[int], field: str, org_id: int | None = None) -> dict[int, Batch]:
+        """The batches, checked (``check_lots``, as ``org_id`` sees them) and locked."""
+        return check_lots(ids, field, self, org_id)
 
     def batches(self, ids: list[int]) -> list[Batch]:
         """The batches, locked in id order so concurrent writers queue instead of overselling.
@@ -100,6 +100,20 @@ class Ledger:
         ).all()
         return {batch_id: Decimal(total or 0) for batch_id, total in rows}
 
+    def received(self, org_id: int, batch_ids: list[int]) -> set[int]:
+        """Those of these batches ever shipped to ``org_id`` (what it may see of others')."""
+        return set(
+            db.session.scalars(
+                select(EventLine.batch_id)
+                .join(TraceEvent, TraceEvent.id == EventLine.event_id)
+                .where(
+                    EventLine.batch_id.in_(batch_ids),
+                    EventLine.kind == EventKind.SHIPPING,
+                    TraceEvent.destination_org_id == org_id,
+                )
+            )
+        )
+
     def site(self, site_id: int) -> Site | None:
         """A site by id."""
         return db.session.get(Site, site_id)
@@ -137,21 +151,33 @@ def _organization(org_id: int | None, field: str, ledger: Ledger) -> Organizatio
     return org
 
 
-def _locked_batches(ids: list[int], field: str, ledger: Ledger) -> dict[int, Batch]:
-    """The batches, checked: listed once each, existing, not recalled."""
-    return ledger.lots(ids, field)
+def _locked_batches(
+    ids: list[int], field: str, ledger: Ledger, org_id: int | None = None
+) -> dict[int, Batch]:
+    """The batches, checked: listed once each, existing, seen by ``org_id``, not recalled."""
+    return ledger.lots(ids, field, org_id)
 
 
-def check_lots(ids: list[int], field: str, ledger: Ledger) -> dict[int, Batch]:
-    """The batches of ``ledger``, checked: listed once each, existing, not recalled."""
+def check_lots(
+    ids: list[int], field: str, ledger: Ledger, org_id: int | None = None
+) -> dict[int, Batch]:
+    """The batches of ``ledger``, checked: listed once each, existing, not recalled.
+
+    With ``org_id``, a lot that organization may not see (neither its own nor ever shipped to
+    it) is refused as not found, before any message could name it.
+    """
     if not ids:
         raise ValidationFailed.on_field(field, _("List at least one batch."))
     if len(set(ids)) != len(ids):
         raise ValidationFailed.on_field(field, _("A batch is listed twice."))
     found = {batch.id: batch for batch in ledger.batches(ids)}
     missing = sorted(set(ids) - set(found))
+    if org_id is not None:
+        foreign = [i for i, batch in found.items() if batch.organization_id != org_id]
+        if foreign:
+            missing = sorted({*missing, *(set(foreign) - ledger.received(org_id, foreign))})
     if missing:
-        raise ValidationFailed.on_field(
+        raise UnknownReference.on_field(
             field, _("No such batch: %(ids)s.", ids=", ".join(map(str, missing)))
         )
     for batch in found.values():
@@ -163,9 +189,10 @@ def check_lots(ids: list[int], field: str, ledger: Ledger) -> dict[int, Batch]:
 
 
 def _lines(
-    lines: tuple[LineInput, ...], field: str, ledger: Ledger
+    user: User, lines: tuple[LineInput, ...], field: str, ledger: Ledger
 ) -> list[tuple[Batch, Decimal | None]]:
-    batches = _locked_batches([line.batch_id for line in lines], field, ledger)
+    ids = [line.batch_id for line in lines]
+    batches = _locked_batches(ids, field, ledger, user.organization_id)
     return [(batches[line.batch_id], line.quantity) for line in lines]
 
 
@@ -210,7 +237,7 @@ def _as(role: LineRole, lines) -> list[tuple[LineRole, Batch, Decimal | None]]:
 def check_harvest(user: User, values: HarvestInput, ledger: Ledger = DATABASE) -> Checked:
     """Harvest of the caller's own lots, at one of its sites, within each lot's quantity."""
     site = _site(user, values.site_id, ledger, required=True)
-    lines = _lines(values.lines, "lines", ledger)
+    lines = _lines(user, values.lines, "lines", ledger)
     produced = ledger.produced([batch.id for batch, _qty in lines])
     resolved = []
     for batch, quantity in lines:
@@ -237,7 +264,7 @@ def check_input(user: User, values: InputAppliedInput, ledger: Ledger = DATABASE
     site = _site(user, values.site_id, ledger, required=not values.lines)
     if not values.input_name:
         raise ValidationFailed.on_field("input_name", _("Name the input that was applied."))
-    lines = _lines(values.lines, "lines", ledger) if values.lines else []
+    lines = _lines(user, values.lines, "lines", ledger) if values.lines else []
     _require_own(user, lines)
     return Checked(EventKind.INPUT_APPLIED, site, _as(LineRole.OBJECT, lines))
 
@@ -247,7 +274,7 @@ def check_transformation(
 ) -> Checked:
     """Inputs the caller holds, outputs that are its draft lots (or new ones, made here)."""
     site = _site(user, values.site_id, ledger)
-    inputs = _lines(values.inputs, "inputs", ledger)
+    inputs = _lines(user, values.inputs, "inputs", ledger)
     _require_held(user, inputs, "inputs", ledger)
     if not values.outputs:
         raise ValidationFailed.on_field("outputs", _("List at least one output."))
@@ -259,7 +286,9 @@ def check_transformation(
 
 def _output(user: User, spec: OutputInput, ledger: Ledger) -> tuple[Batch, Decimal]:
     if spec.batch_id:
-        batch = _locked_batches([spec.batch_id], "outputs", ledger)[spec.batch_id]
+        batch = _locked_batches([spec.batch_id], "outputs", ledger, user.organization_id)[
+            spec.batch_id
+        ]
         if batch.organization_id != user.organization_id or batch.status != BatchStatus.DRAFT:
             raise ValidationFailed.on_field(
                 "outputs", _("Lot %(lot)s is not a draft lot of yours.", lot=batch.lot_code)
@@ -276,7 +305,7 @@ def check_shipping(user: User, values: ShippingInput, ledger: Ledger = DATABASE)
         raise ValidationFailed.on_field(
             "destination_org_id", _("A shipment goes to another organization.")
         )
-    lines = _lines(values.lines, "lines", ledger)
+    lines = _lines(user, values.lines, "lines", ledger)
     _require_held(user, lines, "lines", ledger)
     site = _site(user, values.site_id, ledger)
     return Checked(
@@ -292,7 +321,7 @@ def check_shipping(user: User, values: ShippingInput, ledger: Ledger = DATABASE)
 def check_receiving(user: User, values: ReceivingInput, ledger: Ledger = DATABASE) -> Checked:
     """Lots arriving at the caller, within what their source shipped to it."""
     source = _organization(values.source_org_id, "source_org_id", ledger)
-    lines = _lines(values.lines, "lines", ledger)
+    lines = _lines(user, values.lines, "lines", ledger)
     shipped = ledger.shipped_to(
         user.organization_id, source.id, [batch.id for batch, _qty in lines]
     )
@@ -329,7 +358,7 @@ def check_receiving(user: User, values: ReceivingInput, ledger: Ledger = DATABAS
 
 def check_inspection(user: User, values: InspectionInput, ledger: Ledger = DATABASE) -> Checked:
     """An inspection of lots the caller made or holds."""
-    lines = _lines(values.lines, "lines", ledger)
+    lines = _lines(user, values.lines, "lines", ledger)
     held = ledger.held([batch.id for batch, _qty in lines], user.organization_id)
     for batch, _qty in lines:
         if batch.organization_id != user.organization_id and held[batch.id] <= 0:
