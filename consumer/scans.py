@@ -273,8 +273,7 @@ def unit_scan_stats(unit_id: int) -> UnitScanStats:
         return UnitScanStats(0, 0, None, False)
     visitors = sum(clients for _d, clients, _v in rows)
     suspicious = (
-        any(clients > MAX_CLIENTS_PER_DAY for _d, clients, _v in rows)
-        or visitors > MAX_CLIENT_DAYS
+        any(clients > MAX_CLIENTS_PER_DAY for _d, clients, _v in rows) or visitors > MAX_CLIENT_DAYS
     )
     return UnitScanStats(
         visitors,
