@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import logging
 import math
+import threading
 import time
 
 from flask import current_app
@@ -33,6 +34,7 @@ from registry.services import accounts
 log = logging.getLogger(__name__)
 _EXTENSION = "htx_login_limit"
 _NAMESPACE = "login-account"
+_CREATE_LOCK = threading.Lock()
 
 
 class AccountLocked(ServiceError):
@@ -58,8 +60,12 @@ def _limiter() -> FixedWindowRateLimiter:
     app = current_app._get_current_object()
     found = app.extensions.get(_EXTENSION)
     if found is None:
-        storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"], wrap_exceptions=True)
-        found = app.extensions[_EXTENSION] = FixedWindowRateLimiter(storage)
+        with _CREATE_LOCK:  # threads of one worker must share one (a memory store above all)
+            found = app.extensions.get(_EXTENSION)
+            if found is None:
+                uri = app.config["RATELIMIT_STORAGE_URI"]
+                storage = storage_from_string(uri, wrap_exceptions=True)
+                found = app.extensions[_EXTENSION] = FixedWindowRateLimiter(storage)
     return found
 
 
@@ -82,18 +88,18 @@ def sign_in(email: str, password: str) -> User | None:
     """
     limiter, item, key = _limiter(), _item(), _account_key(email)
     try:
-        if not limiter.test(item, _NAMESPACE, key):
+        # Counted before the password is checked, in one step of the store: a burst of
+        # attempts at once gets no more password checks than the limit allows.
+        if not limiter.hit(item, _NAMESPACE, key):
             reset_at = limiter.get_window_stats(item, _NAMESPACE, key).reset_time
             raise AccountLocked(max(1, math.ceil(reset_at - time.time())))
     except StorageError as exc:
         log.warning("login limit store unavailable: %s", exc)
         return accounts.authenticate(email, password)
     user = accounts.authenticate(email, password)
-    try:
-        if user is None:
-            limiter.hit(item, _NAMESPACE, key)
-        else:
-            limiter.clear(item, _NAMESPACE, key)
-    except StorageError as exc:
-        log.warning("login limit store unavailable: %s", exc)
+    if user is not None:
+        try:
+            limiter.clear(item, _NAMESPACE, key)  # this attempt, and the failures before it
+        except StorageError as exc:
+            log.warning("login limit store unavailable: %s", exc)
     return user

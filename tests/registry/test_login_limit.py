@@ -15,6 +15,7 @@ from core.factory import create_app
 from registry.services import login_limit
 from tests.conftest import PASSWORD, csrf_token
 from tests.consumer_helpers import local_redis
+from tests.server_helpers import at_once
 
 REDIS_URL = "redis://127.0.0.1:6379/12"
 
@@ -115,6 +116,21 @@ def test_the_api_token_request_is_limited_per_account_too(spread, world):
     assert int(refused.headers["Retry-After"]) > 840
     # The web form and the API count the same failures.
     assert web_login(client, "a@htx.vn", PASSWORD, "203.0.113.9").status_code == 429
+
+
+def test_a_burst_at_once_gets_no_more_password_checks_than_the_limit(spread, world):
+    clients = [spread.test_client() for _ in range(12)]
+    tokens = [csrf_token(client) for client in clients]
+
+    def attempt(n):
+        return lambda: clients[n].post(
+            "/login",
+            data={"email": "a@htx.vn", "password": "guess!", "csrf_token": tokens[n]},
+            environ_base={"REMOTE_ADDR": f"198.51.100.{n}"},
+        )
+
+    statuses = [response.status_code for response in at_once([attempt(n) for n in range(12)])]
+    assert sorted(statuses) == [401] * 5 + [429] * 7
 
 
 def test_the_store_holds_no_address(spread, world):
