@@ -8,7 +8,7 @@ from flask_smorest import abort
 from api.common import Blueprint, caller, commits, load_bearer_user, public
 from core.extensions import limiter
 from registry.schemas import TokenRequestSchema, TokenSchema
-from registry.services import accounts
+from registry.services import accounts, login_limit
 
 blp = Blueprint("auth_api", __name__, url_prefix="/auth", description="API tokens")
 blp.before_request(load_bearer_user)
@@ -31,7 +31,10 @@ class Tokens(MethodView):
     @blp.doc(security=[])
     def post(self, values):
         """Issue an API token (the secret is shown once)"""
-        user = accounts.authenticate(values["email"], values["password"])
+        try:
+            user = login_limit.sign_in(values["email"], values["password"])
+        except login_limit.AccountLocked as exc:
+            abort(429, message=exc.message, headers={"Retry-After": str(exc.seconds)})
         if user is None:
             abort(401, message=_("Wrong e-mail or password."))
         token, secret = accounts.issue_token(user, values["name"])

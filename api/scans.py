@@ -1,4 +1,7 @@
-"""Scans API: how often consumers opened the pages of the caller's lots, per day and in total."""
+"""Scans API: how often consumers opened the pages of the caller's lots, per day and in total.
+
+Each figure is the number of distinct visitors per day (one visitor reloading counts once
+a day), with the raw page views beside it as ``views``."""
 
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
@@ -22,7 +25,8 @@ class DayCountSchema(Schema):
     """Scans on one Vietnam calendar day."""
 
     date = fields.Date()
-    count = fields.Integer()
+    count = fields.Integer(metadata={"description": "Distinct visitors that day"})
+    views = fields.Integer(metadata={"description": "Page views that day, reloads included"})
 
 
 class ScanCountsSchema(Schema):
@@ -30,7 +34,8 @@ class ScanCountsSchema(Schema):
 
     batch_id = fields.Integer()
     days = fields.Integer()
-    total = fields.Integer()
+    total = fields.Integer(metadata={"description": "Distinct visitors per day, summed"})
+    views = fields.Integer(metadata={"description": "Page views in the window"})
     per_day = fields.List(fields.Nested(DayCountSchema))
 
 
@@ -45,7 +50,16 @@ class ScanTotalsArgsSchema(InputSchema):
 class ScanTotalsSchema(Schema):
     """All-time scans per lot id (lots of other organizations are left out)."""
 
-    totals = fields.Dict(keys=fields.String(), values=fields.Integer())
+    totals = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "Distinct visitors per day, summed over every day"},
+    )
+    views = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "Page views, reloads included"},
+    )
 
 
 @blp.route("/batches/<int:batch_id>/scans")
@@ -60,8 +74,11 @@ class BatchScans(MethodView):
         return {
             "batch_id": batch_id,
             "days": args["days"],
-            "total": sum(count for _day, count in series),
-            "per_day": [{"date": day, "count": count} for day, count in series],
+            "total": sum(day.visitors for day in series),
+            "views": sum(day.views for day in series),
+            "per_day": [
+                {"date": day.day, "count": day.visitors, "views": day.views} for day in series
+            ],
         }
 
 
@@ -74,4 +91,7 @@ class ScanTotals(MethodView):
     def get(self, args):
         """Scan totals of lots"""
         totals = scans.scan_totals(caller(), args["batch_ids"])
-        return {"totals": {str(batch_id): count for batch_id, count in totals.items()}}
+        return {
+            "totals": {str(batch_id): total.visitors for batch_id, total in totals.items()},
+            "views": {str(batch_id): total.views for batch_id, total in totals.items()},
+        }

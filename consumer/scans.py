@@ -1,13 +1,18 @@
 """Scans (lượt quét): consumer page views of a code, stored without the client's address.
 
-What is kept of a client: ``client_hash`` = HMAC-SHA256 of "<Vietnam date>|<network>"
-keyed with the app's SECRET_KEY, where the network is the IPv4 address or the /64
-prefix of an IPv6 address (a phone's IPv6 suffix changes every few hours). The date
-in the message rotates the hash every day: scans of one day can be told apart by
-client, but no one — not even with the database — can follow a client across days
-or test a known address against old rows without the secret. The cost is that
-"distinct clients" can only be counted within a day; across days we count
-client-days. The user agent is reduced to "os/browser" (``android/chrome``).
+What is kept of a client: ``client_hash`` = HMAC-SHA256 of
+"<Vietnam date>|<network>|<user agent>" keyed with the app's SECRET_KEY, where the
+network is the IPv4 address or the /64 prefix of an IPv6 address (a phone's IPv6
+suffix changes every few hours). The date in the message rotates the hash every day:
+scans of one day can be told apart by visitor, but no one — not even with the
+database — can follow a visitor across days or test a known address against old rows
+without the secret. The cost is that distinct visitors can only be counted within a
+day; across days we count visitor-days. The user agent kept beside the hash is
+reduced to "os/browser" (``android/chrome``).
+
+Every figure of a lot's scans is the number of distinct visitors per day (reloading
+the page adds nothing), with the raw number of page views beside it; the counterfeit
+warning reads distinct visitors only. Both are counted in SQL.
 
 Not counted as scans: HEAD requests, prefetches and prerenders (``Purpose`` /
 ``Sec-Purpose`` headers), link previews and crawlers (by user agent), and
@@ -26,6 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import lru_cache
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import func, insert, select, text
@@ -45,9 +51,9 @@ VIETNAM = timezone(timedelta(hours=7))  # Vietnam keeps no daylight saving time
 # handle that item. A code copied onto fakes is scanned by many people in many
 # places. A unit code is flagged when any of these is exceeded; batch codes are
 # shared by every item of a lot and are never flagged.
-MAX_CLIENTS_PER_DAY = 5  # distinct client networks in one day
-MAX_CLIENT_DAYS = 15  # distinct (client, day) pairs over the code's life
-MAX_SCANS_PER_DAY = 30  # page views in one day
+# Page views are not counted against a code: one visitor reloading is one visitor.
+MAX_CLIENTS_PER_DAY = 5  # distinct visitors in one day
+MAX_CLIENT_DAYS = 15  # distinct (visitor, day) pairs over the code's life
 
 _BOTS = re.compile(
     r"(?<!cu)bot(?:[/\-_ ;),]|$)|crawl|spider|slurp|preview|facebookexternalhit|facebookcatalog|"
@@ -131,10 +137,11 @@ def client_network(address: str | None) -> str:
     return str(ip)
 
 
-def client_hash(address: str | None, day: date) -> str:
-    """HMAC-SHA256 (hex) of the client's network and the day, keyed with SECRET_KEY."""
+def client_hash(address: str | None, day: date, user_agent: str | None = None) -> str:
+    """HMAC-SHA256 (hex) of the day, the client's network and its user agent, keyed with
+    SECRET_KEY: one visitor of one day (two browsers behind one address are two)."""
     key = current_app.config["SECRET_KEY"].encode()
-    message = f"{day.isoformat()}|{client_network(address)}".encode()
+    message = f"{day.isoformat()}|{client_network(address)}|{user_agent or ''}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
@@ -170,7 +177,7 @@ def record_scan(
         "batch_id": batch_id,
         "unit_id": unit_id,
         "scanned_at": now,
-        "client_hash": client_hash(address, vietnam_day(now)),
+        "client_hash": client_hash(address, vietnam_day(now), user_agent),
         "user_agent": coarse_user_agent(user_agent),
         "language": (language or None) and language[:8],
     }
@@ -246,30 +253,33 @@ class ScanBuffer:
 class UnitScanStats:
     """What the consumer page says about a unit code's scans."""
 
-    total: int
+    visitors: int  # distinct visitors per day, summed over the days
+    views: int  # every page view, reloads included
     first_day: date | None
     suspicious: bool
 
 
 def unit_scan_stats(unit_id: int) -> UnitScanStats:
-    """A unit code's scans so far, and whether they look like a copied code (see the limits)."""
+    """A unit code's scans so far, and whether they look like a copied code: more distinct
+    visitors in a day, or visitor-days in all, than one item's handlers make (see the
+    limits). Reloads by one visitor never make a code suspicious."""
     day = local_date(Scan.scanned_at)
     rows = db.session.execute(
-        select(day, func.count(), func.count(func.distinct(Scan.client_hash)))
+        select(day, func.count(func.distinct(Scan.client_hash)), func.count())
         .where(Scan.unit_id == unit_id)
         .group_by(day)
     ).all()
     if not rows:
-        return UnitScanStats(0, None, False)
+        return UnitScanStats(0, 0, None, False)
+    visitors = sum(clients for _d, clients, _v in rows)
     suspicious = (
-        any(
-            clients > MAX_CLIENTS_PER_DAY or scans > MAX_SCANS_PER_DAY
-            for _d, scans, clients in rows
-        )
-        or sum(clients for _d, _s, clients in rows) > MAX_CLIENT_DAYS
+        any(clients > MAX_CLIENTS_PER_DAY for _d, clients, _v in rows) or visitors > MAX_CLIENT_DAYS
     )
     return UnitScanStats(
-        sum(scans for _d, scans, _c in rows), min(_as_date(d) for d, _s, _c in rows), suspicious
+        visitors,
+        sum(views for _d, _c, views in rows),
+        min(_as_date(d) for d, _c, _v in rows),
+        suspicious,
     )
 
 
@@ -277,7 +287,22 @@ def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-def scan_counts(user: User | None, batch_id: int, days: int = 30) -> list[tuple[date, int]]:
+class DayScans(NamedTuple):
+    """A lot's scans on one Vietnam day: distinct visitors, and page views."""
+
+    day: date
+    visitors: int
+    views: int
+
+
+class ScanTotal(NamedTuple):
+    """A lot's scans so far: visitor-days (distinct visitors per day, summed), page views."""
+
+    visitors: int
+    views: int
+
+
+def scan_counts(user: User | None, batch_id: int, days: int = 30) -> list[DayScans]:
     """Scans of one of the caller's batches per Vietnam day, the last ``days`` days, oldest first.
 
     Every day of the window is listed, with 0 where there were no scans. Scans of
@@ -291,24 +316,30 @@ def scan_counts(user: User | None, batch_id: int, days: int = 30) -> list[tuple[
     since = datetime.combine(first, time(0), VIETNAM).astimezone(UTC)
     day = local_date(Scan.scanned_at)
     rows = db.session.execute(
-        select(day, func.count())
+        select(day, func.count(func.distinct(Scan.client_hash)), func.count())
         .where(Scan.batch_id == batch.id, Scan.scanned_at >= since)
         .group_by(day)
     ).all()
-    counted = {_as_date(d): n for d, n in rows}
-    return [(first + timedelta(n), counted.get(first + timedelta(n), 0)) for n in range(days)]
+    counted = {_as_date(d): (visitors, views) for d, visitors, views in rows}
+    window = (first + timedelta(n) for n in range(days))
+    return [DayScans(d, *counted.get(d, (0, 0))) for d in window]
 
 
-def scan_totals(user: User | None, batch_ids: list[int]) -> dict[int, int]:
-    """All-time scans of each of these batches the caller owns (others are left out)."""
+def scan_totals(user: User | None, batch_ids: list[int]) -> dict[int, ScanTotal]:
+    """All-time scans of each of these batches the caller owns (others are left out).
+
+    The hash of a visitor changes every day, so its distinct count over all time is
+    the number of visitor-days, as the per-day figures add up to."""
     if not batch_ids:
         return {}
     owned = scope_to_caller(select(Batch.id), user, Batch.organization_id).where(
         Batch.id.in_(batch_ids)
     )
     rows = db.session.execute(
-        select(Scan.batch_id, func.count()).where(Scan.batch_id.in_(owned)).group_by(Scan.batch_id)
+        select(Scan.batch_id, func.count(func.distinct(Scan.client_hash)), func.count())
+        .where(Scan.batch_id.in_(owned))
+        .group_by(Scan.batch_id)
     ).all()
-    totals = dict.fromkeys(db.session.scalars(owned), 0)
-    totals.update({batch_id: count for batch_id, count in rows})
+    totals = dict.fromkeys(db.session.scalars(owned), ScanTotal(0, 0))
+    totals.update({batch_id: ScanTotal(visitors, views) for batch_id, visitors, views in rows})
     return totals

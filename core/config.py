@@ -92,6 +92,9 @@ class Config:
     # Off: proxies would cache X-RateLimit-* and Retry-After headers with public pages.
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute")
+    # Failed logins one account may have (from any address) before every attempt is refused
+    # until the window, begun at the first failure, ends (registry.services.login_limit).
+    LOGIN_ACCOUNT_LIMIT = _env("LOGIN_ACCOUNT_LIMIT", "5 per 15 minutes")
     # Public pages a client address may open a minute (consumer.limit): a shopper
     # opens a few; a script opening two a second is stopped. Behind a proxy the app must
     # see the client's address (PROXY_COUNT).

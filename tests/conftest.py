@@ -69,6 +69,7 @@ def _clean_tables(app):
         limiter.reset()
         # The public pages' cache and rate-limit counts live in the app's store.
         app.extensions.pop("htx_public_cache", None)
+        app.extensions.pop("htx_login_limit", None)  # per-account login counts
 
 
 @pytest.fixture

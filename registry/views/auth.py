@@ -21,7 +21,7 @@ from core.i18n import LOCALE_SESSION_KEY
 from core.urls import safe_local_path
 from core.validation import load_or_errors
 from registry.schemas import PasswordChangeSchema
-from registry.services import accounts
+from registry.services import accounts, login_limit
 from registry.views.common import done
 
 bp = Blueprint("auth", __name__)
@@ -60,21 +60,25 @@ def login():
     """Log in with e-mail and password."""
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
-    error = None
+    error, status, headers = None, 200, {}
     if request.method == "POST":
-        user = accounts.authenticate(
-            request.form.get("email", ""), request.form.get("password", "")
-        )
-        if user is None:
-            error = _("Wrong e-mail or password.")
+        try:
+            user = login_limit.sign_in(
+                request.form.get("email", ""), request.form.get("password", "")
+            )
+        except login_limit.AccountLocked as exc:
+            error, status, headers = exc.message, 429, {"Retry-After": str(exc.seconds)}
         else:
-            db.session.commit()
-            _begin_session(user)
-            return redirect(_safe_next(request.args.get("next")))
-    status = 200 if error is None else 401
-    return render_template(
-        "auth/login.html", error=error, email=request.form.get("email", "")
-    ), status
+            if user is not None:
+                db.session.commit()
+                _begin_session(user)
+                return redirect(_safe_next(request.args.get("next")))
+            error, status = _("Wrong e-mail or password."), 401
+    return (
+        render_template("auth/login.html", error=error, email=request.form.get("email", "")),
+        status,
+        headers,
+    )
 
 
 @bp.post("/logout")

@@ -142,12 +142,12 @@ def test_scans_per_day_for_the_cooperative(app, client, farm, world, token_for, 
         db.session.add(Scan(batch_id=batch_id, scanned_at=late.astimezone(UTC), client_hash="x"))
         db.session.commit()
     answer = farm.get(f"/batches/{batch_id}/scans?days=7")
-    assert answer["total"] == 3 and len(answer["per_day"]) == 7
-    assert answer["per_day"][-1] == {"date": today.isoformat(), "count": 2}
+    assert answer["total"] == 3 and answer["views"] == 3 and len(answer["per_day"]) == 7
+    assert answer["per_day"][-1] == {"date": today.isoformat(), "count": 2, "views": 2}
     yesterday = (today - timedelta(days=1)).isoformat()
-    assert answer["per_day"][-2] == {"date": yesterday, "count": 1}
+    assert answer["per_day"][-2] == {"date": yesterday, "count": 1, "views": 1}
     totals = farm.get(f"/scans/totals?batch_ids={batch_id}")
-    assert totals == {"totals": {str(batch_id): 3}}
+    assert totals == {"totals": {str(batch_id): 3}, "views": {str(batch_id): 3}}
 
 
 def test_scans_are_the_owners_only(client, world, token_for, lot):
@@ -157,7 +157,7 @@ def test_scans_are_the_owners_only(client, world, token_for, lot):
         response = client.get(f"/api/v1/batches/{batch_id}/scans", headers=headers)
         assert response.status_code == 404
         totals = client.get(f"/api/v1/scans/totals?batch_ids={batch_id}", headers=headers)
-        assert totals.json == {"totals": {}}
+        assert totals.json == {"totals": {}, "views": {}}
     department = token_for(world["users"]["department"])
     assert client.get(f"/api/v1/batches/{batch_id}/scans", headers=department).status_code == 200
 

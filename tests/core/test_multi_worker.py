@@ -9,6 +9,7 @@ workers, no Redis) on SQLite, and on PostgreSQL when the suite runs there:
   service as a whole, not per worker.
 """
 
+import itertools
 import time
 from collections import Counter
 
@@ -16,6 +17,7 @@ import pytest
 import requests
 
 from core.extensions import db
+from tests.conftest import PASSWORD
 from tests.consumer_helpers import BROWSER, make_lot, pack_from
 from tests.server_helpers import Gunicorn, at_once
 from tests.trace_helpers import when
@@ -182,9 +184,12 @@ def test_the_121st_public_page_of_a_minute_is_refused_whichever_worker_answers(f
 def test_the_eleventh_sign_in_of_a_minute_is_refused_whichever_worker_answers(world, server):
     gunicorn = server()
     _whole_window(30)
-    body = {"email": "a@htx.vn", "password": "wrong password", "name": "script"}
+    # Another account each time, so that no account's own limit is met first.
+    numbers = itertools.count()  # next() of a count is atomic: the threads share it
 
     def attempt():
+        email = f"n{next(numbers)}@htx.vn"
+        body = {"email": email, "password": "wrong password", "name": "script"}
         return requests.post(f"{gunicorn.base}/api/v1/auth/tokens", json=body, timeout=30)
 
     answers = []
@@ -192,3 +197,22 @@ def test_the_eleventh_sign_in_of_a_minute_is_refused_whichever_worker_answers(wo
         answers += at_once([attempt, attempt])
     assert Counter(answer.status_code for answer in answers) == {401: 10}
     assert attempt().status_code == 429
+
+
+def test_an_account_is_locked_whichever_worker_answers(world, server):
+    # The per-address limit out of reach: only the account's own count can stop them.
+    gunicorn = server(LOGIN_RATE_LIMIT="1000 per minute")
+
+    def attempt(right=False):
+        password = PASSWORD if right else "wrong password"
+        body = {"email": "a@htx.vn", "password": password, "name": "script"}
+        return requests.post(f"{gunicorn.base}/api/v1/auth/tokens", json=body, timeout=30)
+
+    answers = at_once([attempt, attempt]) + at_once([attempt, attempt]) + [attempt()]
+    assert Counter(answer.status_code for answer in answers) == {401: 5}
+    for _ in range(2):  # the right password, on either worker
+        refused = at_once([lambda: attempt(right=True), lambda: attempt(right=True)])
+        assert [answer.status_code for answer in refused] == [429, 429]
+    body = {"email": "b@htx.vn", "password": PASSWORD, "name": "script"}
+    other = requests.post(f"{gunicorn.base}/api/v1/auth/tokens", json=body, timeout=30)
+    assert other.status_code == 201

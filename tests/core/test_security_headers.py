@@ -286,7 +286,7 @@ def test_production_trusts_no_forwarded_for_unless_told(tmp_path):
     statuses = [
         client.post(
             "/login",
-            data={"email": "a@htx.vn", "password": "guess", "csrf_token": token},
+            data={"email": f"guess{attempt}@htx.vn", "password": "guess", "csrf_token": token},
             headers={"X-Forwarded-For": f"198.51.100.{attempt}"},
         ).status_code
         for attempt in range(11)

@@ -182,10 +182,16 @@ def test_scans_per_day_for_the_cooperative_and_the_department(
         page = login(world["users"][user]).get(f"/trace/batches/{batch['id']}/scans?days=7")
         assert page.status_code == 200
         html = page.get_data(as_text=True)
-        assert re.search(r'id="scan-total">3<', html)
-        rows = re.findall(r'<tr data-day="([0-9-]+)"><td>[^<]*</td><td class="num">(\d+)<', html)
-        assert len(rows) == 7 and rows[0][1] == "3"  # today first
-        assert sum(int(count) for _day, count in rows) == 3
+        # One browser opened it three times: one visitor, three page views.
+        assert re.search(r'id="scan-total">1<', html)
+        assert re.search(r'id="scan-views">3 ', html)
+        rows = re.findall(
+            r'<tr data-day="([0-9-]+)"><td>[^<]*</td><td class="num">(\d+)</td>'
+            r'<td class="num views">(\d+)<',
+            html,
+        )
+        assert len(rows) == 7 and rows[0][1:] == ("1", "3")  # today first
+        assert sum(int(views) for _day, _count, views in rows) == 3
     for user in ("coop_b", "ent_x"):
         other = login(world["users"][user])
         assert other.get(f"/trace/batches/{batch['id']}/scans").status_code in (403, 404)

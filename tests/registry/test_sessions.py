@@ -4,6 +4,8 @@ A session cookie copied before the event is replayed after it, as an attacker ho
 would: it must no longer be logged in. The session that changed its own password goes on.
 """
 
+import re
+
 import pytest
 
 from core.extensions import db
@@ -106,3 +108,22 @@ def test_an_operators_reset_ends_every_session(app, world, login):
     assert not is_logged_in(client)
     with app.app_context():
         assert db.session.get(User, world["users"]["coop_a"]).session_version == before + 1
+
+
+def test_the_token_page_lists_each_token_with_its_last_use(app, world, login, token_for, client):
+    user_id = world["users"]["coop_a"]
+    used = token_for(user_id)
+    token_for(user_id)  # never used
+    assert client.get("/api/v1/organizations", headers=used).status_code == 200
+    page = login(user_id)
+    page.get("/lang/en")
+    html = page.get("/account/tokens").get_data(as_text=True)
+    assert "Last used" in html
+    rows = re.findall(r"<tr>\s*<td>test</td>.*?</tr>", html, re.S)
+    cells = [re.findall(r"<td>(.*?)</td>", row, re.S)[3].strip() for row in rows]
+    assert len(cells) == 2 and cells.count("—") == 1  # the unused one
+    used_cell = next(cell for cell in cells if cell != "—")
+    assert re.search(r"\d", used_cell)  # a date and time
+    # The password page offers to revoke both, and links to this list.
+    form = page.get("/account/password").get_data(as_text=True)
+    assert "Also revoke my 2 API tokens" in form and 'href="/account/tokens"' in form

@@ -1,0 +1,105 @@
+"""Sign-in attempts limited per account, from whatever addresses they come.
+
+The login form and the API's token request are limited per client address as well
+(``LOGIN_RATE_LIMIT``); an attacker with many addresses gets past that, so each
+account also allows ``LOGIN_ACCOUNT_LIMIT`` failed attempts (default 5 in 15 minutes,
+a window that starts at the first failure) and then refuses every attempt, the right
+password included, until the window ends. A successful login forgets the failures.
+
+The counts live in the rate limiter's shared store (``RATELIMIT_STORAGE_URI``: Redis,
+else the host's file in ``INSTANCE_DIR``), so every worker and host sees the same
+count. The key is a keyed hash of the e-mail: the store holds no address. An unknown
+e-mail is counted like a known one, so a refusal tells nothing about which exist.
+"""
+
+import hashlib
+import hmac
+import logging
+import math
+import threading
+import time
+
+from flask import current_app
+from flask_babel import ngettext
+from limits import RateLimitItem, parse
+from limits.errors import StorageError
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+
+from core import local_store  # noqa: F401 - registers the htx-local:// storage scheme
+from core.errors import ServiceError
+from registry.models import User
+from registry.services import accounts
+
+log = logging.getLogger(__name__)
+_EXTENSION = "htx_login_limit"
+_NAMESPACE = "login-account"
+_CREATE_LOCK = threading.Lock()
+
+
+class AccountLocked(ServiceError):
+    """Too many failed logins for this account: refused until ``seconds`` have passed (429)."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, seconds: int):
+        self.seconds = seconds
+        minutes = max(1, math.ceil(seconds / 60))
+        message = ngettext(
+            "Too many failed logins for this account. Try again in %(num)d minute.",
+            "Too many failed logins for this account. Try again in %(num)d minutes.",
+            minutes,
+        )
+        super().__init__(message)
+
+
+def _limiter() -> FixedWindowRateLimiter:
+    # One per app (not Flask-Limiter's, which is one per process): two apps of one
+    # process, as in the tests, each talk to the store their config names.
+    app = current_app._get_current_object()
+    found = app.extensions.get(_EXTENSION)
+    if found is None:
+        with _CREATE_LOCK:  # threads of one worker must share one (a memory store above all)
+            found = app.extensions.get(_EXTENSION)
+            if found is None:
+                uri = app.config["RATELIMIT_STORAGE_URI"]
+                storage = storage_from_string(uri, wrap_exceptions=True)
+                found = app.extensions[_EXTENSION] = FixedWindowRateLimiter(storage)
+    return found
+
+
+def _item() -> RateLimitItem:
+    return parse(current_app.config["LOGIN_ACCOUNT_LIMIT"])
+
+
+def _account_key(email: str) -> str:
+    secret = current_app.config["SECRET_KEY"].encode()
+    normalized = email.strip().lower().encode()
+    return hmac.new(secret, normalized, hashlib.sha256).hexdigest()[:32]
+
+
+def sign_in(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None; raises ``AccountLocked`` when the
+    account has had too many failures lately (without checking the password).
+
+    A failure of the shared store is logged and the account is not limited, as the
+    per-address limit treats it: a login never fails because the store does.
+    """
+    limiter, item, key = _limiter(), _item(), _account_key(email)
+    try:
+        # Counted before the password is checked, in one step of the store: a burst of
+        # attempts at once gets no more password checks than the limit allows.
+        if not limiter.hit(item, _NAMESPACE, key):
+            reset_at = limiter.get_window_stats(item, _NAMESPACE, key).reset_time
+            raise AccountLocked(max(1, math.ceil(reset_at - time.time())))
+    except StorageError as exc:
+        log.warning("login limit store unavailable: %s", exc)
+        return accounts.authenticate(email, password)
+    user = accounts.authenticate(email, password)
+    if user is not None:
+        try:
+            limiter.clear(item, _NAMESPACE, key)  # this attempt, and the failures before it
+        except StorageError as exc:
+            log.warning("login limit store unavailable: %s", exc)
+    return user
