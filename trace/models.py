@@ -337,8 +337,9 @@ class TraceEvent(db.Model):
     chain_prev: Mapped[str | None] = mapped_column(String(64))
     chain_hash: Mapped[str] = mapped_column(String(64))
     # Which fields ``chain_hash`` covers (trace.services.chain.link_hash): 1 for events
-    # chained before every stored field was, 2 since. Kept, never recomputed: see the migration.
-    hash_version: Mapped[int] = mapped_column(SmallInteger, default=2, server_default="2")
+    # chained before every stored field was, 2 since (set by the app when it chains an event).
+    # Kept, never recomputed: see the migration.
+    hash_version: Mapped[int] = mapped_column(SmallInteger, default=2, server_default="1")
 
     organization: Mapped[Organization] = relationship(foreign_keys=[organization_id])
     site: Mapped[Site | None] = relationship()

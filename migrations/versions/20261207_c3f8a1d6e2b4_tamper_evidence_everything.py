@@ -8,7 +8,9 @@ Events: the link hash now covers every stored field (version 2). The events alre
 chained keep version 1 and their stored hashes; they are not recomputed, because a
 recomputation would certify whatever the table holds on the day of the upgrade, tampered
 rows included, and would break every anchor or copy of a chain head taken before. New
-events are chained with version 2 onto the old links.
+events are chained with version 2 onto the old links; the app writes the version of each
+(the server default, 1, only fills the rows already there: a plain ADD COLUMN, no copy of
+the table on SQLite, whose rows other tables point to).
 
 Lots: ``batch_revisions`` records each lot's master data after every change. Each lot
 that exists gets its first revision here (a baseline of what it holds at the upgrade),
@@ -84,8 +86,6 @@ def upgrade():
         batch_op.add_column(
             sa.Column('hash_version', sa.SmallInteger(), nullable=False, server_default='1')
         )
-    with op.batch_alter_table('trace_events', schema=None) as batch_op:
-        batch_op.alter_column('hash_version', server_default='2')
     revisions = op.create_table(
         'batch_revisions',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -104,10 +104,24 @@ def upgrade():
     _baseline(revisions)
 
 
+batch_sites = sa.table("batch_sites", sa.column("batch_id", sa.Integer), sa.column("site_id", sa.Integer))
+batch_households = sa.table(
+    "batch_households",
+    sa.column("batch_id", sa.Integer),
+    sa.column("member_id", sa.Integer),
+    sa.column("quantity", sa.Numeric(14, 3)),
+)
+
+
 def _baseline(revisions) -> None:
     """One revision per existing lot, chained per organization in id order, in blocks."""
     connection = op.get_bind()
     recorded = datetime.now(UTC)
+    sites, households = {}, {}
+    for batch_id, site_id in connection.execute(sa.select(batch_sites)):
+        sites.setdefault(batch_id, []).append(site_id)
+    for batch_id, member_id, quantity in connection.execute(sa.select(batch_households)):
+        households.setdefault(batch_id, []).append([member_id, _plain(quantity)])
     heads: dict[int, tuple[int, str | None]] = {}
     rows = connection.execute(
         sa.select(batches).order_by(batches.c.organization_id, batches.c.id)
@@ -118,7 +132,11 @@ def _baseline(revisions) -> None:
         row = {
             "organization_id": lot["organization_id"],
             "batch_id": lot["id"],
-            "data": {name: _plain(lot[name]) for name in MASTER_COLUMNS},
+            "data": {
+                **{name: _plain(lot[name]) for name in MASTER_COLUMNS},
+                "site_ids": sorted(sites.get(lot["id"], [])),
+                "households": sorted(households.get(lot["id"], [])),
+            },
             "recorded_at": recorded,
             "chain_seq": seq + 1,
             "chain_prev": previous,

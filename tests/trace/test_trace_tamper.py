@@ -61,6 +61,7 @@ def test_untouched_data_verifies_with_lot_revisions(app, runner, shipped):  # no
         ),
         ("UPDATE trace_events SET time_zone_offset = '+00:00' WHERE id = :event_id", "offset"),
         ("UPDATE trace_events SET biz_step = 'receiving' WHERE id = :event_id", "biz_step"),
+        ("UPDATE event_lines SET kind = 'inspection' WHERE event_id = :event_id", "line kind"),
     ],
 )
 def test_an_edited_event_field_is_reported(app, runner, shipped, world, tamper, column):  # noqa: F811
@@ -95,6 +96,8 @@ def test_an_edited_correction_is_reported(app, runner, shipped, world):  # noqa:
         ("UPDATE batches SET organization_id = :other WHERE id = :batch_id", "organization_id"),
         ("UPDATE batches SET status = 'closed' WHERE id = :batch_id", "status"),
         ("UPDATE batches SET harvest_date = '2026-01-02' WHERE id = :batch_id", "harvest_date"),
+        ("UPDATE batch_households SET quantity = 1 WHERE batch_id = :batch_id", "households"),
+        ("INSERT INTO batch_sites (batch_id, site_id) SELECT :batch_id, id FROM sites", "site_ids"),
     ],
 )
 def test_a_lot_edited_in_the_database_is_reported(app, runner, shipped, world, tamper, named):  # noqa: F811

@@ -163,4 +163,7 @@ def _link_problem(event: TraceEvent, previous: str | None, expected_seq: int) ->
         return "the stored EPCIS event no longer matches its event hash"
     if link_hash(event) != event.chain_hash:
         return "the event's data no longer matches its chain hash"
+    # Each line keeps a copy of its event's kind (for the trace's index), outside the hash.
+    if any(line.kind != event.kind for line in event.lines):
+        return "a line's kind is not its event's"
     return None

@@ -8,6 +8,7 @@ checks a chain; ``lots_off_record`` finds lots that no longer match their last r
 """
 
 import hashlib
+import itertools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -18,10 +19,11 @@ from sqlalchemy.orm import Session
 from core.db import utcnow
 from core.extensions import db
 from registry.models import Organization
-from trace.models import Batch, BatchRevision
+from trace.models import Batch, BatchHousehold, BatchRevision, batch_sites
 from trace.services.chain import canonical_json
 
 # The lot's own data; not the statistics kept from it (traced, counted_on, quantity_kg).
+# Its sites and households' contributions are in each revision too (``snapshot``).
 MASTER_COLUMNS = (
     "organization_id",
     "product_id",
@@ -55,9 +57,32 @@ def _plain(value):
     return value
 
 
-def snapshot(row) -> dict:
-    """The master data of a lot row (anything with the ``MASTER_COLUMNS`` as attributes)."""
-    return {name: _plain(getattr(row, name)) for name in MASTER_COLUMNS}
+def snapshot(row, site_ids=(), households=()) -> dict:
+    """The master data of a lot row (anything with the ``MASTER_COLUMNS`` as attributes),
+    with its sites' ids and its households' contributions ((member id, quantity) pairs)."""
+    data = {name: _plain(getattr(row, name)) for name in MASTER_COLUMNS}
+    data["site_ids"] = sorted(site_ids)
+    data["households"] = sorted([member, _plain(quantity)] for member, quantity in households)
+    return data
+
+
+def _sites_and_households(connection, lot_ids):
+    """Each lot's site ids and (member id, quantity) pairs: two queries over ``lot_ids`` (a list
+    or a select of ids), grouped by lot."""
+    sites, households = {}, {}
+    for batch_id, site_id in connection.execute(
+        select(batch_sites.c.batch_id, batch_sites.c.site_id).where(
+            batch_sites.c.batch_id.in_(lot_ids)
+        )
+    ):
+        sites.setdefault(batch_id, []).append(site_id)
+    for batch_id, member_id, quantity in connection.execute(
+        select(BatchHousehold.batch_id, BatchHousehold.member_id, BatchHousehold.quantity).where(
+            BatchHousehold.batch_id.in_(lot_ids)
+        )
+    ):
+        households.setdefault(batch_id, []).append((member_id, quantity))
+    return sites, households
 
 
 def revision_hash(revision) -> str:
@@ -85,6 +110,7 @@ def record_revisions(batch_ids, connection=None) -> int:
     connection = connection or db.session.connection()
     columns = [getattr(Batch, name) for name in MASTER_COLUMNS]
     lots = connection.execute(select(Batch.id, *columns).where(Batch.id.in_(ids))).all()
+    sites, households = _sites_and_households(connection, ids)
     org_ids = sorted({lot.organization_id for lot in lots})
     # The same lock as the event chain's: two writers of one organization take turns.
     connection.execute(
@@ -103,7 +129,7 @@ def record_revisions(batch_ids, connection=None) -> int:
         revision = BatchRevision(
             organization_id=lot.organization_id,
             batch_id=lot.id,
-            data=snapshot(lot),
+            data=snapshot(lot, sites.get(lot.id, ()), households.get(lot.id, ())),
             recorded_at=recorded,
             chain_seq=seq + 1,
             chain_prev=previous,
@@ -222,12 +248,23 @@ def lots_off_record(org_ids=None) -> list[BrokenRevision]:
             (Batch.organization_id.in_(org_ids)) | (revision.c.organization_id.in_(org_ids))
         )
         gone = gone.where(revision.c.organization_id.in_(org_ids))
+    # The lots' sites and households, streamed in lot order beside the lots.
+    sites = select(batch_sites.c.batch_id, batch_sites.c.site_id).order_by(batch_sites.c.batch_id)
+    households = select(
+        BatchHousehold.batch_id, BatchHousehold.member_id, BatchHousehold.quantity
+    ).order_by(BatchHousehold.batch_id)
+    if org_ids:
+        lot_ids = select(lots.subquery().c.id)
+        sites = sites.where(batch_sites.c.batch_id.in_(lot_ids))
+        households = households.where(BatchHousehold.batch_id.in_(lot_ids))
+    sites, households = _Merged(sites), _Merged(households)
     found: dict[int, BrokenRevision] = {}
     for lot in db.session.execute(lots.execution_options(yield_per=1000)):
+        stored = snapshot(lot, [row[0] for row in sites.take(lot.id)], households.take(lot.id))
         if lot.revision_id is None:
             problem = "the lot has no recorded revision (written around the services)"
         else:
-            changed = [name for name, value in snapshot(lot).items() if lot.data.get(name) != value]
+            changed = [name for name, value in stored.items() if lot.data.get(name) != value]
             if not changed:
                 continue
             problem = "changed without a revision: " + ", ".join(changed)
@@ -247,9 +284,33 @@ def lots_off_record(org_ids=None) -> list[BrokenRevision]:
     return [found[org] for org in sorted(found)]
 
 
+class _Merged:
+    """Rows ``(batch_id, values…)`` of a query ordered by lot, taken one lot at a time."""
+
+    def __init__(self, query):
+        rows = db.session.execute(query.execution_options(yield_per=1000))
+        self._groups = itertools.groupby(rows, key=lambda row: row[0])
+        self._next = next(self._groups, None)
+
+    def take(self, batch_id: int) -> list[tuple]:
+        """The values of this lot's rows (none if it has none); lots must come in order."""
+        while self._next is not None and self._next[0] < batch_id:
+            self._next = next(self._groups, None)
+        if self._next is None or self._next[0] != batch_id:
+            return []
+        values = [tuple(row[1:]) for row in self._next[1]]
+        self._next = next(self._groups, None)
+        return values
+
+
+_LOT_RELATIONS = ("sites", "households")
+
+
 def _changed_lot(obj) -> bool:
     state = inspect(obj)
-    return any(state.attrs[name].history.has_changes() for name in MASTER_COLUMNS)
+    return any(
+        state.attrs[name].history.has_changes() for name in (*MASTER_COLUMNS, *_LOT_RELATIONS)
+    )
 
 
 @event.listens_for(Session, "after_flush")
@@ -259,6 +320,11 @@ def _collect_changed_lots(session, _flush_context) -> None:
         obj.id
         for obj in (*session.new, *session.dirty)
         if isinstance(obj, Batch) and _changed_lot(obj)
+    ]
+    changed += [
+        obj.batch_id
+        for obj in (*session.new, *session.dirty, *session.deleted)
+        if isinstance(obj, BatchHousehold)
     ]
     if changed:
         session.info.setdefault("lots_revised", set()).update(changed)
