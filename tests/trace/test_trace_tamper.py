@@ -4,7 +4,7 @@ lot's master data (chained revisions), and chain heads anchored outside the data
 ``flask trace verify``, naming the organization and the first bad record."""
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, text
@@ -15,6 +15,7 @@ from tests.trace.test_trace_chain import shipped  # noqa: F401 - the fixture
 from trace.models import Batch, BatchRevision, BatchStatus, TraceEvent
 from trace.services.anchors import anchors_path, latest_anchor, write_daily_anchor
 from trace.services.events import declare_erroneous
+from trace.tasks import ANCHOR_JOB
 
 
 def verify(runner, *args):
@@ -209,6 +210,17 @@ def test_an_anchors_file_is_append_only_evidence(app, runner, shipped, anchors):
     result = verify(runner, "--against", str(anchors))
     assert result.exit_code == 1
     assert "line 1" in result.output and "digest" in result.output
+
+
+def test_the_worker_anchors_the_chain_heads_once_a_day(app, shipped, world, anchors, queued_jobs):  # noqa: F811
+    hourly = {task.name: task for task in queued_jobs.read_periodic(datetime(2026, 1, 1, 9, 0))}
+    job = hourly[ANCHOR_JOB]  # every hour: a worker down at midnight still anchors the day
+    queued_jobs.execute(job)
+    queued_jobs.execute(job)  # the next hour: today is anchored already
+    lines = anchors.read_text().splitlines()
+    assert len(lines) == 1
+    heads = json.loads(lines[0])["heads"][str(world["coop_a"])]
+    assert heads["events"][0] == 4 and heads["lots"][0] == 2
 
 
 def test_the_open_data_page_publishes_the_latest_anchor(app, client, shipped, anchors):  # noqa: F811
