@@ -240,3 +240,12 @@ def test_the_demo_data_verifies(app, runner):
     assert runner.invoke(args=["demo"]).exit_code == 0
     result = verify(runner)
     assert result.exit_code == 0, result.output
+
+
+def test_verify_of_one_organization_checks_its_lots_only(app, runner, shipped, world):  # noqa: F811
+    batch, _events = shipped
+    with app.app_context():
+        db.session.execute(text("UPDATE batches SET quantity = 7 WHERE id = :id"), batch)
+        db.session.commit()
+    assert verify(runner, "--org", str(world["coop_b"])).exit_code == 0
+    reported(verify(runner, "--org", str(world["coop_a"])), world["coop_a"], f"lot {batch['id']}")
