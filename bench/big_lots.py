@@ -33,7 +33,7 @@ from registry.models import Role, User
 from registry.schemas import OrganizationInputSchema
 from registry.services import accounts, members, organizations
 from trace.models import EventLine, TraceEvent
-from trace.services.chain import epcis_context, link_hash
+from trace.services.chain import epcis_context, seal
 
 CHUNK = 2_000
 SMALL_EVENTS = 20  # inspections of each small lot
@@ -233,6 +233,6 @@ def _copy(model: TraceEvent, moment: datetime, seq: int, previous: str) -> str:
         for line in model.lines
     ]
     event.event_hash = event_hash(epcis, epcis_context(event))
-    event.chain_hash = link_hash(event)
+    seal(event)
     db.session.add(event)
     return event.chain_hash

@@ -24,7 +24,7 @@ from core.extensions import db
 from epcis.capture.store import EVENT_COLUMNS
 from gs1.event_hash import event_hash
 from trace.models import EventKind, LineRole
-from trace.services.chain import EPCIS_CONTEXT_URL, link_hash
+from trace.services.chain import EPCIS_CONTEXT_URL, HASH_VERSION, link_hash
 
 COLUMNS: dict[str, list[str]] = {
     "organizations": [
@@ -323,7 +323,7 @@ class Loader:
     def _event_rows(self, event: PendingEvent, digest: str) -> None:
         seq, previous = self.chains.get(event.organization_id, (0, None))
         seq += 1
-        chained = _chain_view(event, digest, seq, previous)
+        chained = _chain_view(event, digest, seq, previous, self.namespace)
         chain_hash = link_hash(chained)
         self.chains[event.organization_id] = (seq, chain_hash)
         self.buffers["trace_events"].append(
@@ -349,6 +349,7 @@ class Loader:
                 seq,
                 previous,
                 chain_hash,
+                HASH_VERSION,
             )
         )
         kind = event.kind.value
@@ -387,9 +388,20 @@ def dangling_references() -> dict[str, int]:
     return found
 
 
-def _chain_view(event: PendingEvent, digest: str, seq: int, previous: str | None):
-    """What ``link_hash`` reads of a TraceEvent, without building an ORM object."""
+def _chain_view(event: PendingEvent, digest: str, seq: int, previous: str | None, namespace: dict):
+    """What ``link_hash`` reads of a TraceEvent, without building an ORM object.
+
+    As the row is copied: recorded at its event time, ``hash_version`` the column default.
+    """
     return SimpleNamespace(
+        hash_version=HASH_VERSION,
+        event_type=event.event_type,
+        biz_step=event.epcis.get("bizStep"),
+        time_zone_offset=event.time_zone_offset,
+        epcis=event.epcis,
+        epcis_context=namespace,
+        recorded_by_id=event.recorded_by_id,
+        recorded_at=event.event_time,
         chain_prev=previous,
         organization_id=event.organization_id,
         chain_seq=seq,

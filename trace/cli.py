@@ -1,27 +1,39 @@
-"""Operator commands of the trace side: ``flask trace verify``, ``flask trace refresh-traced``."""
+"""Operator commands of the trace side: ``flask trace verify``, ``anchor``, ``refresh-traced``."""
+
+from pathlib import Path
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union
 
 from core.extensions import db
 from registry.demo import add_demo_step
 from trace.demo import create_trace_demo
-from trace.models import Batch, TraceEvent
+from trace.models import Batch, BatchRevision, TraceEvent
+from trace.services.anchors import anchors_path, check_against, write_daily_anchor
 from trace.services.chain import verify_chain
 from trace.services.completeness import refresh_all_traced
+from trace.services.revisions import BrokenRevision, lots_off_record, verify_revisions
 
 trace_cli = AppGroup("trace", help="Traceability records.")
 
 
 @trace_cli.command("verify")
 @click.option("--org", "org_ids", multiple=True, type=int, help="Only these organization ids.")
-def verify_command(org_ids):
-    """Check every organization's event hash chain; name the first broken link."""
+@click.option(
+    "--against",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="An anchors file (chain-heads.jsonl): its last heads must still be in the chains.",
+)
+def verify_command(org_ids, against):
+    """Check every organization's event chain, lot revisions and lots; name the first broken
+    record of each organization."""
     ids = list(org_ids) or list(
         db.session.scalars(
-            select(TraceEvent.organization_id).distinct().order_by(TraceEvent.organization_id)
+            union(
+                select(TraceEvent.organization_id), select(BatchRevision.organization_id)
+            ).order_by("organization_id")
         )
     )
     broken = []
@@ -29,16 +41,43 @@ def verify_command(org_ids):
         for org_id in bar:
             link = verify_chain(org_id)
             if link is not None:
-                broken.append(link)
-    for link in broken:
-        click.echo(
-            f"BROKEN organization {link.organization_id}: event {link.event_id} "
-            f"(chain position {link.chain_seq}): {link.problem}",
-            err=True,
-        )
+                broken.append(
+                    f"organization {link.organization_id}: event {link.event_id} "
+                    f"(chain position {link.chain_seq}): {link.problem}"
+                )
+            revision = verify_revisions(org_id)
+            if revision is not None:
+                broken.append(_lot_message(revision))
+    broken += [_lot_message(lot) for lot in lots_off_record(org_ids)]
+    if against is not None:
+        for problem in check_against(against):
+            if problem.organization_id is None:
+                broken.append(f"anchors file {against}: {problem.problem}")
+            elif not org_ids or problem.organization_id in org_ids:
+                broken.append(f"organization {problem.organization_id}: {problem.problem}")
+    for message in broken:
+        click.echo(f"BROKEN {message}", err=True)
     if broken:
         raise SystemExit(1)
-    click.echo(f"OK: {len(ids)} organization chains verified.")
+    anchored = f", against the anchors in {against}" if against else ""
+    click.echo(f"OK: {len(ids)} organization chains verified{anchored}.")
+
+
+def _lot_message(lot: BrokenRevision) -> str:
+    where = (
+        f" (revision {lot.revision_id}, chain position {lot.chain_seq})" if lot.revision_id else ""
+    )
+    return f"organization {lot.organization_id}: lot {lot.batch_id}{where}: {lot.problem}"
+
+
+@trace_cli.command("anchor")
+def anchor_command():
+    """Append today's chain heads to the anchors file now (the worker does it daily)."""
+    line = write_daily_anchor()
+    if line is None:
+        click.echo(f"Today is anchored already in {anchors_path()}.")
+    else:
+        click.echo(f"Anchored {line['day']}: {line['digest']} in {anchors_path()}.")
 
 
 @trace_cli.command("refresh-traced")
@@ -59,5 +98,7 @@ def refresh_traced_command(chunk):
 
 def register(app: Flask) -> None:
     """Attach the trace command group to the app, and the trace demo to ``flask demo``."""
+    from trace import tasks  # noqa: F401 - declares the worker's daily anchor job
+
     app.cli.add_command(trace_cli)
     add_demo_step("trace", create_trace_demo)

@@ -336,6 +336,10 @@ class TraceEvent(db.Model):
     chain_seq: Mapped[int] = mapped_column(Integer)
     chain_prev: Mapped[str | None] = mapped_column(String(64))
     chain_hash: Mapped[str] = mapped_column(String(64))
+    # Which fields ``chain_hash`` covers (trace.services.chain.link_hash): 1 for events
+    # chained before every stored field was, 2 since (set by the app when it chains an event).
+    # Kept, never recomputed: see the migration.
+    hash_version: Mapped[int] = mapped_column(SmallInteger, default=2, server_default="1")
 
     organization: Mapped[Organization] = relationship(foreign_keys=[organization_id])
     site: Mapped[Site | None] = relationship()
@@ -345,6 +349,31 @@ class TraceEvent(db.Model):
     lines: Mapped[list["EventLine"]] = relationship(
         back_populates="event", cascade="all, delete-orphan", order_by="EventLine.id"
     )
+
+
+class BatchRevision(db.Model):
+    """A lot's master data as it stood after each change, chained per organization.
+
+    Written by ``trace.services.revisions`` after every flush that changes a lot (and by
+    bulk updates that call it); ``flask trace verify`` checks the chain and compares each
+    lot with its latest revision, so an edit made around the services shows.
+    """
+
+    __tablename__ = "batch_revisions"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "chain_seq"),
+        Index("ix_batch_revisions_batch", "batch_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    # No foreign key: a revision must outlive a lot deleted around the services, to tell it.
+    batch_id: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict] = mapped_column(JSON)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    chain_seq: Mapped[int] = mapped_column(Integer)
+    chain_prev: Mapped[str | None] = mapped_column(String(64))
+    chain_hash: Mapped[str] = mapped_column(String(64))
 
 
 class EventLine(db.Model):

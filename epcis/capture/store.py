@@ -18,7 +18,7 @@ from core.extensions import db
 from epcis.capture.ledger import Entry
 from registry.models import Organization
 from trace.models import BatchLink, EventLine, LineRole, TraceEvent
-from trace.services.chain import link_hash
+from trace.services.chain import seal
 from trace.services.completeness import refresh_traced
 from trace.signals import announce_lots_changed
 
@@ -43,6 +43,7 @@ EVENT_COLUMNS = (
     "chain_seq",
     "chain_prev",
     "chain_hash",
+    "hash_version",
 )
 # Backslash first, so the backslashes the others add are not doubled again.
 _COPY_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
@@ -59,11 +60,11 @@ def store_all(org_id: int, events: list[Entry]) -> None:
     """
     if not events:
         return
-    _chain(org_id, events)
     recorded = datetime.now(UTC)
-    columns = attrgetter(*EVENT_COLUMNS)
     for event in events:
-        event.recorded_at = recorded
+        event.recorded_at = recorded  # before the chain: the link hash covers it
+    _chain(org_id, events)
+    columns = attrgetter(*EVENT_COLUMNS)
     rows = [dict(zip(EVENT_COLUMNS, columns(event), strict=True)) for event in events]
     ids = _insert_events(rows)
     lines, links = [], []
@@ -104,7 +105,8 @@ def _chain(org_id: int, events: list[Entry]) -> None:
     for event in events:
         seq += 1
         event.chain_seq, event.chain_prev = seq, previous
-        event.chain_hash = previous = link_hash(event)
+        seal(event)
+        previous = event.chain_hash
 
 
 def _links(event: Entry) -> list[dict]:

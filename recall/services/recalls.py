@@ -34,6 +34,7 @@ from registry.services.scoping import scope_to_caller, sees_everything
 from trace.models import Batch, BatchStatus
 from trace.services.batches import get_batch
 from trace.services.genealogy import trace_batch
+from trace.services.revisions import record_revisions
 from trace.signals import announce_lots_changed
 
 SEND_NOTICES_JOB = "recall.send_notices"  # declared in recall.tasks
@@ -119,6 +120,7 @@ def _mark_recalled(batch_ids: list[int]) -> None:
         .execution_options(synchronize_session="fetch")
     )
     db.session.flush()
+    record_revisions(batch_ids)  # a bulk UPDATE: no flush sees it change the lots
     announce_lots_changed(batch_ids)  # their consumer pages show the recall once committed
 
 

@@ -1,6 +1,7 @@
 """Tamper evidence: each organization's events form a hash chain in recording order."""
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import UTC
 from decimal import Decimal
@@ -8,12 +9,16 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from core.db import utcnow
 from core.extensions import db
 from gs1.event_hash import event_hash
 from registry.models import Organization
 from trace.models import TraceEvent
 
 EPCIS_CONTEXT_URL = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+# Version 2 covers every stored field of an event; version 1 (events chained before it) left
+# out who recorded it and when, the stored EPCIS JSON itself and the columns copied from it.
+HASH_VERSION = 2
 
 
 def epcis_context(event: TraceEvent) -> list:
@@ -34,9 +39,15 @@ def _qty(value) -> str:
     return "" if value is None else format(Decimal(value).normalize(), "f")
 
 
+def canonical_json(value) -> str:
+    """JSON text that is the same before a value is stored and after it is read back."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def link_hash(event: TraceEvent) -> str:
     """SHA-256 over the previous link and everything that must not change about this event."""
     # Quantities normalised: 10, 10.0 and 10.000 are the same before and after a reload.
+    version = getattr(event, "hash_version", None) or HASH_VERSION
     lines = ";".join(
         f"{line.batch_id}:{line.role.value}:{_qty(line.quantity)}"
         for line in sorted(
@@ -60,6 +71,18 @@ def link_hash(event: TraceEvent) -> str:
         event.correction_reason or "",
         lines,
     ]
+    if version >= 2:
+        # The EPCIS JSON itself: a correction's is not covered by its event hash.
+        parts += [
+            "v2",
+            event.event_type,
+            event.biz_step or "",
+            event.time_zone_offset,
+            canonical_json(event.epcis),
+            canonical_json(event.epcis_context),
+            str(event.recorded_by_id or ""),
+            _iso(event.recorded_at),
+        ]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
@@ -83,6 +106,18 @@ def append_to_chain(event: TraceEvent) -> None:
     ).first()
     event.chain_seq = (last.chain_seq + 1) if last else 1
     event.chain_prev = last.chain_hash if last else None
+    seal(event)
+
+
+def seal(event: TraceEvent) -> None:
+    """Fill what the column defaults would only fill at flush, then hash the link.
+
+    ``chain_seq`` and ``chain_prev`` must be set; the hash covers ``recorded_at``, so it
+    is fixed here rather than by the column default.
+    """
+    event.hash_version = HASH_VERSION
+    if event.recorded_at is None:
+        event.recorded_at = utcnow()
     event.chain_hash = link_hash(event)
 
 
@@ -128,4 +163,7 @@ def _link_problem(event: TraceEvent, previous: str | None, expected_seq: int) ->
         return "the stored EPCIS event no longer matches its event hash"
     if link_hash(event) != event.chain_hash:
         return "the event's data no longer matches its chain hash"
+    # Each line keeps a copy of its event's kind (for the trace's index), outside the hash.
+    if any(line.kind != event.kind for line in event.lines):
+        return "a line's kind is not its event's"
     return None
