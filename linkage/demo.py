@@ -106,6 +106,13 @@ class LinkageDemo:
         if not enterprises or not coops:
             return self.counts
         self.rng.shuffle(coops)
+        # A cooperative with a login first: its active contract gets the delivery that
+        # waits for it, which it sees on its home page.
+        with_login = set(
+            db.session.scalars(select(User.organization_id).where(User.role == Role.COOPERATIVE))
+        )
+        first = next((i for i, coop in enumerate(coops) if coop.id in with_login), 0)
+        coops.insert(0, coops.pop(first))
         start = 0
         for outcome, share in PLAN:
             chosen = coops[start : start + max(1, round(share * len(coops)))]

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 from core.extensions import db
 from linkage.models import Delivery, DeliveryStatus
-from tests.conftest import PASSWORD
+from registry.models import User
+from tests.conftest import PASSWORD, csrf_token
 from tests.linkage_helpers import TODAY
 from tests.missing import needs_postgres
 from tests.web_helpers import post, text
@@ -275,3 +276,31 @@ def test_the_cooperative_confirms_from_its_home_page(app, world, linkage, farm, 
     with app.app_context():
         found = db.session.get(Delivery, delivery["id"])
         assert found.status == DeliveryStatus.CONFIRMED and found.shipping_event_id
+
+
+def test_the_demo_has_one_delivery_to_confirm_on_a_home_page(app, runner):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        pending = db.session.scalars(
+            select(Delivery).where(Delivery.status == DeliveryStatus.PENDING)
+        ).all()
+        assert len(pending) == 1 and pending[0].shipping_event_id is None
+        number = pending[0].contract.number
+        emails = set(
+            db.session.scalars(
+                select(User.email).where(User.organization_id == pending[0].cooperative_id)
+            )
+        )
+        confirmed = db.session.scalar(
+            select(func.count()).where(Delivery.status == DeliveryStatus.CONFIRMED)
+        )
+        assert confirmed > 0  # the others the cooperatives recorded themselves
+    password = next(
+        line.split()[-1] for line in result.output.splitlines() if line.split()[:1] == [*emails][:1]
+    )
+    client = app.test_client()
+    form = {"email": [*emails][0], "password": password, "csrf_token": csrf_token(client)}
+    assert client.post("/login", data=form).status_code == 302
+    home = text(client.get("/"))
+    assert 'id="deliveries-to-confirm"' in home and number in home
