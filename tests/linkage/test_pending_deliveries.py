@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from core.extensions import db
 from linkage.models import Delivery, DeliveryStatus
 from registry.models import User
+from tests.browser_helpers import fits_the_phone
 from tests.conftest import PASSWORD, csrf_token
 from tests.linkage_helpers import TODAY
 from tests.missing import needs_postgres
@@ -204,12 +205,14 @@ def test_the_home_page_lists_deliveries_to_confirm(app, linkage, farm, world, lo
     assert 'id="deliveries-to-confirm"' in home and "HĐLK-HOME-01" in home
     link = f"/linkage/contracts/{contract['id']}#decide-{delivery['id']}"
     assert link in home and batch["lot_code"] in home
+    assert link in text(coop.get("/linkage/"))  # the cooperative's linkage overview too
     # The buyer's contract page shows it waiting; its home page has no such list.
     ent = login(world["users"]["ent_x"])
     page = text(ent.get(f"/linkage/contracts/{contract['id']}"))
     assert "badge-delivery-pending" in page and "delivery_confirm" not in page
     assert f"/linkage/deliveries/{delivery['id']}/confirm" not in page
     assert 'id="deliveries-to-confirm"' not in text(ent.get("/"))
+    assert "badge-delivery-pending" in text(ent.get("/linkage/"))  # its latest deliveries
     # The buyer posting the cooperative's button is refused, and nothing changes.
     path = f"/linkage/contracts/{contract['id']}"
     before = _state(app, batch["id"], world["coop_a"])
@@ -265,8 +268,10 @@ def test_the_cooperative_confirms_from_its_home_page(app, world, linkage, farm, 
     page.wait_for_url(f"{base_url}/")
     panel = page.locator("#deliveries-to-confirm")
     assert panel.locator("li.pending-delivery").count() == 1
+    fits_the_phone(page, "home-deliveries-to-confirm")
     panel.locator("a", has_text="HĐLK-BROWSER-01").click()
     page.wait_for_url(f"**/linkage/contracts/{contract['id']}#decide-{delivery['id']}")
+    fits_the_phone(page, "linkage-delivery-to-confirm")
     page.locator(f"#decide-{delivery['id']} button.confirm-delivery").click()
     page.wait_for_load_state()
     assert page.locator(f"#delivery-{delivery['id']} .badge-delivery-confirmed").count() == 1
