@@ -33,6 +33,8 @@ def downgrade():
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.drop_index('ix_deliveries_cooperative_status')
         batch_op.drop_constraint('fk_deliveries_decided_by_id_users', type_='foreignkey')
+        # SQLite's copy of the table would keep the CHECK on a column it no longer has.
+        batch_op.drop_constraint(op.f('ck_deliveries_delivery_status'), type_='check')
         batch_op.drop_column('reject_reason')
         batch_op.drop_column('decided_at')
         batch_op.drop_column('decided_by_id')
