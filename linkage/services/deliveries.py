@@ -31,7 +31,7 @@ from linkage.services.lifecycle import status_label, status_on
 from registry.models import Organization, User
 from registry.services.scoping import scope_to_caller
 from trace.inputs import event_input
-from trace.models import Batch
+from trace.models import Batch, BatchStatus
 from trace.services import events
 from trace.services.quantities import held_quantities
 
@@ -98,6 +98,9 @@ def confirm_delivery(user: User, delivery_id: int) -> Delivery:
     seller = delivery.cooperative
     held = held_quantities([ln.batch_id for ln in delivery.lines], seller.id)
     for line in delivery.lines:
+        if line.batch.status == BatchStatus.RECALLED:
+            # Recalled since the buyer recorded it: the state conflicts, not the input.
+            raise Conflict.on_field("lines", _recalled(line.batch))
         _check_held(line.batch, line.quantity, held)
     lead = next(p for p in delivery.contract.parties if p.role == PartyRole.LEAD)
     delivery.status = DeliveryStatus.CONFIRMED
@@ -218,6 +221,9 @@ def _lines(
     for row in rows:
         batch = found.get(row.batch_id)
         item = _matching_item(contract, batch, seller)
+        if batch.status == BatchStatus.RECALLED:
+            # Checked here, not only by the shipping event: a pending delivery writes none.
+            raise ValidationFailed.on_field("lines", _recalled(batch))
         _check_held(batch, row.quantity, held)
         accepted = row.quantity if row.accepted_quantity is None else row.accepted_quantity
         if accepted > row.quantity:
@@ -235,6 +241,10 @@ def _lines(
         )
         result.append((line, item))
     return result
+
+
+def _recalled(batch: Batch) -> str:
+    return _("Lot %(lot)s is recalled.", lot=batch.lot_code)
 
 
 def _check_held(batch: Batch, quantity: Decimal, held: dict[int, Decimal]) -> None:

@@ -196,6 +196,23 @@ def test_a_confirmation_the_stock_no_longer_covers_is_refused(app, linkage, farm
     assert after == before and after["statuses"][waiting["id"]] == DeliveryStatus.PENDING
 
 
+def test_a_lot_recalled_meanwhile_is_not_confirmed(app, linkage, farm, world):
+    contract = linkage.signed_contract()
+    batch = _harvested_lot(farm)
+    waiting = _record(linkage, contract, batch, linkage.ent, quantity=100)
+    recall = {"batch_id": batch["id"], "reason": "Dư lượng thuốc", "severity": "serious"}
+    linkage.call("post", "/recalls", linkage.coop, recall, expect=201)
+    before = _state(app, batch["id"], world["coop_a"])
+    refused = linkage.call(
+        "post", f"/deliveries/{waiting['id']}/confirm", linkage.coop, expect=409
+    ).json
+    assert batch["lot_code"] in refused["errors"]["lines"][0]
+    assert _state(app, batch["id"], world["coop_a"]) == before
+    # Nor may the buyer record a delivery of it, pending or not.
+    again = _record(linkage, contract, batch, linkage.ent, quantity=100, expect=422)
+    assert batch["lot_code"] in again["errors"]["lines"][0]
+
+
 def test_the_home_page_lists_deliveries_to_confirm(app, linkage, farm, world, login):
     contract = linkage.signed_contract("HĐLK-HOME-01")
     batch = _harvested_lot(farm)
