@@ -21,6 +21,7 @@ from linkage.schemas import (
     ContractQueryArgsSchema,
     ContractSchema,
     DeliveryInputSchema,
+    DeliveryRejectSchema,
     DeliverySchema,
     PolicyInputSchema,
     PolicyPutSchema,
@@ -219,8 +220,50 @@ class ContractDeliveries(MethodView):
     @blp.arguments(DeliveryInputSchema)
     @blp.response(201, DeliverySchema)
     def post(self, data, contract_id):
-        """Record a delivery (and its shipping and receiving events)"""
+        """Record a delivery
+
+        Recorded by the delivering cooperative, it is confirmed and its shipping and
+        receiving events are written. Recorded by the buyer, it is pending (status
+        ``pending``): no event until the cooperative confirms it.
+        """
         return deliveries.record_delivery(caller(), contract_id, data)
+
+
+_NOT_PENDING = "Already confirmed or rejected, or a lot no longer holds the quantity"
+
+
+@blp.route("/deliveries/<int:delivery_id>/confirm")
+class DeliveryConfirm(MethodView):
+    """The seller's confirmation of a delivery the buyer recorded."""
+
+    @commits
+    @blp.response(200, DeliverySchema)
+    @blp.alt_response(403, description="Not the delivering cooperative")
+    @blp.alt_response(404, description="No such delivery under a contract of the caller")
+    @blp.alt_response(409, description=_NOT_PENDING)
+    def post(self, delivery_id):
+        """Confirm a pending delivery (the delivering cooperative)
+
+        Writes the shipping event in the cooperative's chain and the receiving event in
+        the buyer's, with the usual quantity checks: a lot that no longer holds the
+        quantity is refused (409) and nothing changes.
+        """
+        return deliveries.confirm_delivery(caller(), delivery_id)
+
+
+@blp.route("/deliveries/<int:delivery_id>/reject")
+class DeliveryReject(MethodView):
+    """The seller's refusal of a delivery the buyer recorded."""
+
+    @commits
+    @blp.arguments(DeliveryRejectSchema)
+    @blp.response(200, DeliverySchema)
+    @blp.alt_response(403, description="Not the delivering cooperative")
+    @blp.alt_response(404, description="No such delivery under a contract of the caller")
+    @blp.alt_response(409, description="Already confirmed or rejected")
+    def post(self, values, delivery_id):
+        """Reject a pending delivery with a reason (the delivering cooperative)"""
+        return deliveries.reject_delivery(caller(), delivery_id, values["reason"])
 
 
 @blp.route("/contracts/<int:contract_id>/attachments")

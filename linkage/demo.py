@@ -1,6 +1,8 @@
 """Linkage demo data: contracts in every state under several forms, with deliveries of demo lots.
 
-About 40% of the demo's active agricultural cooperatives end up linked today.
+About 40% of the demo's active agricultural cooperatives end up linked today. The
+cooperatives record their deliveries, but one that a buyer recorded waits for its
+cooperative to confirm it (shown on that cooperative's home page).
 """
 
 import random
@@ -79,6 +81,7 @@ class LinkageDemo:
         self.rng = random.Random(seed)
         self.today = date.today()
         self.counts = {"contracts": 0, "deliveries": 0}
+        self.pending_made = False
 
     def run(self) -> dict[str, int]:
         """Create the contracts and deliveries; returns counts."""
@@ -103,6 +106,13 @@ class LinkageDemo:
         if not enterprises or not coops:
             return self.counts
         self.rng.shuffle(coops)
+        # A cooperative with a login first: its active contract gets the delivery that
+        # waits for it, which it sees on its home page.
+        with_login = set(
+            db.session.scalars(select(User.organization_id).where(User.role == Role.COOPERATIVE))
+        )
+        first = next((i for i, coop in enumerate(coops) if coop.id in with_login), 0)
+        coops.insert(0, coops.pop(first))
         start = 0
         for outcome, share in PLAN:
             chosen = coops[start : start + max(1, round(share * len(coops)))]
@@ -152,7 +162,12 @@ class LinkageDemo:
             return  # signed by the enterprise only: does not count as linked
         contracts.confirm(seller, contract.id)
         if outcome in ("active", "completed"):
-            self._deliver(lead, contract, coop)
+            # The cooperative records its deliveries (confirmed at once); on one active
+            # contract of a cooperative with a login the buyer recorded it instead, so that
+            # cooperative's home page has a delivery to confirm.
+            by_buyer = outcome == "active" and not self.pending_made and seller.id is not None
+            made = self._deliver(lead if by_buyer else seller, contract, coop)
+            self.pending_made = self.pending_made or (by_buyer and made)
         if outcome == "terminated":
             contracts.end(
                 seller,
@@ -170,7 +185,7 @@ class LinkageDemo:
                 self.today - timedelta(days=2),
             )
 
-    def _deliver(self, user: User, contract, coop: Organization) -> None:
+    def _deliver(self, user: User, contract, coop: Organization) -> bool:
         category = contract.items[0].category
         lots = list(
             db.session.scalars(
@@ -192,7 +207,7 @@ class LinkageDemo:
             if held[lot.id] >= 2
         ]
         if not lines:
-            return
+            return False
         delivery = DeliveryInput(
             delivered_on=self.today - timedelta(days=3),
             price_vnd=contract.price_vnd,
@@ -200,6 +215,7 @@ class LinkageDemo:
         )
         deliveries.record_delivery(user, contract.id, delivery)
         self.counts["deliveries"] += 1
+        return True
 
 
 def create_linkage_demo(seed: int) -> dict[str, int]:

@@ -217,10 +217,21 @@ class ContractAttachment(db.Model):
     contract: Mapped[Contract] = relationship(back_populates="attachments")
 
 
+class DeliveryStatus(enum.StrEnum):
+    """Where a delivery stands: a buyer's record waits for the seller to confirm it."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
 class Delivery(db.Model):
-    """Goods delivered under a contract; its lines are also shipping/receiving trace events."""
+    """Goods delivered under a contract; once confirmed, its lines are also shipping and
+    receiving trace events. One the buyer records is pending until the seller confirms it."""
 
     __tablename__ = "deliveries"
+    # The seller's list of deliveries to confirm.
+    __table_args__ = (Index("ix_deliveries_cooperative_status", "cooperative_id", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
@@ -232,6 +243,12 @@ class Delivery(db.Model):
     receiving_event_id: Mapped[int | None] = mapped_column(ForeignKey("trace_events.id"))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status: Mapped[DeliveryStatus] = mapped_column(
+        portable_enum(DeliveryStatus, "delivery_status"), default=DeliveryStatus.CONFIRMED
+    )
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reject_reason: Mapped[str | None] = mapped_column(String(500))
 
     contract: Mapped[Contract] = relationship()
     cooperative: Mapped[Organization] = relationship()

@@ -88,6 +88,11 @@ CLAIM_STATUS_LABELS = {
     "granted": _l("Granted"),
     "rejected": _l("Rejected"),
 }
+DELIVERY_STATUS_LABELS = {
+    "pending": _l("Waiting for the cooperative"),
+    "confirmed": _l("Confirmed"),
+    "rejected": _l("Rejected by the cooperative"),
+}
 # Every term of a contract in the order of the form and the contract page.
 TERM_LABELS = {
     "quality_standard": _l("Quality standard and specification"),
@@ -124,5 +129,6 @@ def template_labels() -> dict:
         "party_role_labels": PARTY_ROLE_LABELS,
         "support_category_labels": SUPPORT_CATEGORY_LABELS,
         "claim_status_labels": CLAIM_STATUS_LABELS,
+        "delivery_status_labels": DELIVERY_STATUS_LABELS,
         "term_labels": TERM_LABELS,
     }

@@ -161,6 +161,12 @@ class ReasonSchema(InputSchema):
     on = fields.Date(load_default=None)
 
 
+class DeliveryRejectSchema(InputSchema):
+    """Why the seller rejects a delivery the buyer recorded."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
+
+
 class DeliveryLineInputSchema(InputSchema):
     """A batch delivered, and how much of it was accepted; loads a DeliveryLineInput."""
 
@@ -358,6 +364,11 @@ class DeliverySchema(Schema):
     note = fields.String(allow_none=True)
     shipping_event_id = fields.Integer(allow_none=True)
     receiving_event_id = fields.Integer(allow_none=True)
+    status = fields.String(
+        metadata={"description": "pending (recorded by the buyer), confirmed or rejected"}
+    )
+    decided_at = fields.DateTime(allow_none=True)
+    reject_reason = fields.String(allow_none=True)
     lines = fields.List(fields.Nested(DeliveryLineSchema))
 
 

@@ -114,6 +114,9 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[int], str | None]] = {
     ("GET", "/contracts/{contract_id}/fulfilment"): ({DEPT, A, X}, REFUSED, None),
     ("GET", "/contracts/{contract_id}/deliveries"): ({DEPT, A, X}, REFUSED, None),
     ("POST", "/contracts/{contract_id}/deliveries"): ({A, X}, REFUSED, "delivery"),
+    # X's delivery waits for A: only A, the seller, decides it (X and the department: 403).
+    ("POST", "/deliveries/{delivery_id}/confirm"): ({A}, REFUSED, None),
+    ("POST", "/deliveries/{delivery_id}/reject"): ({A}, REFUSED, "reason"),
     ("POST", "/contracts/{contract_id}/attachments"): ({A, X}, REFUSED, "attachment"),
     ("GET", "/contracts/{contract_id}/attachments/{attachment_id}"): (
         {DEPT, A, X},

@@ -1,4 +1,9 @@
-"""Deliveries under a contract: recorded once, and as shipping and receiving trace events."""
+"""Deliveries under a contract: recorded once, and as shipping and receiving trace events.
+
+The seller (the delivering cooperative) records a delivery confirmed at once, its trace
+events written. One the buyer records is pending: no event, no stock moved, not counted,
+until the seller confirms it (its events written then) or rejects it with a reason.
+"""
 
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -9,16 +14,24 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
+from core.db import utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from linkage.inputs import DeliveryInput, DeliveryLineInput
-from linkage.models import Contract, ContractItem, Delivery, DeliveryLine, PartyRole
+from linkage.models import (
+    Contract,
+    ContractItem,
+    Delivery,
+    DeliveryLine,
+    DeliveryStatus,
+    PartyRole,
+)
 from linkage.services.contracts import get_contract, party_of
 from linkage.services.lifecycle import status_label, status_on
 from registry.models import Organization, User
 from registry.services.scoping import scope_to_caller
 from trace.inputs import event_input
-from trace.models import Batch
+from trace.models import Batch, BatchStatus
 from trace.services import events
 from trace.services.quantities import held_quantities
 
@@ -46,12 +59,17 @@ def list_deliveries(
 
 
 def record_delivery(user: User, contract_id: int, data: DeliveryInput) -> Delivery:
-    """Record a delivery from a cooperative party to the buying party, with its trace events."""
+    """Record a delivery from a cooperative party to the buying party.
+
+    Recorded by the seller, it is confirmed and its trace events are written; recorded by
+    anybody else (the buyer), it is pending until the seller confirms it.
+    """
     contract = get_contract(user, contract_id)
     seller, buyer = _seller_and_buyer(user, contract, data.cooperative_id)
     day = data.delivered_on
     _check_day(contract, day)
     lines = _lines(contract, seller, data.lines)
+    by_seller = user.organization_id == seller.id
     delivery = Delivery(
         contract=contract,
         cooperative_id=seller.id,
@@ -59,18 +77,91 @@ def record_delivery(user: User, contract_id: int, data: DeliveryInput) -> Delive
         price_vnd=data.price_vnd,
         note=data.note,
         recorded_by_id=user.id,
+        status=DeliveryStatus.CONFIRMED if by_seller else DeliveryStatus.PENDING,
     )
     delivery.lines = [line for line, _item in lines]
     db.session.add(delivery)
-    when = datetime.combine(day, time(12), VIETNAM)
+    if by_seller:
+        delivery.decided_by_id, delivery.decided_at = user.id, utcnow()
+        _write_events(user, delivery, seller, buyer)
+    db.session.flush()
+    return delivery
+
+
+def confirm_delivery(user: User, delivery_id: int) -> Delivery:
+    """The seller confirms a pending delivery: its shipping and receiving events are written.
+
+    The quantities are checked again (the lots may have gone since it was recorded): a
+    refusal changes nothing and the delivery stays pending.
+    """
+    delivery = _pending_of_seller(user, delivery_id)
+    seller = delivery.cooperative
+    held = held_quantities([ln.batch_id for ln in delivery.lines], seller.id)
+    for line in delivery.lines:
+        if line.batch.status == BatchStatus.RECALLED:
+            # Recalled since the buyer recorded it: the state conflicts, not the input.
+            raise Conflict.on_field("lines", _recalled(line.batch))
+        _check_held(line.batch, line.quantity, held)
+    lead = next(p for p in delivery.contract.parties if p.role == PartyRole.LEAD)
+    delivery.status = DeliveryStatus.CONFIRMED
+    delivery.decided_by_id, delivery.decided_at = user.id, utcnow()
+    _write_events(user, delivery, seller, lead.organization)
+    db.session.flush()
+    return delivery
+
+
+def reject_delivery(user: User, delivery_id: int, reason: str) -> Delivery:
+    """The seller rejects a pending delivery with a reason: no event, nothing counted."""
+    delivery = _pending_of_seller(user, delivery_id)
+    delivery.status = DeliveryStatus.REJECTED
+    delivery.decided_by_id, delivery.decided_at = user.id, utcnow()
+    delivery.reject_reason = reason
+    db.session.flush()
+    return delivery
+
+
+def pending_for_seller(org_id: int) -> list[Delivery]:
+    """The deliveries recorded by a buyer that wait for the cooperative ``org_id``, oldest first."""
+    stmt = (
+        select(Delivery)
+        .where(Delivery.cooperative_id == org_id, Delivery.status == DeliveryStatus.PENDING)
+        .options(
+            selectinload(Delivery.lines).selectinload(DeliveryLine.batch),
+            selectinload(Delivery.contract),
+        )
+        .order_by(Delivery.delivered_on, Delivery.id)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def _pending_of_seller(user: User, delivery_id: int) -> Delivery:
+    """A pending delivery the caller's organization sold, locked; 404, 403 or 409 otherwise."""
+    delivery = get_delivery(user, delivery_id)
+    if user.organization_id != delivery.cooperative_id:
+        raise Forbidden(_("Only the delivering cooperative confirms or rejects a delivery."))
+    # Lock the row so that two confirmations at once cannot both write events; read the
+    # status again under the lock.
+    status = db.session.scalar(
+        select(Delivery.status).where(Delivery.id == delivery.id).with_for_update()
+    )
+    if status != DeliveryStatus.PENDING:
+        raise Conflict.on_field(
+            "status", _("This delivery has already been confirmed or rejected.")
+        )
+    return delivery
+
+
+def _write_events(user: User, delivery: Delivery, seller: Organization, buyer: Organization):
+    """The delivery's shipping event in the seller's chain and receiving event in the buyer's."""
+    when = datetime.combine(delivery.delivered_on, time(12), VIETNAM)
     common = {
         "event_time": min(when, datetime.now(UTC)),
-        "reference": {"type": "contract", "id": contract.number},
+        "reference": {"type": "contract", "id": delivery.contract.number},
     }
-    shipped = [{"batch_id": ln.batch_id, "quantity": ln.quantity} for ln, _i in lines]
+    shipped = [{"batch_id": ln.batch_id, "quantity": ln.quantity} for ln in delivery.lines]
     received = [
         {"batch_id": ln.batch_id, "quantity": ln.accepted_quantity or ln.quantity}
-        for ln, _i in lines
+        for ln in delivery.lines
     ]
     shipping = _trace_event(
         user,
@@ -81,8 +172,6 @@ def record_delivery(user: User, contract_id: int, data: DeliveryInput) -> Delive
         user, buyer, {**common, "kind": "receiving", "source_org_id": seller.id, "lines": received}
     )
     delivery.shipping_event_id, delivery.receiving_event_id = shipping.id, receiving.id
-    db.session.flush()
-    return delivery
 
 
 def _seller_and_buyer(user: User, contract: Contract, cooperative_id: int | None):
@@ -132,17 +221,10 @@ def _lines(
     for row in rows:
         batch = found.get(row.batch_id)
         item = _matching_item(contract, batch, seller)
-        if row.quantity > held[batch.id]:
-            # 409 as for a concurrent delivery that took the lot: the request is well formed,
-            # the stock is what it conflicts with; a race and a plain excess answer alike.
-            raise Conflict.on_field(
-                "lines",
-                _(
-                    "Lot %(lot)s has only %(left)s left.",
-                    lot=batch.lot_code,
-                    left=format(held[batch.id].normalize(), "f"),
-                ),
-            )
+        if batch.status == BatchStatus.RECALLED:
+            # Checked here, not only by the shipping event: a pending delivery writes none.
+            raise ValidationFailed.on_field("lines", _recalled(batch))
+        _check_held(batch, row.quantity, held)
         accepted = row.quantity if row.accepted_quantity is None else row.accepted_quantity
         if accepted > row.quantity:
             raise ValidationFailed.on_field("lines", _("More accepted than delivered."))
@@ -159,6 +241,24 @@ def _lines(
         )
         result.append((line, item))
     return result
+
+
+def _recalled(batch: Batch) -> str:
+    return _("Lot %(lot)s is recalled.", lot=batch.lot_code)
+
+
+def _check_held(batch: Batch, quantity: Decimal, held: dict[int, Decimal]) -> None:
+    if quantity > held[batch.id]:
+        # 409 as for a concurrent delivery that took the lot: the request is well formed,
+        # the stock is what it conflicts with; a race and a plain excess answer alike.
+        raise Conflict.on_field(
+            "lines",
+            _(
+                "Lot %(lot)s has only %(left)s left.",
+                lot=batch.lot_code,
+                left=format(held[batch.id].normalize(), "f"),
+            ),
+        )
 
 
 def _matching_item(contract: Contract, batch: Batch | None, seller: Organization) -> ContractItem:
@@ -204,7 +304,7 @@ def get_delivery(user: User | None, delivery_id: int) -> Delivery:
 
 
 def delivered_totals(contract_ids: list[int]) -> dict[int, tuple[Decimal, Decimal]]:
-    """Per contract item: (delivered, accepted), aggregated in SQL."""
+    """Per contract item: (delivered, accepted) of the confirmed deliveries, aggregated in SQL."""
     rows = db.session.execute(
         select(
             DeliveryLine.contract_item_id,
@@ -212,7 +312,7 @@ def delivered_totals(contract_ids: list[int]) -> dict[int, tuple[Decimal, Decima
             func.sum(DeliveryLine.accepted_quantity),
         )
         .join(Delivery, Delivery.id == DeliveryLine.delivery_id)
-        .where(Delivery.contract_id.in_(contract_ids))
+        .where(Delivery.contract_id.in_(contract_ids), Delivery.status == DeliveryStatus.CONFIRMED)
         .group_by(DeliveryLine.contract_item_id)
     ).all()
     return {item_id: (Decimal(d or 0), Decimal(a or 0)) for item_id, d, a in rows}

@@ -88,8 +88,8 @@ def contract_detail(contract_id: int):
 def render_contract(contract: Contract, **forms):
     """The contract page; ``forms`` carries a refused form's messages and posted values.
 
-    Keys: ``action_errors``, ``end_errors``, ``attachment_errors``, ``delivery_errors``
-    and ``delivery_values``.
+    Keys: ``action_errors``, ``end_errors``, ``attachment_errors``, ``delivery_errors``,
+    ``delivery_values`` and ``decision_errors`` (a refused confirmation or rejection).
     """
     rows = fulfilment([contract])[contract.id]
     history, today = contracts.versions(contract), date.today()
@@ -116,6 +116,7 @@ def render_contract(contract: Contract, **forms):
         attachment_errors=forms.get("attachment_errors", {}),
         delivery_errors=forms.get("delivery_errors", {}),
         delivery_values=forms.get("delivery_values", {}),
+        decision_errors=forms.get("decision_errors", {}),
     )
 
 

@@ -1,7 +1,8 @@
 """The linkage overview (``/linkage/``), one per role.
 
 An enterprise sees its contracts, the latest deliveries and its supplier
-cooperatives; a cooperative its contracts and what it still owes per season;
+cooperatives; a cooperative its contracts, what it still owes per season and the
+deliveries its buyers recorded that wait for its confirmation;
 the department the contracts counted by status and by linkage form.
 """
 
@@ -98,4 +99,5 @@ def _cooperative():
         contracts=found,
         summary=summary,
         owed=owed,
+        waiting=deliveries.pending_for_seller(current_user.organization_id),
     )

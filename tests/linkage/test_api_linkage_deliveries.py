@@ -1,5 +1,7 @@
 """Deliveries under linkage contracts through the API: trace events, refusals, unsigned
-contracts, and two enterprises racing for the last kilograms of a lot.
+contracts, and two deliveries (to two enterprises) racing for the last kilograms of a lot.
+
+A delivery the buyer records waits for the cooperative: see test_pending_deliveries.py.
 """
 
 import threading
@@ -38,6 +40,10 @@ def test_delivery_records_trace_events_under_the_contract(app, linkage, farm, wo
             ],
         },
         expect=201,
+    ).json
+    assert delivery["status"] == "pending" and delivery["shipping_event_id"] is None
+    delivery = linkage.call(
+        "post", f"/deliveries/{delivery['id']}/confirm", linkage.coop, expect=200
     ).json
     assert delivery["shipping_event_id"] and delivery["receiving_event_id"]
     shipping = linkage.call(
@@ -132,7 +138,7 @@ def test_delivery_on_an_unsigned_contract_is_refused(linkage, farm, world):
     assert "delivered_on" in response.json["errors"]
 
 
-def test_two_enterprises_race_for_the_last_kilograms(
+def test_two_deliveries_race_for_the_last_kilograms(
     app, linkage, farm, world, token_for, is_postgres
 ):
     needs_postgres(is_postgres, "SQLite serialises writers; the race is a PostgreSQL concern")
@@ -162,7 +168,8 @@ def test_two_enterprises_race_for_the_last_kilograms(
 
     threads = [
         threading.Thread(target=deliver, args=args)
-        for args in ((first["id"], linkage.ent), (other["id"], ent_y))
+        # The cooperative records both: a delivery it records writes its events at once.
+        for args in ((first["id"], linkage.coop), (other["id"], linkage.coop))
     ]
     for thread in threads:
         thread.start()

@@ -39,7 +39,8 @@ def test_contract_delivery_reaches_the_consumer_page_and_epcis(
     assert label["issued_label"] is True
     assert farm.get(f"/batches/{batch['id']}/completeness")["traced"] is True
 
-    # The enterprise drafts the contract, both parties confirm, the enterprise records a delivery.
+    # The enterprise drafts the contract, both parties confirm, the enterprise records a
+    # delivery and the cooperative confirms it.
     contract = linkage.signed_contract("HĐLK-CHAIN-01")
     delivery = linkage.call(
         "post",
@@ -50,6 +51,9 @@ def test_contract_delivery_reaches_the_consumer_page_and_epcis(
             "lines": [{"batch_id": batch["id"], "quantity": 400}],
         },
         expect=201,
+    ).json
+    delivery = linkage.call(
+        "post", f"/deliveries/{delivery['id']}/confirm", linkage.coop, expect=200
     ).json
     assert delivery["shipping_event_id"]
 

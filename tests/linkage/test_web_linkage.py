@@ -171,6 +171,11 @@ def test_delivery_through_the_form_shows_in_fulfilment(app, world, login, farm, 
     )
     response = post(ent, f"{path}/deliveries", form, form_page=path)
     assert response.status_code == 302, text(response)[:2000]
+    with app.app_context():
+        delivery_id = db.session.scalar(db.select(Delivery.id))
+    coop = login(world["users"]["coop_a"])
+    confirmed = post(coop, f"/linkage/deliveries/{delivery_id}/confirm", {}, form_page=path)
+    assert confirmed.status_code == 302, text(confirmed)[:2000]
     page = text(ent.get(path))
     assert lot["lot_code"] in page and "Xanh" in page
     accepted = re.search(r'<td class="num accepted">(.*?)</td>', page, re.S).group(1)
@@ -179,7 +184,6 @@ def test_delivery_through_the_form_shows_in_fulfilment(app, world, login, farm, 
         delivery = db.session.scalar(db.select(Delivery))
         assert delivery.price_vnd == 96000 and delivery.lines[0].accepted_quantity == 580
 
-    coop = login(world["users"]["coop_a"])
     overview = text(coop.get("/linkage/"))
     owed = re.search(r'<td class="num owed">(.*?)</td>', overview, re.S).group(1)
     assert "19.420" in owed  # 20.000 committed − 580 accepted
