@@ -1,8 +1,6 @@
 """``flask files migrate`` (old uploads into the store), ``flask files delete-unreferenced``
 and ``flask backup verify FILE`` (the files a backup names that the store lacks)."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -12,17 +10,6 @@ from flask.cli import with_appcontext
 from core.backup import BackupError, backup_cli, column_values
 from core.extensions import db
 from files import store
-
-
-@dataclass(frozen=True)
-class LegacyFile:
-    """A file still in ``INSTANCE_DIR/uploads`` and how to move it into the store.
-
-    ``move`` stores the file and renames it in the row that names it; it only flushes.
-    """
-
-    path: Path
-    move: Callable[[], None]
 
 
 @click.group("files")

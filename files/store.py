@@ -19,6 +19,8 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO, Protocol
 from urllib.parse import urlparse
 
@@ -41,6 +43,17 @@ def key_of(name: str | None) -> str | None:
     """
     match = _NAME.match(name or "")
     return match.group(1) if match else None
+
+
+@dataclass(frozen=True)
+class LegacyFile:
+    """A file still in ``INSTANCE_DIR/uploads`` and how to move it into the store.
+
+    ``move`` stores the file and renames it in the row that names it; it only flushes.
+    """
+
+    path: Path
+    move: Callable[[], None]
 
 
 def _pieces(source: BinaryIO) -> Iterator[bytes]:

@@ -18,16 +18,24 @@ def send_stored(
     sha256: str | None,
     *,
     private: bool = False,
+    max_age: int | None = None,
     download_name: str | None = None,
     content_type: str | None = None,
 ) -> Response:
     """A stored file streamed a chunk at a time, with its ETag and cache headers; 404 if
-    the store has no such file, 304 when the client already has it."""
+    the store has no such file, 304 when the client already has it.
+
+    Kept a year and ``immutable`` when the URL names the content (its hash); a URL whose
+    file may change (a product's image by product id) passes a ``max_age`` instead.
+    """
     row = store.info(sha256)
     if row is None:
         abort(404)
     scope = "private" if private else "public"
-    cache_control = f"{scope}, max-age={FOREVER}, immutable"
+    if max_age is None:
+        cache_control = f"{scope}, max-age={FOREVER}, immutable"
+    else:
+        cache_control = f"{scope}, max-age={max_age}"
     if request.if_none_match.contains(row.sha256):
         response = Response(status=304)
     else:
