@@ -5,7 +5,9 @@ Revises: b7d41e9a2c65
 Create Date: 2026-12-07 15:00:00.000000
 
 Uploaded files, by the SHA-256 of their content; their bytes in file_chunks when the
-database is the store (FILES_URL unset), in object storage otherwise.
+database is the store (FILES_URL unset), in object storage otherwise. A contract
+attachment's stored_name is now the file's hash: no longer unique (two contracts may
+attach the same scan), indexed.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -44,9 +46,17 @@ def upgrade():
     )
     with op.batch_alter_table('file_variants', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_file_variants_sha256'), ['sha256'], unique=False)
+    with op.batch_alter_table('contract_attachments', schema=None) as batch_op:
+        batch_op.drop_constraint('uq_contract_attachments_stored_name', type_='unique')
+        batch_op.create_index(
+            batch_op.f('ix_contract_attachments_stored_name'), ['stored_name'], unique=False
+        )
 
 
 def downgrade():
+    with op.batch_alter_table('contract_attachments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_contract_attachments_stored_name'))
+        batch_op.create_unique_constraint('uq_contract_attachments_stored_name', ['stored_name'])
     with op.batch_alter_table('file_variants', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_file_variants_sha256'))
     op.drop_table('file_variants')
