@@ -56,8 +56,23 @@ class LegacyFile:
     move: Callable[[], None]
 
 
-def _pieces(source: BinaryIO) -> Iterator[bytes]:
-    return iter(lambda: source.read(CHUNK_SIZE), b"")
+def _pieces(source: BinaryIO) -> Iterator[memoryview]:
+    """The source, a chunk at a time, read into one buffer: each view is valid until the next
+    one is taken, so no more than a chunk is ever held."""
+    buffer = bytearray(CHUNK_SIZE)
+    view = memoryview(buffer)
+    read = getattr(source, "readinto", None)
+    while True:
+        if read is not None:
+            count = read(buffer)
+        else:
+            piece = source.read(CHUNK_SIZE)
+            count = len(piece)
+            buffer[:count] = piece
+            del piece
+        if not count:
+            return
+        yield view[:count]
 
 
 class Backing(Protocol):
@@ -89,16 +104,19 @@ class DatabaseBacking:
             db.session.execute(table.insert(), {"sha256": sha256, "seq": seq, "data": piece})
 
     def chunks(self, sha256: str) -> Iterator[bytes]:
-        """Read on a connection of its own, a row or two at a time (a server-side cursor
-        on PostgreSQL), so a response can stream after its request's session is gone."""
+        """Read on a connection of its own, a row at a time (a server-side cursor on
+        PostgreSQL), so a response can stream after its request's session is gone."""
         engine = db.engine
         query = select(FileChunk.data).where(FileChunk.sha256 == sha256).order_by(FileChunk.seq)
 
         def generate() -> Iterator[bytes]:
             with engine.connect() as connection:
-                result = connection.execution_options(yield_per=2).execute(query)
-                for (data,) in result:
-                    yield bytes(data)
+                result = connection.execution_options(yield_per=1).execute(query)
+                while (row := result.fetchone()) is not None:
+                    data = row[0]
+                    del row  # the chunk is held once, by the caller, while the next is read
+                    yield data if isinstance(data, bytes) else bytes(data)
+                    del data
 
         return generate()
 
@@ -264,11 +282,7 @@ def put(source: BinaryIO | bytes, content_type: str, *, public: bool = False) ->
         source = io.BytesIO(source)
     with _seekable(source) as readable:
         start = readable.tell()
-        digest, size = hashlib.sha256(), 0
-        for piece in _pieces(readable):
-            digest.update(piece)
-            size += len(piece)
-        sha256 = digest.hexdigest()
+        sha256, size = _digest(readable)
         row = db.session.get(StoredFile, sha256)
         created = False
         if row is None:
@@ -283,6 +297,15 @@ def put(source: BinaryIO | bytes, content_type: str, *, public: bool = False) ->
             row.public = True
     db.session.flush()
     return row
+
+
+def _digest(source: BinaryIO) -> tuple[str, int]:
+    # A function of its own: its last chunk's buffer is freed before the file is written.
+    digest, size = hashlib.sha256(), 0
+    for piece in _pieces(source):
+        digest.update(piece)
+        size += len(piece)
+    return digest.hexdigest(), size
 
 
 def _new_row(sha256: str, size: int, content_type: str, public: bool) -> tuple[StoredFile, bool]:
