@@ -61,3 +61,37 @@ def test_old_uploads_are_served_until_moved_then_moved_once(app, client, runner,
 
     again = runner.invoke(args=["files", "migrate"])
     assert again.exit_code == 0 and "0 file(s) moved into the store." in again.output
+
+
+def test_an_old_land_document_moves_into_the_store_as_a_private_file(app, client, runner, farm):
+    from eudr.models import Plot
+    from tests.eudr.conftest import Plots
+
+    site = farm.site()
+    plot = Plots(farm).add(site["id"])
+    folder = Path(app.config["INSTANCE_DIR"]) / "uploads" / "eudr"
+    folder.mkdir(parents=True, exist_ok=True)
+    data = b"%PDF-1.4 so do cu\n" + bytes(range(256)) * 100
+    name = f"{plot['id']}-0A1B2C3D4E5F6.pdf"
+    (folder / name).write_bytes(data)
+    with app.app_context():
+        db.session.execute(
+            update(Plot)
+            .where(Plot.id == plot["id"])
+            .values(land_document_path=name, land_document_name="so-do.pdf")
+        )
+        db.session.commit()
+
+    result = runner.invoke(args=["files", "migrate"])
+    assert result.exit_code == 0 and "1 file(s) moved" in result.output, result.output
+    assert not (folder / name).exists()
+    url = f"/api/v1/eudr/plots/{plot['id']}/document"
+    served = client.get(url, headers=farm.headers)
+    assert served.status_code == 200 and served.data == data
+    assert (
+        served.mimetype == "application/pdf"
+        and "so-do.pdf" in served.headers["Content-Disposition"]
+    )
+    assert served.headers["Cache-Control"].startswith("private")
+    sha256 = served.headers["ETag"].strip('"')
+    assert client.get(f"/files/{sha256}").status_code == 404  # not public

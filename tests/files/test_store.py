@@ -69,10 +69,9 @@ def test_a_10_mb_upload_holds_at_most_one_chunk_in_memory(ctx, tmp_path):
     assert (digest.hexdigest(), size) == (expected, TEN_MB) and stored.sha256 == expected
     assert _counts() == (1, TEN_MB // store.CHUNK_SIZE)
     # A chunk is read, hashed and written, then dropped: never the whole file (40 chunks).
-    # psycopg2 sends bytea as hex text inside the statement (a chunk costs about five on the
-    # way in) and hands it back as a memoryview that SQLAlchemy copies (two on the way out).
+    # psycopg2 hands bytea back as a memoryview that SQLAlchemy copies: two on the way out.
     postgres = db.engine.dialect.name == "postgresql"
-    assert put_peak < (6 if postgres else 2) * store.CHUNK_SIZE, put_peak
+    assert put_peak < 2 * store.CHUNK_SIZE, put_peak
     assert stream_peak < (3 if postgres else 2) * store.CHUNK_SIZE, stream_peak
 
 
