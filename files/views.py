@@ -6,6 +6,9 @@ serves the public files (product images) to anyone; features serve the others fr
 their own views, after their access checks, with ``send_stored(..., private=True)``.
 """
 
+import unicodedata
+from urllib.parse import quote
+
 from flask import Blueprint, Response, abort, request
 
 from files import store
@@ -46,10 +49,20 @@ def send_stored(
         )
         response.content_length = row.size
         if download_name:
-            response.headers.set("Content-Disposition", "attachment", filename=download_name)
+            response.headers.set("Content-Disposition", "attachment", **_filename(download_name))
     response.set_etag(row.sha256)
     response.headers["Cache-Control"] = cache_control
     return response
+
+
+def _filename(name: str) -> dict[str, str]:
+    # As send_file does: an ASCII fallback, and the real name (a Vietnamese one) in RFC 5987.
+    try:
+        name.encode("ascii")
+    except UnicodeEncodeError:
+        simple = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+        return {"filename": simple, "filename*": f"UTF-8''{quote(name, safe='!#$&+^`|~')}"}
+    return {"filename": name}
 
 
 @bp.get("/files/<name>", endpoint="file")

@@ -78,7 +78,7 @@ def test_an_old_land_document_moves_into_the_store_as_a_private_file(app, client
         db.session.execute(
             update(Plot)
             .where(Plot.id == plot["id"])
-            .values(land_document_path=name, land_document_name="so-do.pdf")
+            .values(land_document_path=name, land_document_name="sổ đỏ.pdf")
         )
         db.session.commit()
 
@@ -88,10 +88,11 @@ def test_an_old_land_document_moves_into_the_store_as_a_private_file(app, client
     url = f"/api/v1/eudr/plots/{plot['id']}/document"
     served = client.get(url, headers=farm.headers)
     assert served.status_code == 200 and served.data == data
-    assert (
-        served.mimetype == "application/pdf"
-        and "so-do.pdf" in served.headers["Content-Disposition"]
-    )
+    assert served.mimetype == "application/pdf"
+    # The real (Vietnamese) name in RFC 5987, an ASCII fallback beside it, as send_file does.
+    disposition = served.headers["Content-Disposition"]
+    assert disposition.startswith('attachment; filename="so o.pdf"; ')
+    assert disposition.endswith("filename*=UTF-8''s%E1%BB%95%20%C4%91%E1%BB%8F.pdf")
     assert served.headers["Cache-Control"].startswith("private")
     sha256 = served.headers["ETag"].strip('"')
     assert client.get(f"/files/{sha256}").status_code == 404  # not public
