@@ -26,6 +26,8 @@ from eudr.schemas import (
     StatementSchema,
 )
 from eudr.services import checks, evidence, package, plots, statements, transfer
+from files import store
+from files.views import send_stored
 
 # RFC 7946's outline, as far as the OpenAPI document needs it (tests/eudr check the rest).
 FEATURE_COLLECTION = {
@@ -115,10 +117,12 @@ class PlotDocument(MethodView):
     def get(self, plot_id):
         """Download a plot's land-use right document"""
         plot = plots.get_plot(caller(), plot_id)
-        path = plots.land_document(plot)
-        if path is None or not path.exists():
+        found = plots.land_document(plot)
+        if isinstance(found, str) and store.info(found) is not None:
+            return send_stored(found, private=True, download_name=plot.land_document_name)
+        if found is None or isinstance(found, str) or not found.exists():
             abort(404, message=_("This plot has no land-use right document."))
-        return send_file(path, download_name=plot.land_document_name, as_attachment=True)
+        return send_file(found, download_name=plot.land_document_name, as_attachment=True)
 
     @commits
     @blp.response(200, PlotSchema)

@@ -9,6 +9,7 @@ from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
 from api.common import Blueprint, caller, commits, load_bearer_user, paginate
+from files.views import send_stored
 from linkage.models import ContractState
 from linkage.schemas import (
     AttachmentSchema,
@@ -295,9 +296,16 @@ class ContractAttachmentById(MethodView):
     )
     def get(self, contract_id, attachment_id):
         """Download a scan"""
-        path, attachment = attachments.attachment_file(caller(), contract_id, attachment_id)
+        found, attachment = attachments.attachment_file(caller(), contract_id, attachment_id)
+        if isinstance(found, str):
+            return send_stored(
+                found,
+                private=True,
+                download_name=attachment.filename,
+                content_type=attachment.mimetype,
+            )
         return send_file(
-            path,
+            found,
             mimetype=attachment.mimetype,
             as_attachment=True,
             download_name=attachment.filename,

@@ -7,6 +7,8 @@ from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
 from api.common import Blueprint, caller, commits, load_bearer_user, paginate
+from files import store
+from files.views import send_stored
 from trace.models import EventKind
 from trace.schemas import (
     BatchInputSchema,
@@ -90,7 +92,11 @@ class ProductImage(MethodView):
     )
     def get(self, product_id):
         """Download a product's image"""
-        path = products.image_file(products.get_product(caller(), product_id))
+        product = products.get_product(caller(), product_id)
+        sha256 = products.image_key(product)
+        if sha256 is not None and store.info(sha256) is not None:
+            return send_stored(sha256, private=True, max_age=3600)
+        path = products.legacy_image_file(product)  # until `flask files migrate`
         if path is None or not path.exists():
             abort(404, message=_("This product has no image."))
         return send_file(path, mimetype="image/jpeg", max_age=3600)

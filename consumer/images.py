@@ -1,28 +1,25 @@
-"""Product images for the consumer page: small copies made once, then cached for good.
+"""Product images for the consumer page: the small copy kept beside each stored image.
 
-The stored image (up to 1200 px) is too heavy for a phone on a slow link; the
-page shows a copy at most ``SMALL_SIDE`` pixels wide, made on first request and
-kept beside the original. An image's file name holds a random code and changes
-when the image is replaced, so its URL can be cached as immutable.
+The stored image (up to 1200 px) is too heavy for a phone on a slow link; the page shows
+the copy at most 480 pixels wide that ``trace.services.products`` stores with
+the image, in the file store. An image's name is its content hash and changes when the
+image is replaced, so its URL can be cached as immutable. An image still in the old
+upload folder (before ``flask files migrate``) is served as it is, nothing written.
 """
 
-import os
 import re
-import tempfile
 from pathlib import Path
 
 from flask import send_file, url_for
-from PIL import Image
 from sqlalchemy import select
 
 from core.extensions import db
+from files import store
+from files.views import FOREVER, send_stored
 from trace.models import Product
-from trace.services.products import image_file
+from trace.services.products import image_key, legacy_image_file
 
-SMALL_SIDE = 480
-SMALL_QUALITY = 70
-FOREVER = 365 * 24 * 3600
-_NAME = re.compile(r"^\d+-[0-9A-Z]{13}\.jpg$")
+_LEGACY_NAME = re.compile(r"^\d+-[0-9A-Z]{13}\.jpg$")
 
 
 def image_url(product: Product) -> str | None:
@@ -32,38 +29,25 @@ def image_url(product: Product) -> str | None:
     return url_for("resolver.product_image", name=product.image_path)
 
 
-def small_image(name: str) -> Path | None:
-    """The small copy of a current product image (made now if missing), or None."""
-    if not _NAME.match(name):
+def small_image(name: str) -> str | Path | None:
+    """The small copy of a current product image (its hash in the store; the old file
+    for an image not moved yet), or None."""
+    if not (store.key_of(name) or _LEGACY_NAME.match(name)):
         return None
-    product = db.session.scalar(select(Product).where(Product.image_path == name))
-    original = image_file(product) if product is not None else None
-    if original is None or not original.exists():
+    product = db.session.scalar(select(Product).where(Product.image_path == name).limit(1))
+    if product is None:
         return None
-    small = original.parent / "small" / name
-    if not small.exists():
-        _shrink(original, small)
-    return small
+    sha256 = image_key(product, small=True)
+    if sha256 is not None:
+        return sha256
+    original = legacy_image_file(product)
+    return original if original is not None and original.exists() else None
 
 
-def _shrink(original: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with Image.open(original) as image:
-        image.thumbnail((SMALL_SIDE, SMALL_SIDE))
-        handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                image.convert("RGB").save(
-                    out, "JPEG", quality=SMALL_QUALITY, optimize=True, progressive=True
-                )
-            os.replace(temporary, target)  # atomic: two workers may race to make it
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-
-
-def image_response(path: Path):
+def image_response(found: str | Path):
     """The image with a year-long, immutable cache lifetime."""
-    response = send_file(path, mimetype="image/jpeg", max_age=FOREVER, conditional=True)
+    if isinstance(found, str):
+        return send_stored(found)
+    response = send_file(found, mimetype="image/jpeg", max_age=FOREVER, conditional=True)
     response.headers["Cache-Control"] = f"public, max-age={FOREVER}, immutable"
     return response

@@ -109,6 +109,52 @@ def restore(path: Path) -> None:
         raise BackupError(f"No restore for {url.get_backend_name()} databases.")
 
 
+def column_values(path: Path, table: str, column: str) -> list[str]:
+    """The values of one column of one table in a backup made by ``dump`` (e.g. the files
+    a backed-up database names), read from the backup without restoring it."""
+    with path.open("rb") as file:
+        header = file.read(len(SQLITE_HEADER))
+    if header == SQLITE_HEADER:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            rows = connection.execute(f'SELECT "{column}" FROM "{table}"').fetchall()  # noqa: S608
+        except sqlite3.OperationalError:
+            return []  # a backup from before the table existed
+        finally:
+            connection.close()
+        return [str(row[0]) for row in rows if row[0] is not None]
+    if header.startswith(b"PGDMP"):
+        return _pg_column_values(path, table, column)
+    raise BackupError(f"{path} is not a backup made by flask backup dump.")
+
+
+def _pg_column_values(path: Path, table: str, column: str) -> list[str]:
+    tool = shutil.which("pg_restore")
+    if tool is None:
+        raise BackupError("pg_restore is not installed (Debian: postgresql-client).")
+    result = subprocess.run(  # noqa: S603 - fixed tool, arguments as a list, no shell
+        [tool, "--data-only", f"--table={table}", "--file=-", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise BackupError(f"pg_restore failed: {result.stderr.strip()[-2000:]}")
+    values, index = [], None
+    for line in result.stdout.splitlines():
+        if index is None:
+            if line.startswith("COPY ") and line.endswith("FROM stdin;"):
+                names = line[line.index("(") + 1 : line.rindex(")")].split(", ")
+                index = [name.strip('"') for name in names].index(column)
+        elif line == "\\.":
+            break
+        else:
+            value = line.split("\t")[index]
+            if value != "\\N":
+                values.append(value)
+    return values
+
+
 _FILE = click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 
 

@@ -155,6 +155,12 @@ class Config:
     # A plot walked with a phone's GPS is refused when any corner was fixed less accurately.
     EUDR_WALK_MAX_ACCURACY_M = float(_env("EUDR_WALK_MAX_ACCURACY_M", "10"))
 
+    # The file store (files/): unset or "db" keeps uploaded files in the database;
+    # s3://bucket/prefix in S3-compatible object storage (credentials the usual AWS way).
+    FILES_URL = _env("FILES_URL", "db")
+    FILES_S3_ENDPOINT_URL = _env("FILES_S3_ENDPOINT_URL", _env("AWS_ENDPOINT_URL"))
+    FILES_S3_REGION = _env("FILES_S3_REGION", _env("AWS_DEFAULT_REGION"))
+
     TESTING = False
 
 

@@ -89,6 +89,7 @@ def _register_features(app: Flask) -> None:
     # know the features, and importing them registers their models with the metadata.
     import core.idempotency  # noqa: F401
     import eudr
+    import files
     import indicators
     import jobs
     import linkage.models  # noqa: F401
@@ -111,6 +112,7 @@ def _register_features(app: Flask) -> None:
     from trace import cli as trace_cli
     from trace import views as trace_views
 
+    files.register(app)  # first: features declare the columns that name files
     registry_views.register(app)
     app.register_blueprint(consumer_views.bp)
     app.register_blueprint(scan_views.bp)

@@ -10,8 +10,15 @@ def register(app: Flask) -> None:
     import eudr.models  # noqa: F401 - registers the tables with the metadata
     from eudr import views
     from eudr.demo import create_eudr_demo
+    from eudr.models import Plot
+    from eudr.services import plots
+    from files import store
     from registry.demo import add_demo_step
 
     app.register_blueprint(views.bp)
+    # Land documents are in the file store: kept while a plot names them, and moved there
+    # from the old upload folder by ``flask files migrate``.
+    store.add_reference(app, Plot.land_document_path)
+    store.add_legacy(app, plots.legacy_documents)
     app.add_template_global(views.lot_statements, "eudr_statements")
     add_demo_step("eudr", create_eudr_demo)

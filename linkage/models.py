@@ -201,14 +201,14 @@ class ContractItem(db.Model):
 
 
 class ContractAttachment(db.Model):
-    """A scanned contract or annex, stored outside the web root."""
+    """A scanned contract or annex, kept in the file store (the same scan may serve two)."""
 
     __tablename__ = "contract_attachments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
     filename: Mapped[str] = mapped_column(String(200))
-    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    stored_name: Mapped[str] = mapped_column(String(80), index=True)
     mimetype: Mapped[str] = mapped_column(String(60))
     size: Mapped[int] = mapped_column(Integer)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -8,9 +8,11 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select, union
 
 from core.extensions import db
+from files import store
 from registry.demo import add_demo_step
 from trace.demo import create_trace_demo
-from trace.models import Batch, BatchRevision, TraceEvent
+from trace.models import Batch, BatchRevision, Product, TraceEvent
+from trace.services import products
 from trace.services.anchors import anchors_path, check_against, write_daily_anchor
 from trace.services.chain import verify_chain
 from trace.services.completeness import refresh_all_traced
@@ -102,3 +104,7 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(trace_cli)
     add_demo_step("trace", create_trace_demo)
+    # Product images are in the file store: never deleted while a product names them, and
+    # moved there from the old upload folder by ``flask files migrate``.
+    store.add_reference(app, Product.image_path)
+    store.add_legacy(app, products.legacy_images)

@@ -16,7 +16,7 @@ from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from eudr import geometry
 from eudr.models import NameConsent, Plot, PlotCheck
-from gs1.codes import new_public_code
+from files import store
 from registry.models import MemberHousehold, User
 from registry.services.scoping import ensure_visible, require_own_org, scope_to_caller
 from trace.models import Site, SiteKind
@@ -25,6 +25,7 @@ from trace.services.sites import get_site
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 # The land-use right certificate (sổ đỏ) as a scan or photo: its first bytes say what it is.
 DOCUMENT_TYPES = {b"%PDF-": "pdf", b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
+MEDIA_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
 
 
 def plots_query(user: User | None, site_id: int | None = None) -> Select:
@@ -183,26 +184,54 @@ def own_households(org_id: int, ids: list[int]) -> list[MemberHousehold]:
 
 
 def save_land_document(user: User, plot_id: int, filename: str, data: bytes) -> Plot:
-    """Attach the land-use right document (PDF, JPEG or PNG up to 5 MB) to a plot."""
+    """Attach the land-use right document (PDF, JPEG or PNG up to 5 MB) to a plot.
+
+    The file goes to the file store (private: served only through the plot's own views);
+    ``land_document_path`` names it, ``<sha256>.<ext>``.
+    """
     plot = get_plot(user, plot_id)
     require_own_org(user, plot.organization_id)
     extension = _document_type(data)
-    folder = _document_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"{plot.id}-{new_public_code()}.{extension}"
-    (folder / name).write_bytes(data)
-    old = plot.land_document_path
-    plot.land_document_path = name
-    plot.land_document_name = (Path(filename or "").name or name)[:200]
+    stored = store.put(data, MEDIA_TYPES[extension])
+    plot.land_document_path = f"{stored.sha256}.{extension}"
+    plot.land_document_name = (Path(filename or "").name or plot.land_document_path)[:200]
     db.session.flush()
-    if old:
-        (folder / old).unlink(missing_ok=True)
     return plot
 
 
-def land_document(plot: Plot) -> Path | None:
-    """Where a plot's land document is stored, if it has one."""
-    return _document_dir() / plot.land_document_path if plot.land_document_path else None
+def land_document(plot: Plot) -> str | Path | None:
+    """A plot's land document: its hash in the file store, or where it is in the old upload
+    folder (before ``flask files migrate``), if it has one."""
+    if not plot.land_document_path:
+        return None
+    return (
+        store.key_of(plot.land_document_path)
+        or _document_dir() / Path(plot.land_document_path).name
+    )
+
+
+def legacy_documents() -> list[store.LegacyFile]:
+    """The land documents still in the old folder, for ``flask files migrate``."""
+    rows = db.session.execute(
+        select(Plot.id, Plot.land_document_path).where(Plot.land_document_path.is_not(None))
+    ).all()
+    return [
+        store.LegacyFile(_document_dir() / Path(name).name, _mover(plot_id, name))
+        for plot_id, name in rows
+        if not store.key_of(name)
+    ]
+
+
+def _mover(plot_id: int, name: str):
+    def move() -> None:
+        path = _document_dir() / Path(name).name
+        extension = path.suffix.lstrip(".").lower()
+        with path.open("rb") as file:
+            stored = store.put(file, MEDIA_TYPES.get(extension, "application/octet-stream"))
+        db.session.get(Plot, plot_id).land_document_path = f"{stored.sha256}.{extension}"
+        db.session.flush()
+
+    return move
 
 
 def _document_type(data: bytes) -> str:

@@ -1,13 +1,19 @@
-"""Scanned contracts and annexes: type and size checked, stored outside the web root."""
+"""Scanned contracts and annexes: type and size checked, kept in the file store.
+
+``stored_name`` is ``<sha256>.<ext>``, the file store's name (private files: served only
+through the contract's views); older names are files in ``INSTANCE_DIR/attachments``,
+read from there until ``flask files migrate`` moves them into the store.
+"""
 
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from core.errors import Forbidden, NotFound, ValidationFailed
 from core.extensions import db
-from gs1.codes import new_public_code
+from files import store
 from linkage.models import ContractAttachment
 from linkage.services.contracts import get_contract
 from registry.models import User
@@ -22,9 +28,7 @@ SIGNATURES = {
 
 
 def _folder() -> Path:
-    folder = Path(current_app.config["INSTANCE_DIR"]) / "attachments"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return Path(current_app.config["INSTANCE_DIR"]) / "attachments"
 
 
 def _sniff(data: bytes) -> tuple[str, str]:
@@ -44,12 +48,11 @@ def add_attachment(user: User, contract_id: int, filename: str, data: bytes) -> 
     if len(data) > MAX_BYTES:
         raise ValidationFailed.on_field("file", _("The file is larger than 10 MB."))
     mimetype, extension = _sniff(data)
-    stored = f"{contract.id}-{new_public_code()}.{extension}"
-    (_folder() / stored).write_bytes(data)
+    stored = store.put(data, mimetype)
     attachment = ContractAttachment(
         contract_id=contract.id,
         filename=Path(filename or "scan").name[:200],
-        stored_name=stored,
+        stored_name=f"{stored.sha256}.{extension}",
         mimetype=mimetype,
         size=len(data),
         uploaded_by_id=user.id,
@@ -61,10 +64,33 @@ def add_attachment(user: User, contract_id: int, filename: str, data: bytes) -> 
 
 def attachment_file(
     user: User, contract_id: int, attachment_id: int
-) -> tuple[Path, ContractAttachment]:
-    """The stored file of an attachment, for a party or the department."""
+) -> tuple[str | Path, ContractAttachment]:
+    """The stored file of an attachment, for a party or the department: its hash in the file
+    store, or its path in the old folder (before ``flask files migrate``)."""
     contract = get_contract(user, contract_id)
     attachment = db.session.get(ContractAttachment, attachment_id)
     if attachment is None or attachment.contract_id != contract.id:
         raise NotFound(_("No such attachment."))
-    return _folder() / attachment.stored_name, attachment
+    sha256 = store.key_of(attachment.stored_name)
+    return (sha256 or _folder() / Path(attachment.stored_name).name), attachment
+
+
+def legacy_attachments() -> list[store.LegacyFile]:
+    """The scans still in the old folder, for ``flask files migrate``."""
+    rows = db.session.execute(select(ContractAttachment.id, ContractAttachment.stored_name)).all()
+    return [
+        store.LegacyFile(_folder() / Path(name).name, _mover(attachment_id, name))
+        for attachment_id, name in rows
+        if not store.key_of(name)
+    ]
+
+
+def _mover(attachment_id: int, name: str):
+    def move() -> None:
+        attachment = db.session.get(ContractAttachment, attachment_id)
+        with (_folder() / Path(name).name).open("rb") as file:
+            stored = store.put(file, attachment.mimetype)
+        attachment.stored_name = f"{stored.sha256}.{Path(name).suffix.lstrip('.')}"
+        db.session.flush()
+
+    return move

@@ -10,6 +10,7 @@ from flask import abort, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from files.views import send_stored
 from linkage.models import Contract, ContractState
 from linkage.names import form_options
 from linkage.schemas import ContractQueryArgsSchema, ReasonSchema
@@ -223,7 +224,17 @@ def attachment_new(contract_id: int):
 @bp.get("/contracts/<int:contract_id>/attachments/<int:attachment_id>", endpoint="attachment")
 def attachment_download(contract_id: int, attachment_id: int):
     """Download a scan: the parties and the department only."""
-    path, attachment = attachments.attachment_file(current_user, contract_id, attachment_id)
+    found, attachment = attachments.attachment_file(current_user, contract_id, attachment_id)
+    if isinstance(found, str):
+        return send_stored(
+            found,
+            private=True,
+            download_name=attachment.filename,
+            content_type=attachment.mimetype,
+        )
     return send_file(
-        path, mimetype=attachment.mimetype, as_attachment=True, download_name=attachment.filename
+        found,
+        mimetype=attachment.mimetype,
+        as_attachment=True,
+        download_name=attachment.filename,
     )

@@ -21,10 +21,16 @@ def snapshot(app) -> dict[str, tuple[int, str]]:
             ]
             order = ", ".join(f'"{column}"' for column in columns)
             rows = db.session.execute(text(f'SELECT * FROM "{name}" ORDER BY {order}')).all()  # noqa: S608
-            digest = hashlib.sha256(repr([tuple(row) for row in rows]).encode()).hexdigest()
+            # psycopg2 gives bytea (file_chunks) as memoryviews, whose repr is an address.
+            values = [tuple(_plain(value) for value in row) for row in rows]
+            digest = hashlib.sha256(repr(values).encode()).hexdigest()
             tables[name] = (len(rows), digest)
         db.session.remove()
     return tables
+
+
+def _plain(value):
+    return bytes(value) if isinstance(value, memoryview) else value
 
 
 @pytest.fixture

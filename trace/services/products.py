@@ -1,4 +1,10 @@
-"""Products of a producer organization, their standards and their image."""
+"""Products of a producer organization, their standards and their image.
+
+The image is kept in the file store (``files``), re-encoded as JPEG with a small copy for
+phones beside it; ``Product.image_path`` holds its name, ``<sha256>.jpg``. Names of
+another form are images still in the old folder, ``INSTANCE_DIR/uploads/products``, read
+from there until ``flask files migrate`` moves them into the store.
+"""
 
 import io
 from pathlib import Path
@@ -12,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from core.db import vietnamese
 from core.errors import Conflict, ValidationFailed
 from core.extensions import db
-from gs1.codes import new_public_code
+from files import store
 from registry.models import User
 from registry.services.scoping import get_visible, require_own_org, scope_to_caller
 from trace.inputs import ProductInput, ProductPatch, StandardInput
@@ -22,6 +28,10 @@ MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
 IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 IMAGE_MAX_SIDE = 1200
+# The copy the consumer page shows: a phone on a slow link needs no more.
+SMALL_VARIANT = "small"
+SMALL_SIDE = 480
+SMALL_QUALITY = 70
 
 
 def products_query(
@@ -135,25 +145,75 @@ def save_image(user: User, product_id: int, data: bytes) -> Product:
     """Store a product image after checking its size and real type; re-encoded, metadata dropped."""
     product = get_product(user, product_id)
     require_own_org(user, product.organization_id)
-    image = _verified_image(data)
-    image.thumbnail((IMAGE_MAX_SIDE, IMAGE_MAX_SIDE))
-    folder = Path(current_app.config["INSTANCE_DIR"]) / "uploads" / "products"
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"{product.id}-{new_public_code()}.jpg"
-    image.convert("RGB").save(folder / name, "JPEG", quality=82, optimize=True)
-    old = product.image_path
-    product.image_path = name
+    product.image_path = store_image(_verified_image(data))
     db.session.flush()
-    if old:
-        (folder / old).unlink(missing_ok=True)
     return product
 
 
-def image_file(product: Product) -> Path | None:
-    """Where a product's image is stored, if it has one."""
-    if not product.image_path:
+def store_image(image: Image.Image) -> str:
+    """Put an image (at most ``IMAGE_MAX_SIDE`` px) and its small copy in the file store; its
+    name. The old image, if any, stays until ``flask files delete-unreferenced``: another
+    product may show the same bytes."""
+    image.thumbnail((IMAGE_MAX_SIDE, IMAGE_MAX_SIDE))
+    image = image.convert("RGB")
+    full = _jpeg(image, quality=82, optimize=True)
+    stored = store.put(full, "image/jpeg", public=True)
+    if store.variant(stored.sha256, SMALL_VARIANT) is None:
+        image.thumbnail((SMALL_SIDE, SMALL_SIDE))
+        small = _jpeg(image, quality=SMALL_QUALITY, optimize=True, progressive=True)
+        store.set_variant(stored.sha256, SMALL_VARIANT, store.put(small, "image/jpeg", public=True))
+    return f"{stored.sha256}.jpg"
+
+
+def _jpeg(image: Image.Image, **options) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "JPEG", **options)
+    return out.getvalue()
+
+
+def image_key(product, small: bool = False) -> str | None:
+    """The file store's hash of a product's image (or of its small copy), if it is stored.
+
+    ``product`` is a ``Product`` or anything with its ``image_path``.
+    """
+    sha256 = store.key_of(product.image_path)
+    if sha256 is not None and small:
+        return store.variant(sha256, SMALL_VARIANT) or sha256
+    return sha256
+
+
+def legacy_image_file(product) -> Path | None:
+    """Where an image not yet moved into the store is (the old upload folder), if it is one."""
+    if not product.image_path or store.key_of(product.image_path):
         return None
-    return Path(current_app.config["INSTANCE_DIR"]) / "uploads" / "products" / product.image_path
+    return _legacy_dir() / Path(product.image_path).name
+
+
+def _legacy_dir() -> Path:
+    return Path(current_app.config["INSTANCE_DIR"]) / "uploads" / "products"
+
+
+def legacy_images() -> list[store.LegacyFile]:
+    """The product images still in the old folder, for ``flask files migrate``."""
+    rows = db.session.execute(
+        select(Product.id, Product.image_path).where(Product.image_path.is_not(None))
+    ).all()
+    return [
+        store.LegacyFile(_legacy_dir() / Path(name).name, _mover(product_id, name))
+        for product_id, name in rows
+        if not store.key_of(name)
+    ]
+
+
+def _mover(product_id: int, name: str):
+    def move() -> None:
+        with Image.open(_legacy_dir() / Path(name).name) as image:
+            image.load()
+            stored = store_image(image)
+        db.session.get(Product, product_id).image_path = stored
+        db.session.flush()
+
+    return move
 
 
 def _verified_image(data: bytes) -> Image.Image:

@@ -6,6 +6,7 @@ from flask import abort, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from files.views import send_stored
 from registry.views.common import FIELD_ERRORS, done, form_text, load, paginate, refusal
 from trace.models import Product
 from trace.schemas import ProductInputSchema, ProductQueryArgsSchema
@@ -79,7 +80,11 @@ def product_image_upload(product_id: int):
 @bp.get("/products/<int:product_id>/image", endpoint="product_image")
 def product_image(product_id: int):
     """The product's photo, for users who may see the product."""
-    path = products.image_file(products.get_product(current_user, product_id))
+    product = products.get_product(current_user, product_id)
+    sha256 = products.image_key(product)
+    if sha256 is not None:
+        return send_stored(sha256, private=True, max_age=3600)
+    path = products.legacy_image_file(product)  # until `flask files migrate`
     if path is None or not path.exists():
         abort(404)
     response = send_file(path, mimetype="image/jpeg", max_age=3600)
