@@ -68,7 +68,8 @@ def record_delivery(user: User, contract_id: int, data: DeliveryInput) -> Delive
     seller, buyer = _seller_and_buyer(user, contract, data.cooperative_id)
     day = data.delivered_on
     _check_day(contract, day)
-    lines = _lines(contract, seller, data.lines)
+    # The buyer does not see the cooperative's lots: its refusals name a lot by the id it sent.
+    lines = _lines(contract, seller, data.lines, named=user.organization_id == seller.id)
     by_seller = user.organization_id == seller.id
     delivery = Delivery(
         contract=contract,
@@ -100,8 +101,8 @@ def confirm_delivery(user: User, delivery_id: int) -> Delivery:
     for line in delivery.lines:
         if line.batch.status == BatchStatus.RECALLED:
             # Recalled since the buyer recorded it: the state conflicts, not the input.
-            raise Conflict.on_field("lines", _recalled(line.batch))
-        _check_held(line.batch, line.quantity, held)
+            raise Conflict.on_field("lines", _recalled(line.batch.lot_code))
+        _check_held(line.batch, line.quantity, held, line.batch.lot_code)
     lead = next(p for p in delivery.contract.parties if p.role == PartyRole.LEAD)
     delivery.status = DeliveryStatus.CONFIRMED
     delivery.decided_by_id, delivery.decided_at = user.id, utcnow()
@@ -205,7 +206,7 @@ def _check_day(contract: Contract, day: date) -> None:
 
 
 def _lines(
-    contract: Contract, seller: Organization, rows: tuple[DeliveryLineInput, ...]
+    contract: Contract, seller: Organization, rows: tuple[DeliveryLineInput, ...], named: bool
 ) -> list[tuple[DeliveryLine, ContractItem]]:
     ids = [row.batch_id for row in rows]
     if len(set(ids)) != len(ids):
@@ -220,17 +221,18 @@ def _lines(
     result = []
     for row in rows:
         batch = found.get(row.batch_id)
-        item = _matching_item(contract, batch, seller)
+        name = batch.lot_code if named and batch is not None else f"#{row.batch_id}"
+        item = _matching_item(contract, batch, seller, name)
         if batch.status == BatchStatus.RECALLED:
             # Checked here, not only by the shipping event: a pending delivery writes none.
-            raise ValidationFailed.on_field("lines", _recalled(batch))
-        _check_held(batch, row.quantity, held)
+            raise ValidationFailed.on_field("lines", _recalled(name))
+        _check_held(batch, row.quantity, held, name)
         accepted = row.quantity if row.accepted_quantity is None else row.accepted_quantity
         if accepted > row.quantity:
             raise ValidationFailed.on_field("lines", _("More accepted than delivered."))
         if accepted < row.quantity and not row.rejection_reason:
             raise ValidationFailed.on_field(
-                "lines", _("Say why part of lot %(lot)s was rejected.", lot=batch.lot_code)
+                "lines", _("Say why part of lot %(lot)s was rejected.", lot=name)
             )
         line = DeliveryLine(
             batch_id=batch.id,
@@ -243,11 +245,11 @@ def _lines(
     return result
 
 
-def _recalled(batch: Batch) -> str:
-    return _("Lot %(lot)s is recalled.", lot=batch.lot_code)
+def _recalled(name: str) -> str:
+    return _("Lot %(lot)s is recalled.", lot=name)
 
 
-def _check_held(batch: Batch, quantity: Decimal, held: dict[int, Decimal]) -> None:
+def _check_held(batch: Batch, quantity: Decimal, held: dict[int, Decimal], name: str) -> None:
     if quantity > held[batch.id]:
         # 409 as for a concurrent delivery that took the lot: the request is well formed,
         # the stock is what it conflicts with; a race and a plain excess answer alike.
@@ -255,14 +257,17 @@ def _check_held(batch: Batch, quantity: Decimal, held: dict[int, Decimal]) -> No
             "lines",
             _(
                 "Lot %(lot)s has only %(left)s left.",
-                lot=batch.lot_code,
+                lot=name,
                 left=format(held[batch.id].normalize(), "f"),
             ),
         )
 
 
-def _matching_item(contract: Contract, batch: Batch | None, seller: Organization) -> ContractItem:
-    if batch is None or batch.organization_id != seller.id:
+def _matching_item(
+    contract: Contract, batch: Batch | None, seller: Organization, name: str
+) -> ContractItem:
+    # A draft is not yet a lot the buyer may see: refused as any lot not the seller's, unnamed.
+    if batch is None or batch.organization_id != seller.id or batch.status == BatchStatus.DRAFT:
         raise ValidationFailed.on_field(
             "lines", _("Only lots of the delivering cooperative can be delivered.")
         )
@@ -272,7 +277,7 @@ def _matching_item(contract: Contract, batch: Batch | None, seller: Organization
         ):
             return item
     raise ValidationFailed.on_field(
-        "lines", _("Lot %(lot)s is not a product of this contract.", lot=batch.lot_code)
+        "lines", _("Lot %(lot)s is not a product of this contract.", lot=name)
     )
 
 

@@ -326,3 +326,17 @@ def test_the_demo_has_one_delivery_to_confirm_on_a_home_page(app, runner):
     assert client.post("/login", data=form).status_code == 302
     home = text(client.get("/"))
     assert 'id="deliveries-to-confirm"' in home and number in home
+
+
+def test_the_buyers_refusals_never_name_the_cooperatives_lots(linkage, farm):
+    """The buyer does not see the cooperative's lots: a refused line names the id it sent."""
+    contract = linkage.signed_contract()
+    batch = _harvested_lot(farm, quantity=100)
+    draft = farm.batch(farm.product()["id"], 50)
+    too_much = _record(linkage, contract, batch, linkage.ent, quantity=500, expect=409)
+    assert f"#{batch['id']}" in str(too_much) and batch["lot_code"] not in str(too_much)
+    refused = _record(linkage, contract, draft, linkage.ent, quantity=30, expect=422)
+    assert draft["lot_code"] not in str(refused)
+    # The cooperative recording the same gets its own lot's code.
+    own = _record(linkage, contract, batch, linkage.coop, quantity=500, expect=409)
+    assert batch["lot_code"] in str(own)
