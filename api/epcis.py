@@ -7,7 +7,7 @@ from flask import current_app, jsonify, request, send_file
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_smorest import abort
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_dump, validate
 
 from api.common import Blueprint, caller, commits, load_bearer_user
 from core.errors import error_body
@@ -90,10 +90,20 @@ class CaptureErrorSchema(Schema):
 
 
 class CaptureReportSchema(Schema):
-    """What a capture stored."""
+    """What a capture stored, and warnings (only when there are some) about events stored."""
 
     stored = fields.Integer()
     duplicates = fields.Integer()
+    warnings = fields.List(
+        fields.Nested(CaptureErrorSchema),
+        metadata={"description": "Stored, but worth a look: a ni: eventID that is not the hash"},
+    )
+
+    @post_dump
+    def _without_empty_warnings(self, data, **_kwargs):
+        if not data.get("warnings"):
+            data.pop("warnings", None)
+        return data
 
 
 class CaptureRefusalSchema(Schema):
