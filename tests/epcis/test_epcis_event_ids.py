@@ -4,7 +4,6 @@ event is the duplicate key; a ni: eventID that is no hash of the event is kept w
 import uuid
 
 import pytest
-
 from sqlalchemy import select
 
 from core.extensions import db
