@@ -90,19 +90,23 @@ class CaptureErrorSchema(Schema):
 
 
 class CaptureReportSchema(Schema):
-    """What a capture stored, and warnings (only when there are some) about events stored."""
+    """What a capture stored; lots it created and warnings only when there are some."""
 
     stored = fields.Integer()
     duplicates = fields.Integer()
+    lots_created = fields.Integer(
+        metadata={"description": "Lots the events made (transformation outputs, ADD with ilmd)"}
+    )
     warnings = fields.List(
         fields.Nested(CaptureErrorSchema),
         metadata={"description": "Stored, but worth a look: a ni: eventID that is not the hash"},
     )
 
     @post_dump
-    def _without_empty_warnings(self, data, **_kwargs):
-        if not data.get("warnings"):
-            data.pop("warnings", None)
+    def _without_empty_extras(self, data, **_kwargs):
+        for name in ("lots_created", "warnings"):
+            if not data.get(name):
+                data.pop(name, None)
         return data
 
 

@@ -7,10 +7,13 @@
    ``eventID`` is kept as the event's ID, whatever URI it is (``urn:uuid:…``); a
    ``ni:///sha-256;…`` one that is neither our hash nor GS1's reference tool's JSON form of it
    is kept with a warning in the report. An eventID already naming another event is refused.
-3. Each event is read as the API's input (``mapping``), then the whole document is checked by
+3. Lots that the document's transformations output, or its ObjectEvents ADD with ``ilmd``
+   commission, and that we do not know, are created as the capturing organization's draft lots
+   (``lots``); one of another organization's is refused.
+4. Each event is read as the API's input (``mapping``), then the whole document is checked by
    the same rules as the API's (``rules.check_document``): lots, parties and places read and
    the lots locked once (``identifiers``), quantities read once and moved in Python.
-4. If every event passed, they are chained and inserted in bulk (``store``); the received
+5. If every event passed, they are chained and inserted in bulk (``store``); the received
    event is what is stored, so its hash stays the sender's.
 """
 
@@ -27,6 +30,7 @@ from core.urls import base_url
 from epcis.capture.collector import collector_paused
 from epcis.capture.identifiers import CHUNK, Resolver
 from epcis.capture.ledger import DocumentLedger, Entry, EntryLine
+from epcis.capture.lots import LotMaker
 from epcis.capture.mapping import Mapped, read_event
 from epcis.capture.schema import DOCUMENT, SchemaUnavailable, schema_problems
 from epcis.capture.store import store_all
@@ -62,6 +66,7 @@ class CaptureReport:
 
     stored: int = 0
     duplicates: int = 0
+    lots_created: int = 0
     errors: list[CaptureError] = field(default_factory=list)
     warnings: list[CaptureError] = field(default_factory=list)
 
@@ -145,6 +150,9 @@ class _Capture:
         fresh, taken = self._fresh(hashes, sent)
         problems = {index: [] for index in fresh}
         self.own_ids = self._event_ids(fresh, events, hashes, sent, taken, problems)
+        maker = LotMaker(self.user, resolver, self.prefixes, extension_namespace()["htx"])
+        self.report.lots_created = maker.make([(i, events[i]) for i in fresh], problems)
+        self.unmade = maker.refused
         ledger = DocumentLedger(
             org_id, resolver.batches, resolver.sites_by_id, resolver.parties_by_id
         )
@@ -158,7 +166,7 @@ class _Capture:
 
     def _judge(self, fresh, events, hashes, resolver, ledger, problems) -> list[Entry]:
         """Map every fresh event, check them all by the rules at once, report per event."""
-        mapped = [self._map(events[i], resolver, problems[i]) for i in fresh]
+        mapped = [self._map(i, events[i], resolver, problems[i]) for i in fresh]
         items = [
             event_input({**m.values, "kind": _rules_of(m.kind)}) if m else None for m in mapped
         ]
@@ -238,14 +246,15 @@ class _Capture:
             event, self.context
         )
 
-    def _map(self, event, resolver, problems: list) -> Mapped | None:
+    def _map(self, index, event, resolver, problems: list) -> Mapped | None:
         """The event as the rules' input, or None with its problems noted."""
         if "errorDeclaration" in event:
             problems.append(
                 ("errorDeclaration", _("Declare an event erroneous through its corrections."))
             )
         mapped = read_event(event, resolver, self.input_names, self.user.organization_id)
-        problems.extend(mapped.problems)
+        # A lot that capture could not create was refused already, with the reason.
+        problems.extend(p for p in mapped.problems if (index, p[0]) not in self.unmade)
         if mapped.problems or "errorDeclaration" in event:
             return None
         try:
