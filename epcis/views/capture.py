@@ -38,7 +38,7 @@ def epcis_capture_page():
         db.session.rollback()
         return _capture_page(report=report), 422
     if report.lots_created:
-        flash(_("Lots created: %(count)s.", count=format_decimal(report.lots_created)), "success")
+        flash(_("Lots created: %(count)s.", count=format_decimal(report.lots_created)), "info")
     for warning in report.warnings:
         flash(
             _("Event %(number)s: %(message)s", number=warning.index + 1, message=warning.message),
