@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import Conflict, ValidationFailed
@@ -191,16 +191,15 @@ class _Capture:
         seen, taken = set(), set()
         for start in range(0, len(values), CHUNK):
             chunk = values[start : start + CHUNK]
-            seen.update(
-                db.session.scalars(
-                    select(TraceEvent.event_hash).where(TraceEvent.event_hash.in_(chunk))
+            rows = db.session.execute(
+                select(TraceEvent.event_hash, TraceEvent.epcis_event_id).where(
+                    or_(TraceEvent.event_hash.in_(chunk), TraceEvent.epcis_event_id.in_(chunk))
                 )
             )
-            taken.update(
-                db.session.scalars(
-                    select(TraceEvent.epcis_event_id).where(TraceEvent.epcis_event_id.in_(chunk))
-                )
-            )
+            for stored_hash, stored_id in rows:
+                seen.add(stored_hash)
+                if stored_id:
+                    taken.add(stored_id)
         taken |= seen
         fresh = []
         for index, value in hashes.items():
