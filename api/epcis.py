@@ -7,7 +7,7 @@ from flask import current_app, jsonify, request, send_file
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_smorest import abort
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_dump, validate
 
 from api.common import Blueprint, caller, commits, load_bearer_user
 from core.errors import error_body
@@ -90,10 +90,24 @@ class CaptureErrorSchema(Schema):
 
 
 class CaptureReportSchema(Schema):
-    """What a capture stored."""
+    """What a capture stored; lots it created and warnings only when there are some."""
 
     stored = fields.Integer()
     duplicates = fields.Integer()
+    lots_created = fields.Integer(
+        metadata={"description": "Lots the events made (transformation outputs, ADD with ilmd)"}
+    )
+    warnings = fields.List(
+        fields.Nested(CaptureErrorSchema),
+        metadata={"description": "Stored, but worth a look: a ni: eventID that is not the hash"},
+    )
+
+    @post_dump
+    def _without_empty_extras(self, data, **_kwargs):
+        for name in ("lots_created", "warnings"):
+            if not data.get(name):
+                data.pop(name, None)
+        return data
 
 
 class CaptureRefusalSchema(Schema):

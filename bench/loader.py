@@ -344,6 +344,7 @@ class Loader:
                 event.epcis,
                 self.namespace,
                 digest,
+                None,  # epcis_event_id: the loader's events are our own, the hash is their ID
                 event.recorded_by_id,
                 event.event_time,
                 seq,

@@ -1,6 +1,7 @@
 """EPCIS 2.0 export: the events a caller may see, as one EPCISDocument in JSON-LD.
 
-Each event is the stored EPCIS event with ``eventID`` set to its CBV 2.0 hash. An event
+Each event is the stored EPCIS event with its ``eventID``: the sender's for a captured event
+that came with one of its own, else its CBV 2.0 hash. An event
 declared erroneous carries its ``errorDeclaration``; the correction rows themselves are
 not events of their own in EPCIS and are left out.
 """
@@ -59,7 +60,7 @@ def _exported(event: TraceEvent, context: dict, declaration: tuple | None) -> di
     A prefix the document already binds to another namespace (two senders both calling theirs
     ``ext``) is declared on the event itself instead, which keeps the event's hash.
     """
-    exported = {"eventID": event.event_hash, **event.epcis}
+    exported = {"eventID": event.epcis_event_id or event.event_hash, **event.epcis}
     own = event.epcis_context or {}
     if declaration is not None:
         exported["errorDeclaration"], prefixes = declaration

@@ -329,6 +329,8 @@ class TraceEvent(db.Model):
     epcis: Mapped[dict] = mapped_column(JSON)
     epcis_context: Mapped[dict | None] = mapped_column(JSON)
     event_hash: Mapped[str] = mapped_column(String(160), unique=True)
+    # A captured event's eventID as its sender wrote it (urn:uuid:…); None: event_hash is it.
+    epcis_event_id: Mapped[str | None] = mapped_column(String(500), unique=True, index=True)
     corrects_event_id: Mapped[int | None] = mapped_column(ForeignKey("trace_events.id"), index=True)
     correction_reason: Mapped[str | None] = mapped_column(String(255))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

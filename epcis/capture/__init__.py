@@ -2,12 +2,18 @@
 
 1. The project's EPCIS 2.0 validation checks the document (``validation``), and GS1's JSON
    schema too where EPCIS_SCHEMA_PATH names it (``schema``).
-2. Each event's CBV 2.0 hash is computed; one already stored, or repeated in the document, is
-   a duplicate and skipped. A sent ``eventID`` must be that hash.
-3. Each event is read as the API's input (``mapping``), then the whole document is checked by
+2. Each event's CBV 2.0 hash is computed: it is the duplicate key, so an event already stored,
+   or repeated in the document, is skipped whatever ``eventID`` it was sent under. A sent
+   ``eventID`` is kept as the event's ID, whatever URI it is (``urn:uuid:…``); a
+   ``ni:///sha-256;…`` one that is neither our hash nor GS1's reference tool's JSON form of it
+   is kept with a warning in the report. An eventID already naming another event is refused.
+3. Lots that the document's transformations output, or its ObjectEvents ADD with ``ilmd``
+   commission, and that we do not know, are created as the capturing organization's draft lots
+   (``lots``); one of another organization's is refused.
+4. Each event is read as the API's input (``mapping``), then the whole document is checked by
    the same rules as the API's (``rules.check_document``): lots, parties and places read and
    the lots locked once (``identifiers``), quantities read once and moved in Python.
-4. If every event passed, they are chained and inserted in bulk (``store``); the received
+5. If every event passed, they are chained and inserted in bulk (``store``); the received
    event is what is stored, so its hash stays the sender's.
 """
 
@@ -15,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import Conflict, ValidationFailed
@@ -24,10 +30,11 @@ from core.urls import base_url
 from epcis.capture.collector import collector_paused
 from epcis.capture.identifiers import CHUNK, Resolver
 from epcis.capture.ledger import DocumentLedger, Entry, EntryLine
+from epcis.capture.lots import LotMaker
 from epcis.capture.mapping import Mapped, read_event
 from epcis.capture.schema import DOCUMENT, SchemaUnavailable, schema_problems
 from epcis.capture.store import store_all
-from gs1.event_hash import document_events, event_hashes
+from gs1.event_hash import HASH_PREFIX, document_events, event_hashes, reference_json_hash
 from registry.models import Organization, User
 from registry.services.scoping import require_own_org
 from trace.inputs import event_input
@@ -39,6 +46,7 @@ from trace.services.rules import Checked
 
 __all__ = ["CaptureError", "CaptureReport", "SchemaUnavailable", "capture_document"]
 NOT_STORED = ("eventID", "recordTime")
+MAX_EVENT_ID = 500  # TraceEvent.epcis_event_id
 
 
 @dataclass
@@ -53,11 +61,14 @@ class CaptureError:
 
 @dataclass
 class CaptureReport:
-    """What a capture did: events stored, duplicates skipped, and every problem found."""
+    """What a capture did: events stored, duplicates skipped, every problem found, and what was
+    stored but deserves a look (``warnings``, in the same form as problems)."""
 
     stored: int = 0
     duplicates: int = 0
+    lots_created: int = 0
     errors: list[CaptureError] = field(default_factory=list)
+    warnings: list[CaptureError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -95,7 +106,8 @@ def _broken(problems: list[tuple]) -> bool:
 
 def _sent_id(events: list, index: int) -> str | None:
     if 0 <= index < len(events) and isinstance(events[index], dict):
-        return events[index].get("eventID")
+        value = events[index].get("eventID")
+        return value if isinstance(value, str) else None
     return None
 
 
@@ -134,22 +146,27 @@ class _Capture:
         db.session.execute(
             select(Organization.id).where(Organization.id == org_id).with_for_update()
         )
-        fresh = self._fresh(hashes)
+        sent = {i: _sent_id(events, i) for i in hashes}
+        fresh, taken = self._fresh(hashes, sent)
+        problems = {index: [] for index in fresh}
+        self.own_ids = self._event_ids(fresh, events, hashes, sent, taken, problems)
+        maker = LotMaker(self.user, resolver, self.prefixes, extension_namespace()["htx"])
+        self.report.lots_created = maker.make([(i, events[i]) for i in fresh], problems)
+        self.unmade = maker.refused
         ledger = DocumentLedger(
             org_id, resolver.batches, resolver.sites_by_id, resolver.parties_by_id
         )
         with db.session.no_autoflush:
-            accepted = self._judge(fresh, events, hashes, resolver, ledger)
+            accepted = self._judge(fresh, events, hashes, resolver, ledger, problems)
         if not self.report.ok:
             for batch in resolver.batches.values():
                 db.session.expire(batch)  # lots the rules activated, in memory only
             return
         self._store(org_id, accepted)
 
-    def _judge(self, fresh, events, hashes, resolver, ledger) -> list[Entry]:
+    def _judge(self, fresh, events, hashes, resolver, ledger, problems) -> list[Entry]:
         """Map every fresh event, check them all by the rules at once, report per event."""
-        problems = {index: [] for index in fresh}
-        mapped = [self._map(events[i], hashes[i], resolver, problems[i]) for i in fresh]
+        mapped = [self._map(i, events[i], resolver, problems[i]) for i in fresh]
         items = [
             event_input({**m.values, "kind": _rules_of(m.kind)}) if m else None for m in mapped
         ]
@@ -159,7 +176,7 @@ class _Capture:
             if isinstance(verdict, ValidationFailed):
                 problems[index].extend(_refusals(verdict, found))
             elif verdict is not None:
-                accepted.append(self._entry(verdict, found, events[index], hashes[index]))
+                accepted.append(self._entry(verdict, found, events[index], hashes[index], index))
             sent = events[index].get("eventID") or hashes[index]
             for where, message in problems[index]:
                 self.report.errors.append(
@@ -167,18 +184,23 @@ class _Capture:
                 )
         return accepted
 
-    def _fresh(self, hashes: dict[int, str]) -> list[int]:
-        """Indexes of events neither stored already nor repeated earlier in the document."""
-        values = sorted(set(hashes.values()))
-        seen = set()
+    def _fresh(self, hashes: dict[int, str], sent: dict) -> tuple[list[int], set[str]]:
+        """Indexes of events neither stored already nor repeated earlier in the document, and
+        which of our hashes and the sent eventIDs stored events already hold as their ID."""
+        values = sorted(set(hashes.values()) | {value for value in sent.values() if value})
+        seen, taken = set(), set()
         for start in range(0, len(values), CHUNK):
-            seen.update(
-                db.session.scalars(
-                    select(TraceEvent.event_hash).where(
-                        TraceEvent.event_hash.in_(values[start : start + CHUNK])
-                    )
+            chunk = values[start : start + CHUNK]
+            rows = db.session.execute(
+                select(TraceEvent.event_hash, TraceEvent.epcis_event_id).where(
+                    or_(TraceEvent.event_hash.in_(chunk), TraceEvent.epcis_event_id.in_(chunk))
                 )
             )
+            for stored_hash, stored_id in rows:
+                seen.add(stored_hash)
+                if stored_id:
+                    taken.add(stored_id)
+        taken |= seen
         fresh = []
         for index, value in hashes.items():
             if value in seen:
@@ -186,20 +208,52 @@ class _Capture:
             else:
                 seen.add(value)
                 fresh.append(index)
-        return fresh
+        return fresh, taken
 
-    def _map(self, event, hashed, resolver, problems: list) -> Mapped | None:
+    def _event_ids(self, fresh, events, hashes, sent, taken, problems) -> dict[int, str | None]:
+        """The sender's eventID of each fresh event where it is not our hash (None: it is).
+
+        An ID that another event holds, stored or earlier in the document, is refused; a
+        ``ni:`` hash that is neither ours nor the reference tool's JSON form is kept, with a
+        warning.
+        """
+        own_ids, used = {}, set(taken)
+        for index in fresh:
+            value, hashed = sent[index], hashes[index]
+            own = value if value and value != hashed else None
+            if own and len(own) > MAX_EVENT_ID:
+                message = _("An eventID is at most %(max)s characters here.", max=MAX_EVENT_ID)
+                problems[index].append(("eventID", message))
+            elif (own or hashed) in used:
+                message = _("This eventID already names another event stored here.")
+                problems[index].append(("eventID", message))
+            elif self._foreign_hash(own, events[index]):
+                message = _(
+                    "This eventID is not the event's CBV 2.0 hash, %(hash)s; kept as sent.",
+                    hash=hashed,
+                )
+                where = f"eventList[{index}].eventID"
+                self.report.warnings.append(CaptureError(index, own, where, message))
+            used.add(own or hashed)
+            own_ids[index] = own
+        return own_ids
+
+    def _foreign_hash(self, own: str | None, event: dict) -> bool:
+        """True for a ``ni:`` hash eventID that neither we nor the reference tool's JSON path
+        compute for the event (the sender hashed something else)."""
+        return bool(own and own.startswith(HASH_PREFIX)) and own != reference_json_hash(
+            event, self.context
+        )
+
+    def _map(self, index, event, resolver, problems: list) -> Mapped | None:
         """The event as the rules' input, or None with its problems noted."""
-        if event.get("eventID") and event["eventID"] != hashed:
-            problems.append(
-                ("eventID", _("This is not the event's CBV 2.0 hash, %(hash)s.", hash=hashed))
-            )
         if "errorDeclaration" in event:
             problems.append(
                 ("errorDeclaration", _("Declare an event erroneous through its corrections."))
             )
         mapped = read_event(event, resolver, self.input_names, self.user.organization_id)
-        problems.extend(mapped.problems)
+        # A lot that capture could not create was refused already, with the reason.
+        problems.extend(p for p in mapped.problems if (index, p[0]) not in self.unmade)
         if mapped.problems or "errorDeclaration" in event:
             return None
         try:
@@ -209,7 +263,9 @@ class _Capture:
             return None
         return mapped
 
-    def _entry(self, checked: Checked, mapped: Mapped, event: dict, hashed: str) -> Entry:
+    def _entry(
+        self, checked: Checked, mapped: Mapped, event: dict, hashed: str, index: int
+    ) -> Entry:
         """The event as received (so its hash stays the sender's), with the query columns."""
         step, site = event.get("bizStep"), checked.site
         reference = mapped.values.get("reference") or {}
@@ -229,6 +285,7 @@ class _Capture:
             epcis={key: value for key, value in event.items() if key not in NOT_STORED},
             epcis_context=self.prefixes,
             event_hash=hashed,
+            epcis_event_id=self.own_ids[index],
             recorded_by_id=self.user.id,
         )
         entry.lines = [EntryLine(batch.id, role, qty) for role, batch, qty in checked.lines]

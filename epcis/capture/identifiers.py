@@ -117,6 +117,11 @@ class Resolver:
         match = _GLN.match(uri)
         return ("gln", match.group(2)) if match else None
 
+    def add_lot(self, key: tuple, batch: Batch) -> None:
+        """Know a lot made while capturing (by its ``lot_key``), as if it had been read."""
+        self._lots[key] = batch.id
+        self.batches[batch.id] = batch
+
     def lot(self, uri: str) -> Batch | None:
         """The batch a lot URI names, or None."""
         batch_id = self._lots.get(self.lot_key(uri))

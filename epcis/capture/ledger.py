@@ -39,7 +39,7 @@ class Entry:
     event_time: datetime
     biz_step = site_id = source_org_id = destination_org_id = None
     reference_type = reference = corrects_event_id = correction_reason = None
-    epcis_context = recorded_by_id = recorded_at = chain_prev = None
+    epcis_context = recorded_by_id = recorded_at = chain_prev = epcis_event_id = None
 
     def __init__(self, **columns):
         self.lines: list[EntryLine] = []

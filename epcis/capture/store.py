@@ -38,6 +38,7 @@ EVENT_COLUMNS = (
     "epcis",
     "epcis_context",
     "event_hash",
+    "epcis_event_id",
     "recorded_by_id",
     "recorded_at",
     "chain_seq",

@@ -6,7 +6,7 @@ when the report has no problem, and otherwise rolls back and lists every problem
 event. Events already stored (the same CBV 2.0 hash) are skipped, so a file may be sent again.
 """
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, flash, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -37,6 +37,13 @@ def epcis_capture_page():
     if not report.ok:
         db.session.rollback()
         return _capture_page(report=report), 422
+    if report.lots_created:
+        flash(_("Lots created: %(count)s.", count=format_decimal(report.lots_created)), "info")
+    for warning in report.warnings:
+        flash(
+            _("Event %(number)s: %(message)s", number=warning.index + 1, message=warning.message),
+            "warning",
+        )
     message = _(
         "Events stored: %(stored)s; already stored and skipped: %(skipped)s.",
         stored=format_decimal(report.stored),

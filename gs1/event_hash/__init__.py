@@ -8,6 +8,13 @@ extension names as ``{namespace}name``). Where the published text and GS1's test
 differ, this follows the vectors (GS1's published event-hash test vectors, which
 tests/gs1 runs when they are present).
 
+Two spellings of the same event hash: GS1's reference tool (``epcis-event-hash-generator``)
+expands ``cbvmda:lotNumber`` in ``ilmd`` to ``{urn:epcglobal:cbv:mda}lotNumber`` reading XML,
+but keeps the literal key reading JSON (it only expands the prefixes a document declares
+itself, not those of the EPCIS context). ``event_hash`` is the expanded form, the one GS1's
+test vectors hold, and the one we write as our events' ``eventID``; ``reference_json_hash`` is
+the tool's JSON form, which capture accepts as well.
+
 Pure Python, no Flask: usable from capture, export and command-line checks alike.
 """
 
@@ -27,6 +34,7 @@ __all__ = [
     "event_hash",
     "event_hashes",
     "prehash_string",
+    "reference_json_hash",
 ]
 
 
@@ -42,6 +50,13 @@ def prehash_string(event: Mapping[str, Any], context: dict | list | None = None)
 def event_hash(event: Mapping[str, Any], context: dict | list | None = None) -> str:
     """The event's hash ID, ``ni:///sha-256;<64 hex digits>?ver=CBV2.0``."""
     return _hash_id(prehash_string(event, context))
+
+
+def reference_json_hash(event: Mapping[str, Any], context: dict | list | None = None) -> str:
+    """The hash GS1's reference tool gives the event read as JSON: the prefixes of the EPCIS
+    context (``cbvmda:``, ``gs1:``…) kept as written, only the document's own ones expanded."""
+    own = namespaces(context, event.get("@context"), standard=False)
+    return _hash_id(event_prehash(event, own))
 
 
 def event_hashes(

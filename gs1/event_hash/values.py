@@ -46,13 +46,15 @@ class Namespaces:
     memo: dict = field(default_factory=dict, compare=False, repr=False)
 
 
-def namespaces(*contexts) -> Namespaces:
+def namespaces(*contexts, standard: bool = True) -> Namespaces:
     """The namespaces declared by JSON-LD contexts (dicts, lists of them, or None).
 
     Remote contexts (strings) are not fetched: the EPCIS context only declares standard
-    fields and the standard prefixes, which are known here.
+    fields and the standard prefixes, which are known here. ``standard=False`` leaves those
+    prefixes out (``cbvmda:lotNumber`` then stays as written), as GS1's reference tool reads
+    JSON.
     """
-    definitions = dict(STANDARD_PREFIXES)
+    definitions = dict(STANDARD_PREFIXES) if standard else {}
     vocab = None
     for entry in _flatten(contexts):
         for key, value in entry.items():

@@ -197,7 +197,7 @@ def _break(case, app, world, lots) -> tuple[dict, int, str, str]:
     if case == "bad_event_id":
         sent = document(events)
         sent["epcisBody"]["eventList"][1]["eventID"] = event_hash(events[0], ok_context)
-        return sent, 1, "eventID", "hash"
+        return sent, 1, "eventID", "another event"
     raise AssertionError(case)
 
 

@@ -276,3 +276,26 @@ def test_impossible_quantities_are_reported_not_failed_on(app, coop, own_events,
     assert response.status_code == 422
     assert [row[0] for row in report_rows(text(response))] == ["2"]
     assert count(app, TraceEvent) == before
+
+
+def test_lots_created_and_warnings_are_said_after_storing(app, coop, farm, own_events):
+    """A harvest commissioning a new lot of a GTIN of coop A's, and an eventID that is a hash
+    of something else: both stored, the page says so."""
+    from gs1.event_hash import event_hash
+    from tests.trace_helpers import GTIN
+
+    farm.product(name="Cà phê quả tươi", gtin=GTIN)
+    harvest = dict(own_events[0])
+    harvest["quantityList"] = [
+        {"epcClass": f"https://id.gs1.org/01/{GTIN}/10/WEB-01", "quantity": 50, "uom": "KGM"}
+    ]
+    harvest["ilmd"] = {"cbvmda:lotNumber": "WEB-01"}
+    sent = document([harvest, own_events[0]])
+    other = event_hash({**own_events[0], "erp:x": "y"}, sent["@context"])
+    sent["epcisBody"]["eventList"][1]["eventID"] = other
+    response = upload(coop, sent)
+    assert response.status_code == 302, text(response)[:2000]
+    html = text(coop.get(PATH))
+    assert "Lots created: 1." in html
+    assert "Event 2: This eventID is not the event&#39;s CBV 2.0 hash" in html
+    assert "Events stored: 2; already stored and skipped: 0." in html
