@@ -63,6 +63,11 @@ def test_untouched_data_verifies_with_lot_revisions(app, runner, shipped):  # no
         ("UPDATE trace_events SET time_zone_offset = '+00:00' WHERE id = :event_id", "offset"),
         ("UPDATE trace_events SET biz_step = 'receiving' WHERE id = :event_id", "biz_step"),
         ("UPDATE event_lines SET kind = 'inspection' WHERE event_id = :event_id", "line kind"),
+        (
+            "UPDATE trace_events SET epcis_event_id = 'urn:uuid:0f0e0d0c-0b0a-4908-8706-0504030201'"
+            " WHERE id = :event_id",
+            "eventID",
+        ),
     ],
 )
 def test_an_edited_event_field_is_reported(app, runner, shipped, world, tamper, column):  # noqa: F811

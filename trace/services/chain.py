@@ -82,6 +82,7 @@ def link_hash(event: TraceEvent) -> str:
             canonical_json(event.epcis_context),
             str(event.recorded_by_id or ""),
             _iso(event.recorded_at),
+            getattr(event, "epcis_event_id", None) or "",  # a partner's own eventID
         ]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
