@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, send_from_directory
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import local_store
@@ -33,10 +33,21 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     _register_features(app)
     register_error_handlers(app)
     register_security(app)
+    _register_icons(app)
     if app.config.get("PROXY_COUNT"):  # outermost, so every layer sees the client's address
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     return app
+
+
+def _register_icons(app: Flask) -> None:
+    # Browsers ask for /favicon.ico at the site's root whatever the page links to.
+    folder = PROJECT_DIR / "static" / "img"
+
+    def favicon():
+        return send_from_directory(folder, "favicon.ico", max_age=7 * 86400)
+
+    app.add_url_rule("/favicon.ico", endpoint="favicon", view_func=favicon)
 
 
 def _refuse_default_secret(app: Flask) -> None:

@@ -1,7 +1,10 @@
 """The app factory, configuration, database wiring and migrations."""
 
+import io
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from PIL import Image
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
@@ -106,3 +109,15 @@ def test_proxy_headers_give_the_real_client_address(tmp_path):
         environ_base={"REMOTE_ADDR": "127.0.0.1"},
     )
     assert seen.get_data(as_text=True) == "203.0.113.7"
+
+
+def test_the_favicon_is_an_icon(client):
+    response = client.get("/favicon.ico")
+    data = response.data
+    response.close()
+    assert response.status_code == 200
+    assert response.mimetype in ("image/vnd.microsoft.icon", "image/x-icon")
+    with Image.open(io.BytesIO(data)) as icon:
+        assert icon.format == "ICO" and icon.size[0] >= 16
+    assert "max-age" in response.headers["Cache-Control"]
+    assert 'rel="icon"' in client.get("/login").get_data(as_text=True)
