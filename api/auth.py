@@ -28,6 +28,18 @@ class Tokens(MethodView):
     @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
     @blp.arguments(TokenRequestSchema)
     @blp.response(201, TokenSchema)
+    @blp.alt_response(401, description="Wrong e-mail or password")
+    @blp.alt_response(
+        429,
+        description="Too many attempts: the account is locked for a while, or this address"
+        " sent too many requests",
+        headers={
+            "Retry-After": {
+                "description": "A locked account: seconds until it may sign in again",
+                "schema": {"type": "integer"},
+            }
+        },
+    )
     @blp.doc(security=[])
     def post(self, values):
         """Issue an API token (the secret is shown once)"""

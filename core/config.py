@@ -161,6 +161,12 @@ class Config:
     FILES_S3_ENDPOINT_URL = _env("FILES_S3_ENDPOINT_URL", _env("AWS_ENDPOINT_URL"))
     FILES_S3_REGION = _env("FILES_S3_REGION", _env("AWS_DEFAULT_REGION"))
 
+    # The export file the worker appends each day's chain-head anchor to (trace.services.
+    # anchors), besides the database: put it on storage kept apart from the database host
+    # (a mounted backup volume). Unset: INSTANCE_DIR/anchors/chain-heads.jsonl, except in
+    # production, where the anchors are then in the database only.
+    ANCHORS_FILE = _env("ANCHORS_FILE")
+
     TESTING = False
 
 

@@ -13,7 +13,12 @@ from registry.demo import add_demo_step
 from trace.demo import create_trace_demo
 from trace.models import Batch, BatchRevision, Product, TraceEvent
 from trace.services import products
-from trace.services.anchors import anchors_path, check_against, write_daily_anchor
+from trace.services.anchors import (
+    anchors_path,
+    check_against,
+    export_anchors,
+    record_daily_anchor,
+)
 from trace.services.chain import verify_chain
 from trace.services.completeness import refresh_all_traced
 from trace.services.revisions import BrokenRevision, lots_off_record, verify_revisions
@@ -26,7 +31,8 @@ trace_cli = AppGroup("trace", help="Traceability records.")
 @click.option(
     "--against",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="An anchors file (chain-heads.jsonl): its last heads must still be in the chains.",
+    help="An anchors file (chain-heads.jsonl, the export file or the open-data download): its"
+    " last heads must still be in the chains.",
 )
 def verify_command(org_ids, against):
     """Check every organization's event chain, lot revisions and lots; name the first broken
@@ -74,12 +80,18 @@ def _lot_message(lot: BrokenRevision) -> str:
 
 @trace_cli.command("anchor")
 def anchor_command():
-    """Append today's chain heads to the anchors file now (the worker does it daily)."""
-    line = write_daily_anchor()
+    """Record today's chain heads now (the worker does it daily), in the database and the
+    export file (ANCHORS_FILE)."""
+    line = record_daily_anchor()
+    db.session.commit()
+    path = anchors_path()
+    if path is not None:
+        export_anchors()
+    where = f"the database and {path}" if path is not None else "the database (no ANCHORS_FILE)"
     if line is None:
-        click.echo(f"Today is anchored already in {anchors_path()}.")
+        click.echo(f"Today is anchored already in {where}.")
     else:
-        click.echo(f"Anchored {line['day']}: {line['digest']} in {anchors_path()}.")
+        click.echo(f"Anchored {line['day']}: {line['digest']} in {where}.")
 
 
 @trace_cli.command("refresh-traced")

@@ -378,6 +378,22 @@ class BatchRevision(db.Model):
     chain_hash: Mapped[str] = mapped_column(String(64))
 
 
+class ChainAnchor(db.Model):
+    """One day's anchor of every organization's chain heads (``trace.services.anchors``).
+
+    ``line`` is the JSON line exactly as published, so the open-data download, read from
+    here on any host, is byte for byte the export file the worker appends to. One a day:
+    the day is the key, so two workers racing write it once.
+    """
+
+    __tablename__ = "chain_anchors"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    line: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class EventLine(db.Model):
     """One batch in an event, with its role and quantity: the rows quantities are summed from."""
 

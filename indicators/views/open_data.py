@@ -5,12 +5,13 @@ everyone, no login; the same figures as the public JSON endpoint of the API.
 """
 
 from datetime import date
+from itertools import chain
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 
 from indicators.services import open_data
 from indicators.views.common import num, pct
-from trace.services.anchors import ANCHOR_FILE, anchors_path, latest_anchor
+from trace.services.anchors import ANCHOR_FILE, anchor_lines, latest_anchor
 
 bp = Blueprint("open_data", __name__)
 
@@ -39,11 +40,20 @@ def page():
 
 @bp.get(f"/open-data/{ANCHOR_FILE}", endpoint="anchors")
 def anchors():
-    """The append-only file of daily chain-head anchors, one JSON line a day."""
-    path = anchors_path()
-    if not path.exists():
+    """The daily chain-head anchors, one JSON line a day, from the database (so every host
+    serves them): the same bytes as the worker's export file. Streamed."""
+    lines = anchor_lines()
+    first = next(lines, None)
+    if first is None:
         abort(404)
-    return send_file(path, mimetype="application/jsonl", download_name=ANCHOR_FILE, max_age=300)
+    return Response(
+        stream_with_context(chain([first], lines)),
+        mimetype="application/jsonl",
+        headers={
+            "Content-Disposition": f"attachment; filename={ANCHOR_FILE}",
+            "Cache-Control": "public, max-age=300",
+        },
+    )
 
 
 def _as_of(value: str | None) -> date | None:

@@ -3,8 +3,10 @@
 Every row goes through the API's input schema and the services' own rule checks
 (``units.current_communes``, ``organizations.find_conflicts``,
 ``members.check_member_values``), run for the whole file at once, before anything is
-written; if any row is bad nothing is created and the report lists every bad row,
-numbered as the spreadsheet shows it (the header is row 1). Headers and choice values
+written. A row naming a record already there (an organization by kind and registration
+code, a household by ``members.HouseholdIndex``) updates it instead of adding one. If any
+row is bad nothing is written and the report lists every bad row, numbered as the
+spreadsheet shows it (the header is row 1). Headers and choice values
 may be the API's field names or the Vietnamese a department spreadsheet uses, with or
 without diacritics. The service adds and flushes; the caller commits when ``report.ok``.
 """
@@ -21,7 +23,7 @@ from core.extensions import db
 from core.inputs import UNSET
 from core.validation import load_or_errors
 from registry.inputs import MemberInput, MemberPatch, OrganizationInput, OrganizationPatch
-from registry.models import AdminUnit, MemberHousehold, User
+from registry.models import AdminUnit, MemberHousehold, Organization, User
 from registry.schemas import MemberInputSchema, OrganizationInputSchema
 from registry.services import members, organizations, units
 from registry.services.import_columns import (
@@ -132,9 +134,21 @@ class _Spec:
 def import_organizations(
     user: User | None, filename: str, data: bytes, progress: Progress | None = None
 ) -> ImportReport:
-    """Register every organization of a CSV/XLSX file, or none if any row is bad (department)."""
+    """Register every organization of a CSV/XLSX file, or none if any row is bad (department).
+
+    A row naming an organization already registered (its kind and registration code)
+    updates the columns the file has, or leaves it as it is; its status is never changed
+    by an import. Importing the same file twice adds nothing.
+    """
     require_department(user)
-    return _import(_ORGANIZATIONS, filename, data, progress, organizations.build_organization)
+    return _import(
+        _ORGANIZATIONS,
+        filename,
+        data,
+        progress,
+        organizations.build_organization,
+        _OrganizationMatcher(),
+    )
 
 
 def import_members(
@@ -298,10 +312,8 @@ def _check_units(rows: list[_Row]) -> None:
 
 
 def _check_organizations(rows: list[_Row]) -> None:
-    """Registration codes and GLNs clash neither with the registry nor within the file."""
-    conflicts = organizations.find_conflicts({row.number: row.values for row in rows})
-    for row in rows:
-        row.fail_all(conflicts.get(row.number, {}))
+    """None that needs no database: the registry's clashes depend on which organizations the
+    rows update, so ``_OrganizationMatcher.check`` finds those first, then the clashes."""
 
 
 def _check_members(rows: list[_Row]) -> None:
@@ -351,6 +363,39 @@ class _MemberMatcher:
             if member is None:
                 new_rows.append(row)
             elif members.merge_member(member, row.values, row.unit, columns):
+                report.updated += 1
+            else:
+                report.unchanged += 1
+        db.session.flush()
+        return new_rows
+
+
+class _OrganizationMatcher:
+    """Finds the file's organizations in the registry by kind + registration code (one
+    query), checks the clashes of every row knowing which organization it updates (a GLN
+    of another organization is still refused), and updates those found."""
+
+    def __init__(self):
+        self.found: dict[int, Organization] = {}
+
+    def check(self, rows: list[_Row]) -> None:
+        """Registration codes and GLNs clash neither with another organization of the
+        registry nor within the file."""
+        values = {row.number: row.values for row in rows}
+        self.found = organizations.find_registered(values)
+        updates = {number: org.id for number, org in self.found.items()}
+        conflicts = organizations.find_conflicts(values, updates=updates)
+        for row in rows:
+            row.fail_all(conflicts.get(row.number, {}))
+
+    def apply(self, rows: list[_Row], columns: set[str], report: ImportReport) -> list[_Row]:
+        """Update the organizations found (the file's columns only); return the new rows."""
+        new_rows = []
+        for row in rows:
+            org = self.found.get(row.number)
+            if org is None:
+                new_rows.append(row)
+            elif organizations.merge_organization(org, row.values, row.unit, columns):
                 report.updated += 1
             else:
                 report.unchanged += 1

@@ -150,23 +150,62 @@ def organization_input(org: Organization) -> OrganizationInput:
 
 
 def find_conflicts(
-    rows: Mapping[int, Values], exclude_id: int | None = None
+    rows: Mapping[int, Values],
+    exclude_id: int | None = None,
+    updates: Mapping[int, int] | None = None,
 ) -> dict[int, dict[str, list[str]]]:
     """The rows that clash on kind + registration code or on GLN, in two queries.
 
     ``rows`` maps a row number (named in "also appears in row" messages) to an input or,
     for an import's bad row, a patch (a field may be UNSET). A row clashes with the registry
-    (except the organization ``exclude_id``, being edited) or with an earlier row.
+    (except the organization ``exclude_id``, being edited, or the one ``updates`` says the
+    row updates: {row number: organization id}) or with an earlier row.
     Returns {row number: {field: [messages]}}.
     """
     conflicts: dict[int, dict[str, list[str]]] = {}
+    updates = updates or {}
 
     def fail(number: int, name: str, message: str) -> None:
         conflicts.setdefault(number, {}).setdefault(name, []).append(message)
 
-    _code_conflicts(rows, exclude_id, fail)
-    _gln_conflicts(rows, exclude_id, fail)
+    _code_conflicts(rows, exclude_id, updates, fail)
+    _gln_conflicts(rows, exclude_id, updates, fail)
     return conflicts
+
+
+def find_registered(rows: Mapping[int, Values]) -> dict[int, Organization]:
+    """The organizations already registered under the rows' kind + registration code, by row
+    number (with their commune and ratings, for ``merge_organization``); one query."""
+    keys = {number: key for number, values in rows.items() if (key := _kind_and_code(values))}
+    if not keys:
+        return {}
+    stmt = (
+        select(Organization)
+        .options(selectinload(Organization.admin_unit), selectinload(Organization.ratings))
+        .where(Organization.registration_code.in_({code for _kind, code in keys.values()}))
+    )
+    found = {(org.kind, org.registration_code): org for org in db.session.scalars(stmt)}
+    return {number: found[key] for number, key in keys.items() if key in found}
+
+
+def merge_organization(
+    org: Organization, data: OrganizationInput, unit: AdminUnit, fields: set[str]
+) -> bool:
+    """Lay the ``fields`` of an imported row over a registered organization; True if anything
+    changed. Its status is not among them: statuses change through their own rules."""
+    stored = organization_input(org)
+    editable = {field.name for field in dataclasses.fields(OrganizationInput)}
+    merged = dataclasses.replace(
+        stored, **{name: getattr(data, name) for name in fields & editable}
+    )
+    year = merged.rating_year or date.today().year - 1
+    held = next((r.rating for r in org.ratings if r.year == year), None)
+    if merged.rating is None or merged.rating == held:
+        merged = dataclasses.replace(merged, rating=None, rating_year=None)
+    if merged == stored:
+        return False
+    build_organization(merged, unit, org)
+    return True
 
 
 def build_organization(
@@ -236,7 +275,9 @@ def _kind_and_code(values: Values) -> tuple[OrgKind, str] | None:
     return (kind, code) if kind and code else None
 
 
-def _code_conflicts(rows: Mapping[int, Values], exclude_id: int | None, fail: Fail) -> None:
+def _code_conflicts(
+    rows: Mapping[int, Values], exclude_id: int | None, updates: Mapping[int, int], fail: Fail
+) -> None:
     """Kind + registration code is unique in the batch and in the registry."""
 
     def repeated(number: int, values: Values, first: int) -> None:
@@ -251,7 +292,8 @@ def _code_conflicts(rows: Mapping[int, Values], exclude_id: int | None, fail: Fa
         Organization.kind, Organization.registration_code, Organization.name, Organization.id
     ).where(Organization.registration_code.in_([code for _kind, code in first]))
     for kind, code, name, org_id in db.session.execute(_excluding(stmt, exclude_id)):
-        if (number := first.get((kind, code))) is not None:
+        number = first.get((kind, code))
+        if number is not None and updates.get(number) != org_id:
             message = _(
                 "Registration code %(code)s is already used by %(name)s (id %(id)s).",
                 code=code,
@@ -261,7 +303,9 @@ def _code_conflicts(rows: Mapping[int, Values], exclude_id: int | None, fail: Fa
             fail(number, "registration_code", message)
 
 
-def _gln_conflicts(rows: Mapping[int, Values], exclude_id: int | None, fail: Fail) -> None:
+def _gln_conflicts(
+    rows: Mapping[int, Values], exclude_id: int | None, updates: Mapping[int, int], fail: Fail
+) -> None:
     """A GLN belongs to one organization, in the batch and in the registry."""
 
     def repeated(number: int, values: Values, first: int) -> None:
@@ -271,9 +315,13 @@ def _gln_conflicts(rows: Mapping[int, Values], exclude_id: int | None, fail: Fai
     first = _first_rows(rows, lambda values: values.gln or None, repeated)
     if not first:
         return
-    stmt = select(Organization.gln, Organization.name).where(Organization.gln.in_(list(first)))
-    for gln, name in db.session.execute(_excluding(stmt, exclude_id)):
-        fail(first[gln], "gln", _("GLN %(gln)s is already used by %(name)s.", gln=gln, name=name))
+    stmt = select(Organization.gln, Organization.name, Organization.id).where(
+        Organization.gln.in_(list(first))
+    )
+    for gln, name, org_id in db.session.execute(_excluding(stmt, exclude_id)):
+        if updates.get(first[gln]) != org_id:  # an organization's own GLN, kept by its update
+            message = _("GLN %(gln)s is already used by %(name)s.", gln=gln, name=name)
+            fail(first[gln], "gln", message)
 
 
 def _excluding(stmt: Select, org_id: int | None) -> Select:

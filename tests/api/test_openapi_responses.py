@@ -84,3 +84,9 @@ def test_label_downloads_and_print_jobs_are_documented():
         created["properties"]
     )
     assert "200" in prints["get"]["responses"]  # the lot's print jobs, listed
+
+
+def test_a_locked_account_answer_is_documented():
+    responses = DOCUMENT["paths"]["/api/v1/auth/tokens"]["post"]["responses"]
+    assert "Retry-After" in responses["429"]["headers"]
+    assert "401" in responses

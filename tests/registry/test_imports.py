@@ -106,7 +106,7 @@ def test_cli_failure_writes_nothing_and_prints_the_report(app, runner, tmp_path,
             "kind,name,registration_code,admin_unit",
             f"cooperative,HTX tốt,5900900001,{DAK_DOA}",
             "cooperative,HTX xấu,5900900002,99999",
-            f"cooperative,HTX trùng,HTX-A-001,{DAK_DOA}",
+            f"cooperative,HTX trùng,5900900001,{DAK_DOA}",  # repeats row 2
         )
     )
     with app.app_context():

@@ -13,7 +13,12 @@ from core.extensions import db
 from registry.models import User
 from tests.trace.test_trace_chain import shipped  # noqa: F401 - the fixture
 from trace.models import Batch, BatchRevision, BatchStatus, TraceEvent
-from trace.services.anchors import anchors_path, latest_anchor, write_daily_anchor
+from trace.services.anchors import (
+    anchors_path,
+    export_anchors,
+    latest_anchor,
+    record_daily_anchor,
+)
 from trace.services.events import declare_erroneous
 from trace.tasks import ANCHOR_JOB
 
@@ -27,6 +32,14 @@ def reported(result, org_id: int, record: str) -> None:
     assert result.exit_code == 1, result.output
     lines = [line for line in result.output.splitlines() if line.startswith("BROKEN")]
     assert any(f"organization {org_id}:" in line and record in line for line in lines), lines
+
+
+def write_daily_anchor(day: date | None = None) -> dict | None:
+    """As the worker does: record the day's line, commit, append it to the export file."""
+    line = record_daily_anchor(day)
+    db.session.commit()
+    export_anchors()
+    return line
 
 
 @pytest.fixture
@@ -228,17 +241,27 @@ def test_the_worker_anchors_the_chain_heads_once_a_day(app, shipped, world, anch
     assert heads["events"][0] == 4 and heads["lots"][0] == 2
 
 
-def test_the_open_data_page_publishes_the_latest_anchor(app, client, shipped, anchors):  # noqa: F811
+def test_the_open_data_page_publishes_the_latest_anchor(
+    app,
+    client,
+    shipped,  # noqa: F811
+    anchors,
+    monkeypatch,
+):
+    assert client.get("/open-data/chain-heads.jsonl").status_code == 404
+    monkeypatch.setattr("trace.services.anchors._CHUNK_DAYS", 2)  # the download in chunks
     with app.app_context():
+        for days in (3, 2, 1):
+            write_daily_anchor(date.today() - timedelta(days=days))
         line = write_daily_anchor()
     page = client.get("/open-data")
     assert page.status_code == 200
     assert line["digest"] in page.get_data(as_text=True)
     download = client.get("/open-data/chain-heads.jsonl")
-    body = download.get_data(as_text=True)
-    download.close()  # send_file's open file
-    assert download.status_code == 200
-    assert json.loads(body.splitlines()[-1]) == line
+    assert download.status_code == 200 and download.mimetype == "application/jsonl"
+    assert download.data == anchors.read_bytes()
+    assert len(download.data.splitlines()) == 4
+    assert json.loads(download.data.splitlines()[-1]) == line
 
 
 def test_the_demo_data_verifies(app, runner):

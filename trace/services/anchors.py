@@ -1,33 +1,46 @@
-"""Anchors outside the database: each day, every organization's chain heads, in a file.
+"""Anchors outside the database's chains: each day, every organization's chain heads.
 
-The worker (``trace.tasks``) appends one JSON line a day to ``INSTANCE_DIR/anchors/
-chain-heads.jsonl``: the day, each organization's last event and last lot revision (chain
-position and hash), the previous line's digest and this line's digest. The open-data page
-shows the latest digest and offers the file for download, so copies live outside the
-database; ``flask trace verify --against FILE`` then finds a chain that is shorter than, or
-differs from, what was anchored (a deleted newest event, or a chain rewritten whole).
+Once a day the worker (``trace.tasks``) or ``flask trace anchor`` records one JSON line: the
+day, each organization's last event and last lot revision (chain position and hash), the
+previous line's digest and this line's digest. The line is kept in the ``chain_anchors``
+table, exactly as written, so the open-data page and its download (every line in day order)
+read the same on every web host; and it is appended to the export file ``ANCHORS_FILE``,
+which belongs on storage kept apart from the database host (a mounted backup volume), so
+copies live outside the database. ``flask trace verify --against FILE`` (the export file or
+the download) then finds a chain that is shorter than, or differs from, what was anchored (a
+deleted newest event, or a chain rewritten whole).
 """
 
+import fcntl
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import func, select, tuple_
+from sqlalchemy.exc import IntegrityError
 
 from core.extensions import db
-from trace.models import BatchRevision, TraceEvent
+from trace.models import BatchRevision, ChainAnchor, TraceEvent
 from trace.services.chain import canonical_json
 
 ANCHOR_FILE = "chain-heads.jsonl"
 _TAIL_BLOCK = 1 << 16
+_CHUNK_DAYS = 50
 
 
-def anchors_path() -> Path:
-    """Where the anchors file lives (it may not exist yet)."""
+def anchors_path() -> Path | None:
+    """The export file (it may not exist yet): ``ANCHORS_FILE``; unset, the instance folder's
+    ``anchors/chain-heads.jsonl`` outside production, and no file at all in production."""
+    configured = current_app.config.get("ANCHORS_FILE")
+    if configured:
+        return Path(configured)
+    if current_app.config.get("ENV_NAME") == "production":
+        return None
     return Path(current_app.config["INSTANCE_DIR"]) / "anchors" / ANCHOR_FILE
 
 
@@ -62,28 +75,41 @@ def line_digest(line: dict) -> str:
     return hashlib.sha256(canonical_json(stated).encode()).hexdigest()
 
 
-def latest_anchor(path: Path | None = None) -> dict | None:
-    """The last line of the anchors file, read from its end; None when there is none."""
-    path = path or anchors_path()
-    if not path.exists():
-        return None
-    with path.open("rb") as file:
-        file.seek(0, os.SEEK_END)
-        end = position = file.tell()
-        tail = b""
-        while position > 0 and tail.rstrip(b"\n").count(b"\n") < 1:
-            position = max(0, position - _TAIL_BLOCK)
-            file.seek(position)
-            tail = file.read(end - position)
-    lines = tail.rstrip(b"\n").split(b"\n")
-    return json.loads(lines[-1]) if lines and lines[-1] else None
+def _text(line: dict) -> str:
+    """An anchor line as published: compact JSON, UTF-8 as is, no newline."""
+    return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
 
 
-def write_daily_anchor(today: date | None = None) -> dict | None:
-    """Append today's line unless the file has one already; return the line written, if any."""
+def latest_anchor() -> dict | None:
+    """The latest day's anchor line, from the database; None when there is none."""
+    text = db.session.scalar(select(ChainAnchor.line).order_by(ChainAnchor.day.desc()).limit(1))
+    return json.loads(text) if text is not None else None
+
+
+def anchor_lines(after: date | None = None) -> Iterator[str]:
+    """Every anchor line (after ``after``, when given) in day order, each with its newline:
+    the export file's content. Read a chunk of days at a time."""
+    while True:
+        # One query per chunk, each from the last day read: a server-side cursor would not
+        # outlive the request's transaction, which ends before a streamed body is sent.
+        query = select(ChainAnchor.day, ChainAnchor.line).order_by(ChainAnchor.day)
+        if after is not None:
+            query = query.where(ChainAnchor.day > after)
+        rows = db.session.execute(query.limit(_CHUNK_DAYS)).all()
+        for row in rows:
+            yield row.line + "\n"
+        if len(rows) < _CHUNK_DAYS:
+            return
+        after = rows[-1].day
+
+
+def record_daily_anchor(today: date | None = None) -> dict | None:
+    """Record today's line in the database unless a line of today (or later) is there;
+    return the line recorded, if any. Flushes only: the caller commits, then calls
+    ``export_anchors``. A worker racing another one for the day records nothing."""
     today = today or datetime.now(UTC).date()
-    path = anchors_path()
-    previous = latest_anchor(path)
+    _load_old_export()
+    previous = latest_anchor()
     if previous is not None and previous["day"] >= today.isoformat():
         return None
     line = {
@@ -93,13 +119,64 @@ def write_daily_anchor(today: date | None = None) -> dict | None:
     }
     line["digest"] = line_digest(line)
     line["written_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Append only: O_APPEND, and on disk before the job says it is done.
-    with path.open("a", encoding="utf-8") as file:
-        file.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
-        file.flush()
-        os.fsync(file.fileno())
+    try:
+        with db.session.begin_nested():
+            db.session.add(ChainAnchor(day=today, line=_text(line), digest=line["digest"]))
+    except IntegrityError:
+        return None  # another worker recorded the day first
     return line
+
+
+def _load_old_export() -> None:
+    """Before the first line is recorded in the database, load the lines an export file of
+    the old code holds (the worker wrote them there only), so the chain of digests goes on."""
+    path = anchors_path()
+    if path is None or not path.exists():
+        return
+    if db.session.scalar(select(ChainAnchor.day).limit(1)) is not None:
+        return
+    with path.open(encoding="utf-8") as file:
+        texts = [text.rstrip("\n") for text in file if text.strip()]
+    rows = [
+        {"day": date.fromisoformat(line["day"]), "line": text, "digest": line["digest"]}
+        for text, line in ((text, json.loads(text)) for text in texts)
+    ]
+    if rows:
+        db.session.execute(ChainAnchor.__table__.insert(), rows)
+        db.session.flush()
+
+
+def _last_day_in(file) -> date | None:
+    """The day of an open export file's last line, read from its end."""
+    file.seek(0, os.SEEK_END)
+    end = position = file.tell()
+    tail = b""
+    while position > 0 and tail.rstrip(b"\n").count(b"\n") < 1:
+        position = max(0, position - _TAIL_BLOCK)
+        file.seek(position)
+        tail = file.read(end - position)
+    last = tail.rstrip(b"\n").split(b"\n")[-1]
+    return date.fromisoformat(json.loads(last)["day"]) if last.strip() else None
+
+
+def export_anchors() -> int:
+    """Append to the export file the committed lines it lacks (every line after its last
+    day); return how many. Locked while it runs, so two workers sharing it write each once."""
+    path = anchors_path()
+    if path is None:
+        return 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+b") as file:
+        fcntl.flock(file.fileno(), fcntl.LOCK_EX)
+        written = 0
+        # Append only: O_APPEND, and on disk before the job says it is done.
+        for text in anchor_lines(after=_last_day_in(file)):
+            file.write(text.encode())
+            written += 1
+        if written:
+            file.flush()
+            os.fsync(file.fileno())
+    return written
 
 
 @dataclass
