@@ -253,6 +253,7 @@ def _save_batch(batch: Batch | None):
     if batch is not None:
         raw["reason"] = form_text("reason")
     values, errors = load(BatchEditSchema() if batch else BatchInputSchema(), raw)
+    status = 422
     if values is not None:
         try:
             if batch is None:
@@ -260,7 +261,7 @@ def _save_batch(batch: Batch | None):
             else:
                 saved = batches.update_batch(current_user, batch.id, values)
         except FIELD_ERRORS as exc:
-            errors = refusal(exc)
+            errors, status = refusal(exc), exc.status
         else:
             db.session.commit()
             flash(_("Batch %(lot)s has been saved.", lot=saved.lot_code), "success")
@@ -270,7 +271,7 @@ def _save_batch(batch: Batch | None):
     shown = {**raw, "quantity": form_text("quantity"), "site_ids": request.form.getlist("site_ids")}
     shown["hh"] = {str(m.id): form_text(f"hh-{m.id}") or "" for m in members_shown}
     fields = {*FORM_FIELDS, *(f"hh-{m.id}" for m in members_shown)}
-    return _batch_form(batch, shown, placed(errors, fields, renames), members_shown), 422
+    return _batch_form(batch, shown, placed(errors, fields, renames), members_shown), status
 
 
 def _posted_batch(members_shown) -> tuple[dict, list[int]]:
