@@ -33,11 +33,15 @@ def _receipt(buyer, batch_id, source_id, quantity, expect):
     return buyer.post("/events", body, expect=expect)
 
 
+def _recorded_by(page: str) -> list[str]:
+    """The "Recorded by …" lines of a lot page's timeline."""
+    found = re.findall(r'class="muted small recorded-by">([^<]*)<', page)
+    return [html.unescape(label) for label in found]
+
+
 def _receipts(app) -> int:
     with app.app_context():
-        return db.session.scalar(
-            select(func.count()).where(TraceEvent.kind == EventKind.RECEIVING)
-        )
+        return db.session.scalar(select(func.count()).where(TraceEvent.kind == EventKind.RECEIVING))
 
 
 def test_a_delivery_the_cooperative_records_is_received_once(
@@ -72,16 +76,14 @@ def test_a_delivery_the_cooperative_records_is_received_once(
     assert receiving_form not in page  # "Xác nhận đã nhận hàng" is not offered
     assert client.get(receiving_form).status_code == 404
     # The receipt says the cooperative recorded it, for the enterprise.
-    labels = [html.unescape(m) for m in re.findall(r'class="muted small recorded-by">([^<]*)<', page)]
+    labels = _recorded_by(page)
     assert any("HTX Cà phê Đăk Đoa" in label and "Công ty TNHH X" in label for label in labels)
     rows = text(client.get("/trace/batches"))
     held = re.search(r'<span class="held"[^>]*>(.*?)<br>', rows, re.S)
     assert held and "1.200" in held.group(1) and "2.000" not in rows
 
 
-def test_a_shipment_is_received_once_through_the_api_and_the_page(
-    app, farm, buyer, world, login
-):
+def test_a_shipment_is_received_once_through_the_api_and_the_page(app, farm, buyer, world, login):
     batch = _harvested_lot(farm, 1000)
     farm.ship(batch["id"], 400, world["ent_x"])
     client = login(world["users"]["ent_x"])
@@ -94,7 +96,7 @@ def test_a_shipment_is_received_once_through_the_api_and_the_page(
     assert "lines" in _receipt(buyer, batch["id"], world["coop_a"], 400, expect=409)["errors"]
     assert _receipts(app) == 1
     page = text(client.get(f"/trace/batches/{batch['id']}"))
-    labels = [html.unescape(m) for m in re.findall(r'class="muted small recorded-by">([^<]*)<', page)]
+    labels = _recorded_by(page)
     # The enterprise recorded its own receipt: labelled with its own name only.
     assert any("Công ty TNHH X" in label and "HTX" not in label for label in labels)
 

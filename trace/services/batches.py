@@ -200,9 +200,9 @@ def _replace(user: User, batch: Batch, values: BatchInput) -> Batch:
     changed = changed_fields(batch_input(batch), wanted)
     if not changed:
         return batch
-    _refuse_status_changes(batch, changed)
     reason = (values.reason or "").strip()
     _refuse_label_changes(batch, changed, reason)
+    _refuse_status_changes(batch, changed)
     if reason:
         # The revision this change writes keeps why it was made (``revisions``).
         db.session.info.setdefault("lot_reasons", {})[batch.id] = reason
