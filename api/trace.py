@@ -201,14 +201,23 @@ class BatchById(MethodView):
     @blp.arguments(BatchPutSchema)
     @blp.response(200, BatchSchema)
     def put(self, values, batch_id):
-        """Replace a draft batch (every field sent; a null lot_code keeps the lot code)"""
+        """Replace a batch (every field sent; a null lot_code keeps the lot code)
+
+        A draft changes in anything; an active batch only in its dates, growing areas and
+        households. Once its labels are printed, a change needs a ``reason`` (else 409).
+        """
         return batches.update_batch(caller(), batch_id, values)
 
     @commits
     @blp.arguments(BatchPatchSchema)
     @blp.response(200, BatchSchema)
     def patch(self, patch, batch_id):
-        """Change some fields of a draft batch (only the fields sent)"""
+        """Change some fields of a batch (only the fields sent)
+
+        A draft changes in anything; an active batch can still be completed with its dates,
+        growing areas and households. Once its labels are printed, a change is a correction:
+        409 unless a ``reason`` is sent, which its revision keeps.
+        """
         return batches.patch_batch(caller(), batch_id, patch)
 
 

@@ -42,11 +42,13 @@ def _item(item, item_cls):
 
 
 def changed_fields(current, wanted) -> list[str]:
-    """Names of the fields whose value ``wanted`` changes, in declaration order."""
+    """Names of the fields whose value ``wanted`` changes, in declaration order (fields
+    declared ``compare=False``, such as a change's reason, are not data)."""
     return [
         field.name
         for field in dataclasses.fields(current)
-        if _comparable(getattr(current, field.name)) != _comparable(getattr(wanted, field.name))
+        if field.compare
+        and _comparable(getattr(current, field.name)) != _comparable(getattr(wanted, field.name))
     ]
 
 
@@ -193,6 +195,8 @@ class BatchInput:
     expiry_date: date | None = None
     site_ids: tuple[int, ...] = ()
     households: tuple[Contribution, ...] = ()
+    # Why a batch whose labels are printed is changed (a correction); not a field of the lot.
+    reason: str | None = dataclasses.field(default=None, compare=False)
 
     def __post_init__(self):
         _set(self, "quantity", Decimal(str(self.quantity)))
@@ -217,6 +221,7 @@ class BatchPatch:
     expiry_date: date | None = UNSET
     site_ids: tuple[int, ...] = UNSET
     households: tuple[Contribution, ...] = UNSET
+    reason: str | None = dataclasses.field(default=UNSET, compare=False)
 
     def __post_init__(self):
         _tuple(self, "site_ids")

@@ -304,9 +304,33 @@ class BatchInputSchema(InputSchema):
         return BatchPatch(**data) if partial else BatchInput(**data)
 
 
-BatchPutSchema = _whole(BatchInputSchema, "BatchPutSchema", "A whole batch, as PUT replaces it.")
+def _reason_field() -> fields.String:
+    return fields.String(
+        allow_none=True,
+        validate=validate.Length(max=255),
+        metadata={
+            "description": "Why the batch is changed: required (else 409) once its labels"
+            " are printed; kept with the batch's revision"
+        },
+    )
+
+
+class BatchEditSchema(BatchInputSchema):
+    """A batch as its edit form sends it: the whole batch, and the reason of a correction."""
+
+    reason = _reason_field()
+
+
+BatchPutSchema = type(
+    "BatchPutSchema",
+    (_whole(BatchInputSchema, "BatchPutBase", "A whole batch, as PUT replaces it."),),
+    {"reason": _reason_field(), "__doc__": "A whole batch, as PUT replaces it."},
+)
 BatchPatchSchema = _partial(
-    BatchInputSchema, "BatchPatchSchema", "The fields of a draft batch to change (PATCH)."
+    BatchEditSchema,
+    "BatchPatchSchema",
+    "The fields of a batch to change (PATCH): anything of a draft; the dates, growing areas"
+    " and households of an active batch.",
 )
 
 
@@ -350,6 +374,17 @@ class BatchSchema(Schema):
         ]
     )
     created_at = fields.DateTime()
+    held_quantity = fields.Function(
+        lambda batch: _number(getattr(batch, "held_quantity", None)),
+        metadata={
+            "description": "In lists, for a lot of another organization: what the caller"
+            " holds of it (received and not passed on); null for its own lots"
+        },
+    )
+
+
+def _number(value):
+    return None if value is None else float(value)
 
 
 class BatchQueryArgsSchema(InputSchema):

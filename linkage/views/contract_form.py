@@ -162,5 +162,5 @@ def _form(mode: str, contract: Contract | None, values, errors: dict):
         more_items=_later_rows_used(values, errors, "items"),
         form_options=form_options(),
         party_options=options.party_options(),
-        product_options=options.product_options(contract),
+        product_options=options.product_options(contract, values),
     )

@@ -21,11 +21,22 @@ def party_options() -> list[tuple[str, str]]:
     return [(str(org.id), org.name) for org in choices.counterparts(current_user)]
 
 
-def product_options(contract: Contract | None) -> list[tuple[str, str]]:
-    """(id, name) of the products of the lead and of the contract's parties so far."""
+def product_options(contract: Contract | None, values=None) -> list[tuple[str, str]]:
+    """(id, name) of the products of the lead, of the contract's parties so far and of the
+    parties the form names (``values``: the posted form). While no cooperative party is
+    named yet (a new contract), every possible counterpart's products are offered, so the
+    cooperative's product can be picked at once."""
     org_ids = {current_user.organization_id}
     if contract is not None:
         org_ids |= {p.organization_id for p in contract.parties}
+    named = {
+        int(value)
+        for key, value in (values or {}).items()
+        if key.startswith("parties.") and key.endswith(".organization_id") and value.isdigit()
+    }
+    org_ids |= named
+    if len(org_ids) == 1:
+        org_ids |= {org.id for org in choices.counterparts(current_user)}
     products = choices.products_of(org_ids)
     return [(str(p.id), f"{p.name} · {p.organization.name}") for p in products]
 

@@ -78,6 +78,9 @@ class MemoryLedger(Ledger):
     def shipped_to(self, org_id: int, source_id: int, batch_ids: list[int]) -> dict[int, Decimal]:
         return {i: self.shipments[(org_id, source_id, i)] for i in batch_ids}
 
+    def receipts_owed(self, org_id: int, source_id: int, batch_ids: list[int]) -> set[int]:
+        return {i for i in batch_ids if self.shipments[(org_id, source_id, i)] > 0}
+
     def received(self, org_id: int, batch_ids: list[int]) -> set[int]:
         shipped = {batch for (to, _source, batch), qty in self.shipments.items() if to == org_id}
         held = {batch for batch, qty in self.held_by[org_id].items() if qty > 0}

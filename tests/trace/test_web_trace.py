@@ -202,8 +202,14 @@ def test_edit_forms_show_the_record_and_save_it(app, world, login, farm):
         assert (saved.lot_code, saved.quantity) == ("LO-SUA-1", 80)
 
     farm.harvest(batch["id"], farm.site()["id"])
-    edit = client.get(f"/trace/batches/{batch['id']}/edit")
-    assert edit.status_code == 302  # an active batch is fixed by its events
+    # An active batch is completed, not rewritten: its events fix product, lot and quantity.
+    edit = text(client.get(f"/trace/batches/{batch['id']}/edit"))
+    assert 'id="completing"' in edit and 'name="quantity" value=' in edit
+    assert 'id="f-quantity"' not in edit
+    moved = post(client, f"/trace/batches/{batch['id']}/edit", {**form, "quantity": "70"})
+    assert moved.status_code == 422
+    with app.app_context():
+        assert db.session.get(Batch, batch["id"]).quantity == 80
 
 
 def test_activate_and_close(app, world, login, farm):

@@ -1,8 +1,13 @@
-"""Batches (lots): create, edit while draft (PUT or PATCH), activate and close, list by keyset,
-fetch."""
+"""Batches (lots): create, edit while draft (PUT or PATCH), complete while active, activate and
+close, list by keyset, fetch.
+
+An active lot's missing data (dates, growing areas, households) can still be added: the
+revision hook (``trace.services.revisions``) chains each change. Once its labels are printed, a
+change is a correction and needs a reason, kept in the revision.
+"""
 
 import dataclasses
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -28,6 +33,8 @@ from trace.models import (
 
 DATE_FIELDS = ("harvest_date", "production_date", "packing_date", "expiry_date")
 LABEL_FIELDS = ("product_id", "lot_code", *DATE_FIELDS)  # what a printed label shows
+# What an active lot may still be completed with: its events fix the rest (product, quantity).
+AMENDABLE_FIELDS = (*DATE_FIELDS, "site_ids", "households")
 # No lot traced here was made before this; an earlier date is a typing slip (0024 for 2024).
 EARLIEST_DATE = date(2000, 1, 1)
 
@@ -111,6 +118,7 @@ def batch_page(
         stmt = stmt.where(Batch.id < int(cursor))
     rows = list(db.session.scalars(stmt.limit(limit + 1)))
     next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
+    _note_held(user, rows[:limit])
     total = None
     if with_total:
         total = db.session.scalar(
@@ -119,6 +127,19 @@ def batch_page(
             )
         )
     return rows[:limit], next_cursor, total
+
+
+def _note_held(user: User | None, rows: list[Batch]) -> None:
+    """Set ``held_quantity`` on the lots of others in ``rows``: what the caller holds of each
+    (a buyer's list shows what it received and still has, not the seller's lot size). One
+    query for the page; the caller's own lots get None."""
+    from trace.services.quantities import held_quantities
+
+    org_id = user.organization_id if user is not None else None
+    others = [b.id for b in rows if org_id is not None and b.organization_id != org_id]
+    held = held_quantities(others, org_id) if others else {}
+    for batch in rows:
+        batch.held_quantity = held.get(batch.id)
 
 
 def get_batch(user: User | None, batch_id: int) -> Batch:
@@ -136,7 +157,8 @@ def get_batch(user: User | None, batch_id: int) -> Batch:
 
 
 def create_batch(user: User, values: BatchInput) -> Batch:
-    """Create a draft batch of one of the caller's products."""
+    """Create a draft batch of one of the caller's products (with no expiry date given, the
+    product's shelf life after the packing, production or harvest date sets it)."""
     require_own_org(user, user.organization_id)
     product = _own_product(user, values.product_id)
     batch = Batch(
@@ -155,11 +177,13 @@ def create_batch(user: User, values: BatchInput) -> Batch:
 
 
 def update_batch(user: User, batch_id: int, values: BatchInput) -> Batch:
-    """Replace a draft batch of the caller's with the whole representation sent (PUT).
+    """Replace a batch of the caller's with the whole representation sent (PUT).
 
-    No lot code keeps the current one. Once events exist (the batch is no longer a draft)
-    its data is fixed by them, and once labels are printed so is what they show: a change
-    to such a field is refused naming it; sending the batch as it stands changes nothing.
+    No lot code keeps the current one. A draft may change in everything; an active batch
+    only in its dates, growing areas and households (its events fix the rest); a closed or
+    recalled one in nothing. Once labels are printed a change is a correction: refused (409)
+    without ``values.reason``, kept with the revision with it. Sending the batch as it
+    stands changes nothing.
     """
     return _replace(user, get_batch(user, batch_id), values)
 
@@ -174,11 +198,14 @@ def _replace(user: User, batch: Batch, values: BatchInput) -> Batch:
     require_own_org(user, batch.organization_id)
     wanted = values if values.lot_code else dataclasses.replace(values, lot_code=batch.lot_code)
     changed = changed_fields(batch_input(batch), wanted)
-    _refuse_label_changes(batch, changed)
     if not changed:
         return batch
-    if batch.status != BatchStatus.DRAFT:
-        raise ValidationFailed.on_field(changed[0], _("Only a draft batch can be edited."))
+    reason = (values.reason or "").strip()
+    _refuse_label_changes(batch, changed, reason)
+    _refuse_status_changes(batch, changed)
+    if reason:
+        # The revision this change writes keeps why it was made (``revisions``).
+        db.session.info.setdefault("lot_reasons", {})[batch.id] = reason
     if "product_id" in changed:
         batch.product = _own_product(user, wanted.product_id)
         batch.unit = batch.product.unit
@@ -186,7 +213,27 @@ def _replace(user: User, batch: Batch, values: BatchInput) -> Batch:
         batch.lot_code = _lot_code(user.organization_id, wanted.lot_code)
     _apply(batch, wanted)
     db.session.flush()
+    db.session.info.get("lot_reasons", {}).pop(batch.id, None)
     return batch
+
+
+def _refuse_status_changes(batch: Batch, changed: list[str]) -> None:
+    """A draft changes freely, an active batch only in what completes it, others not at all."""
+    if batch.status == BatchStatus.DRAFT:
+        return
+    if batch.status != BatchStatus.ACTIVE:
+        raise ValidationFailed.on_field(
+            changed[0], _("Only a draft or an active batch can be edited.")
+        )
+    fixed = [field for field in changed if field not in AMENDABLE_FIELDS]
+    if fixed:
+        raise ValidationFailed.on_field(
+            fixed[0],
+            _(
+                "The events of an active batch fix this field; only its dates, growing areas"
+                " and households can still be completed."
+            ),
+        )
 
 
 def batch_input(batch: Batch) -> BatchInput:
@@ -207,20 +254,19 @@ def batch_input(batch: Batch) -> BatchInput:
     )
 
 
-def _refuse_label_changes(batch: Batch, changed: list[str]) -> None:
-    """Once labels are printed, what they show (product, lot, dates) stays as printed."""
-    if batch.label_issued_at is None:
+def _refuse_label_changes(batch: Batch, changed: list[str], reason: str) -> None:
+    """Once labels are printed, a change is a correction: refused without its reason."""
+    if batch.label_issued_at is None or reason:
         return
-    printed = [field for field in changed if field in LABEL_FIELDS]
-    if printed:
-        raise Conflict.on_field(
-            printed[0],
-            _(
-                "Labels of this batch have been printed: what they show (%(fields)s) "
-                "can no longer be changed.",
-                fields=", ".join(printed),
-            ),
-        )
+    printed = [field for field in changed if field in LABEL_FIELDS] or changed
+    raise Conflict.on_field(
+        printed[0],
+        _(
+            "Labels of this batch have been printed: a change (%(fields)s) is a correction;"
+            " give its reason.",
+            fields=", ".join(changed),
+        ),
+    )
 
 
 def status_refusal(status: BatchStatus, target: BatchStatus, produced: bool) -> str | None:
@@ -313,9 +359,19 @@ def _lot_taken(org_id: int, code: str) -> bool:
     )
 
 
+def default_expiry(batch: Batch, made_on: date | None = None) -> None:
+    """Fill a missing expiry date: the packing, production or harvest date (else ``made_on``)
+    plus the product's shelf life. Nothing when the product has none."""
+    days = batch.product.shelf_life_days
+    base = batch.packing_date or batch.production_date or batch.harvest_date or made_on
+    if batch.expiry_date is None and days and base:
+        batch.expiry_date = base + timedelta(days=days)
+
+
 def _apply(batch: Batch, values: BatchInput) -> None:
     for field in DATE_FIELDS:
         setattr(batch, field, getattr(values, field))
+    default_expiry(batch)
     check_dates(batch)
     batch.quantity = values.quantity
     batch.sites = _own_sites(batch.organization_id, list(values.site_ids))

@@ -92,6 +92,34 @@ def produced_quantities(batch_ids: list[int]) -> dict[int, Decimal]:
     return totals
 
 
+def receipts_owed(org_id: int, batch_ids: list[int], source_id: int | None = None) -> set[tuple]:
+    """(batch id, source id) of the shipments to ``org_id`` that still await their receipt.
+
+    A receipt closes one shipment: a lot shipped to ``org_id`` by a source more times than
+    ``org_id`` recorded its receipt from that source is owed one. One grouped query.
+    """
+    if not batch_ids:
+        return set()
+    shipping = and_(TraceEvent.kind == EventKind.SHIPPING, TraceEvent.destination_org_id == org_id)
+    receiving = and_(TraceEvent.kind == EventKind.RECEIVING, TraceEvent.organization_id == org_id)
+    source = case((shipping, TraceEvent.organization_id), else_=TraceEvent.source_org_id)
+    stmt = (
+        select(EventLine.batch_id, source.label("source_id"))
+        .join(TraceEvent, TraceEvent.id == EventLine.event_id)
+        .where(
+            EventLine.batch_id.in_(batch_ids),
+            EventLine.kind.in_([EventKind.SHIPPING, EventKind.RECEIVING]),
+            or_(shipping, receiving),
+            not_erroneous(),
+        )
+        .group_by(EventLine.batch_id, source)
+        .having(func.sum(case((shipping, 1), else_=-1)) > 0)
+    )
+    if source_id is not None:
+        stmt = stmt.where(source == source_id)
+    return {(batch_id, source) for batch_id, source in db.session.execute(stmt)}
+
+
 def producing_event_exists(batch_id: int) -> bool:
     """True when a live harvest or transformation made this batch."""
     return produced_quantities([batch_id])[batch_id] > 0

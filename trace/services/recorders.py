@@ -18,6 +18,7 @@ from trace.inputs import (
 from trace.models import EventKind, EventLine, LineRole, TraceEvent
 from trace.services import epcis_build as build
 from trace.services import rules
+from trace.services.batches import default_expiry
 from trace.services.rules import Checked
 
 
@@ -52,6 +53,15 @@ def _new_event(user: User, checked: Checked, values: EventInput) -> TraceEvent:
     return event
 
 
+def _default_expiries(checked: Checked, values: EventInput) -> None:
+    """The lots a harvest or transformation makes get their missing expiry date from their
+    product's shelf life, counted from their dates or else the event's day (before the event's
+    ILMD is built, so it carries the date). A lot whose labels are printed stays as printed."""
+    for batch in checked.activates:
+        if batch.label_issued_at is None:
+            default_expiry(batch, values.event_time.date())
+
+
 def _object_event(event: TraceEvent, checked: Checked, values: EventInput, extra: dict) -> dict:
     return build.object_event(
         checked.kind,
@@ -66,6 +76,7 @@ def _object_event(event: TraceEvent, checked: Checked, values: EventInput, extra
 def record_harvest(user: User, values: HarvestInput) -> TraceEvent:
     """Harvest (commissioning) of the caller's own lots: ObjectEvent ADD; drafts become active."""
     checked = rules.check_harvest(user, values)
+    _default_expiries(checked, values)
     event = _new_event(user, checked, values)
     first = checked.lines[0][1]
     ilmd = build.harvest_ilmd(first, checked.site.admin_unit.code, len(first.households))
@@ -91,6 +102,7 @@ def record_input(user: User, values: InputAppliedInput) -> TraceEvent:
 def record_transformation(user: User, values: TransformationInput) -> TraceEvent:
     """Processing, packing, splitting or merging: inputs consumed, outputs made."""
     checked = rules.check_transformation(user, values)
+    _default_expiries(checked, values)
     event = _new_event(user, checked, values)
     event.event_type = "TransformationEvent"
     event.epcis = build.transformation_event(

@@ -5,6 +5,10 @@ is read back as stored and written to ``batch_revisions``, chained per organizat
 the events (``trace.services.chain``). Bulk UPDATEs of lots, which the flush does not see,
 call ``record_revisions`` themselves (``recall.services.recalls``). ``verify_revisions``
 checks a chain; ``lots_off_record`` finds lots that no longer match their last revision.
+
+A change made with a reason (a correction of a lot whose labels are printed) keeps it in the
+revision's data as ``reason``, under the chain hash like the rest; the services put it in
+``session.info["lot_reasons"]`` (lot id → reason) before they flush.
 """
 
 import hashlib
@@ -98,8 +102,9 @@ def revision_hash(revision) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def record_revisions(batch_ids, connection=None) -> int:
-    """Write a revision of each of these lots, as stored now; return how many.
+def record_revisions(batch_ids, connection=None, reasons=None) -> int:
+    """Write a revision of each of these lots, as stored now; return how many. ``reasons``
+    (lot id → text) says why some of them changed.
 
     Three statements whatever the number of lots: the lots read, their organizations'
     rows locked with their chains' last links, and one INSERT.
@@ -126,10 +131,13 @@ def record_revisions(batch_ids, connection=None) -> int:
     rows = []
     for lot in lots:
         seq, previous = heads.get(lot.organization_id, (0, None))
+        data = snapshot(lot, sites.get(lot.id, ()), households.get(lot.id, ()))
+        if reasons and reasons.get(lot.id):
+            data["reason"] = reasons[lot.id]
         revision = BatchRevision(
             organization_id=lot.organization_id,
             batch_id=lot.id,
-            data=snapshot(lot, sites.get(lot.id, ()), households.get(lot.id, ())),
+            data=data,
             recorded_at=recorded,
             chain_seq=seq + 1,
             chain_prev=previous,
@@ -334,4 +342,5 @@ def _collect_changed_lots(session, _flush_context) -> None:
 def _write_revisions(session, _flush_context) -> None:
     ids = session.info.pop("lots_revised", None)
     if ids:
-        record_revisions(ids, connection=session.connection())
+        reasons = session.info.get("lot_reasons")
+        record_revisions(ids, connection=session.connection(), reasons=reasons)

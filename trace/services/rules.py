@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from core.errors import UnknownReference, ValidationFailed
+from core.errors import Conflict, UnknownReference, ValidationFailed
 from core.extensions import db
 from registry.models import Organization, User
 from trace.inputs import (
@@ -30,7 +30,12 @@ from trace.inputs import (
 )
 from trace.models import Batch, BatchStatus, EventKind, EventLine, LineRole, Site, TraceEvent
 from trace.services.batches import check_dates, create_batch
-from trace.services.quantities import held_quantities, not_erroneous, produced_quantities
+from trace.services.quantities import (
+    held_quantities,
+    not_erroneous,
+    produced_quantities,
+    receipts_owed,
+)
 
 
 @dataclass
@@ -99,6 +104,11 @@ class Ledger:
             .group_by(EventLine.batch_id)
         ).all()
         return {batch_id: Decimal(total or 0) for batch_id, total in rows}
+
+    def receipts_owed(self, org_id: int, source_id: int, batch_ids: list[int]) -> set[int]:
+        """Those of these batches with a shipment from ``source_id`` to ``org_id`` whose
+        receipt is not recorded yet (a receipt is written once per shipment)."""
+        return {batch for batch, _src in receipts_owed(org_id, batch_ids, source_id)}
 
     def received(self, org_id: int, batch_ids: list[int]) -> set[int]:
         """Those of these batches ever shipped to ``org_id`` (what it may see of others')."""
@@ -325,12 +335,24 @@ def check_receiving(user: User, values: ReceivingInput, ledger: Ledger = DATABAS
     shipped = ledger.shipped_to(
         user.organization_id, source.id, [batch.id for batch, _qty in lines]
     )
-    for batch, quantity in lines:
+    for batch, _quantity in lines:
         if shipped.get(batch.id, Decimal(0)) <= 0:
             raise ValidationFailed.on_field(
                 "lines",
                 _(
                     "Lot %(lot)s was not shipped to you by %(org)s.",
+                    lot=batch.lot_code,
+                    org=source.name,
+                ),
+            )
+    owed = ledger.receipts_owed(user.organization_id, source.id, [batch.id for batch, _q in lines])
+    for batch, quantity in lines:
+        if batch.id not in owed:
+            # Written once (a confirmed delivery writes it): a second receipt would count twice.
+            raise Conflict.on_field(
+                "lines",
+                _(
+                    "The receipt of lot %(lot)s from %(org)s is already recorded.",
                     lot=batch.lot_code,
                     org=source.name,
                 ),

@@ -7,12 +7,25 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
+from registry.models import User
 from registry.services import members
 from registry.views.common import FIELD_ERRORS, form_number, form_text, load, refusal
 from trace.models import Batch, BatchStatus, EventLine, Product, TraceEvent
-from trace.schemas import BatchInputSchema, BatchQueryArgsSchema, BatchStatusSchema
+from trace.schemas import (
+    BatchEditSchema,
+    BatchInputSchema,
+    BatchQueryArgsSchema,
+    BatchStatusSchema,
+)
 from trace.services import batches, completeness, events, genealogy, products, quantities, sites
-from trace.views.common import as_text, bp, placed, query_filters, require_recorder
+from trace.views.common import (
+    as_text,
+    bp,
+    may_record,
+    placed,
+    query_filters,
+    require_recorder,
+)
 
 PER_PAGE = 25
 EVENTS_PER_PAGE = 50  # a lot's page shows this many of its events, with links to the others
@@ -21,7 +34,16 @@ STATUS_DONE = {
     "active": _l("The batch is active: its events can be recorded."),
     "closed": _l("The batch has been closed."),
 }
-FORM_FIELDS = ("product_id", "lot_code", "quantity", *DATE_FIELDS, "site_ids", "households")
+FORM_FIELDS = (
+    "product_id",
+    "lot_code",
+    "quantity",
+    *DATE_FIELDS,
+    "site_ids",
+    "households",
+    "reason",
+)
+EDITABLE = (BatchStatus.DRAFT, BatchStatus.ACTIVE)
 
 
 @bp.get("/batches", endpoint="batches")
@@ -62,11 +84,12 @@ def batch_new():
 
 @bp.route("/batches/<int:batch_id>/edit", methods=["GET", "POST"], endpoint="batch_edit")
 def batch_edit(batch_id: int):
-    """Edit a draft batch; an active batch's data is fixed by its events."""
+    """Edit a draft batch, or complete an active one (its dates, areas and households; its
+    events fix the rest); once labels are printed, the change is a correction with a reason."""
     require_recorder()
     batch = batches.get_batch(current_user, batch_id)
-    if batch.status != BatchStatus.DRAFT:
-        flash(_("Only a draft batch can be edited."), "error")
+    if batch.status not in EDITABLE:
+        flash(_("Only a draft or an active batch can be edited."), "error")
         return redirect(url_for(".batch", batch_id=batch.id))
     if request.method == "GET":
         return _batch_form(batch, _batch_values(batch), {})
@@ -118,6 +141,7 @@ def render_batch(batch: Batch, status_errors=None, correction_errors=None):
         "trace/batch_detail.html",
         batch=batch,
         checklist=items,
+        fixes=checklist_fixes(batch, own),
         traced=all(item.ok for item in items),
         held=quantities.held_quantities([batch.id], org_id)[batch.id],
         produced=produced,
@@ -136,6 +160,31 @@ def render_batch(batch: Batch, status_errors=None, correction_errors=None):
     )
 
 
+def checklist_fixes(batch: Batch, own: bool) -> dict[str, str]:
+    """For each checklist item, the page of the form that supplies it (as far as the user may
+    use that form): the lot's own data, its product, its harvest, its labels."""
+    fixes: dict[str, str] = {}
+    if current_user.is_department:
+        edit_org = url_for("registry.organization_edit", org_id=batch.organization_id)
+        fixes.update(producer_name=edit_org, producer_address=edit_org)
+    if not (own and may_record()):
+        return fixes
+    edit_product = url_for(".product_edit", product_id=batch.product_id)
+    fixes.update(product_name=edit_product, product_image=edit_product, standards=edit_product)
+    if batch.status in EDITABLE:
+        edit = url_for(".batch_edit", batch_id=batch.id)
+        fixes.update(
+            origin=edit + "#f-site_ids",
+            lot_code=edit,
+            expiry=edit + "#f-expiry_date",
+            households=edit + "#households",
+            tracking_event=url_for(".event_new", batch_id=batch.id, kind="harvest"),
+        )
+    fixes["label"] = url_for("labels.batch_labels", batch_id=batch.id)
+    fixes["next_recipient"] = url_for(".batch", batch_id=batch.id) + "#events"
+    return fixes
+
+
 def _timeline(batch: Batch) -> events.Timeline:
     """One page (``?page=``) of the batch's events, oldest first."""
     options = (
@@ -144,20 +193,24 @@ def _timeline(batch: Batch) -> events.Timeline:
         selectinload(TraceEvent.organization),
         selectinload(TraceEvent.source_org),
         selectinload(TraceEvent.destination_org),
+        # Who recorded it: a delivery's receipt is often written by the seller's clerk.
+        selectinload(TraceEvent.recorded_by).selectinload(User.organization),
     )
     page = request.args.get("page", 1, type=int)
     return events.lot_timeline(current_user, batch.id, page, EVENTS_PER_PAGE, options)
 
 
 def incoming_shipments(batch: Batch) -> list:
-    """Shipments of this batch to the user's organization (what a receipt may confirm)."""
+    """Shipments of this batch to the user's organization whose receipt is still owed (what
+    a receipt may confirm): none once each one's receipt is recorded, by anybody."""
     mine = current_user.organization_id
     if mine is None or current_user.is_department:
         return []
+    owed = {source for _batch, source in quantities.receipts_owed(mine, [batch.id])}
     return [
         (event, line)
         for event, line in genealogy.shipments_of([batch.id])
-        if event.destination_org_id == mine
+        if event.destination_org_id == mine and event.organization_id in owed
     ]
 
 
@@ -197,7 +250,10 @@ def _tree(view: genealogy.ChainView) -> list[dict]:
 def _save_batch(batch: Batch | None):
     members_shown = _members_for(batch)
     raw, contributed = _posted_batch(members_shown)
-    values, errors = load(BatchInputSchema(), raw)
+    if batch is not None:
+        raw["reason"] = form_text("reason")
+    values, errors = load(BatchEditSchema() if batch else BatchInputSchema(), raw)
+    status = 422
     if values is not None:
         try:
             if batch is None:
@@ -205,7 +261,7 @@ def _save_batch(batch: Batch | None):
             else:
                 saved = batches.update_batch(current_user, batch.id, values)
         except FIELD_ERRORS as exc:
-            errors = refusal(exc)
+            errors, status = refusal(exc), exc.status
         else:
             db.session.commit()
             flash(_("Batch %(lot)s has been saved.", lot=saved.lot_code), "success")
@@ -215,7 +271,7 @@ def _save_batch(batch: Batch | None):
     shown = {**raw, "quantity": form_text("quantity"), "site_ids": request.form.getlist("site_ids")}
     shown["hh"] = {str(m.id): form_text(f"hh-{m.id}") or "" for m in members_shown}
     fields = {*FORM_FIELDS, *(f"hh-{m.id}" for m in members_shown)}
-    return _batch_form(batch, shown, placed(errors, fields, renames), members_shown), 422
+    return _batch_form(batch, shown, placed(errors, fields, renames), members_shown), status
 
 
 def _posted_batch(members_shown) -> tuple[dict, list[int]]:

@@ -9,13 +9,15 @@ from decimal import Decimal
 
 from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup
 
 from core.errors import Forbidden
 from registry.models import OrgKind
 from registry.services.organizations import directory
 from registry.views.common import FIELD_ERRORS, done, form_number, form_text, load, refusal
-from trace.models import Batch
+from trace.models import Batch, LineRole
 from trace.names import EVENT_LABELS
 from trace.schemas import CorrectionInputSchema, EventInputSchema
 from trace.services import batches, events, quantities
@@ -68,12 +70,12 @@ def event_new(batch_id: int, kind: str):
     values, errors = load(EventInputSchema(), {"kind": kind, **raw})
     if values is not None:
         try:
-            events.record_event(current_user, values)
+            event = events.record_event(current_user, values)
         except FIELD_ERRORS as exc:
             errors = refusal(exc)
         else:
             message = _("%(kind)s has been recorded.", kind=EVENT_LABELS[kind])
-            return done(message, url_for(".batch", batch_id=batch.id))
+            return done(_with_new_lots(message, event), url_for(".batch", batch_id=batch.id))
     fields = {*FORM_FIELDS[kind], "reference_id", *context.get("fields", ())}
     renames = {**RENAMES, **context.get("renames", {})}
     errors = placed(errors, fields, renames)
@@ -97,6 +99,20 @@ def event_erroneous(batch_id: int, event_id: int):
     shown = placed(errors, {"reason"})
     batch = batches.get_batch(current_user, batch_id)
     return render_batch(batch, correction_errors={event_id: shown}), 422
+
+
+def _with_new_lots(message: str, event) -> str | Markup:
+    """The success message, with a link to each lot a transformation made (packing makes the
+    lot that gets labels: the user goes on there)."""
+    made = [line.batch for line in event.lines if line.role == LineRole.OUTPUT]
+    if not made:
+        return message
+    link = Markup('<a class="new-lot" href="{}"><code>{}</code></a>')
+    links = Markup(", ").join(
+        link.format(url_for(".batch", batch_id=lot.id), lot.lot_code) for lot in made
+    )
+    heading = ngettext("New batch:", "New batches:", len(made))
+    return Markup("{} {} {}").format(message, heading, links)
 
 
 def _require_may_record(kind: str) -> None:
