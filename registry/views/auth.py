@@ -55,9 +55,8 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
-    """Log in with e-mail and password."""
+    """Log in with e-mail and password (failures limited per address and per account)."""
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     error, status, headers = None, 200, {}
@@ -66,7 +65,7 @@ def login():
             user = login_limit.sign_in(
                 request.form.get("email", ""), request.form.get("password", "")
             )
-        except login_limit.AccountLocked as exc:
+        except login_limit.LOCKED as exc:
             error, status, headers = exc.message, 429, {"Retry-After": str(exc.seconds)}
         else:
             if user is not None:
