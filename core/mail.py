@@ -16,7 +16,7 @@ class MailServerDown(MailError):
 
 
 def smtp_configured() -> bool:
-    """True when SMTP_HOST is set: notices are sent; otherwise they wait in the outbox."""
+    """True when SMTP_HOST is set: mails are sent; otherwise recall notices wait in the outbox."""
     return bool(current_app.config.get("SMTP_HOST"))
 
 
