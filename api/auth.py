@@ -1,12 +1,10 @@
 """API tokens: issue one with e-mail and password, list and revoke one's own."""
 
-from flask import current_app
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_smorest import abort
 
 from api.common import Blueprint, caller, commits, load_bearer_user, public
-from core.extensions import limiter
 from registry.schemas import TokenRequestSchema, TokenSchema
 from registry.services import accounts, login_limit
 
@@ -25,7 +23,6 @@ class Tokens(MethodView):
 
     @public
     @commits
-    @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
     @blp.arguments(TokenRequestSchema)
     @blp.response(201, TokenSchema)
     @blp.alt_response(401, description="Wrong e-mail or password")
@@ -45,7 +42,7 @@ class Tokens(MethodView):
         """Issue an API token (the secret is shown once)"""
         try:
             user = login_limit.sign_in(values["email"], values["password"])
-        except login_limit.AccountLocked as exc:
+        except login_limit.LOCKED as exc:
             abort(429, message=exc.message, headers={"Retry-After": str(exc.seconds)})
         if user is None:
             abort(401, message=_("Wrong e-mail or password."))

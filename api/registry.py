@@ -202,5 +202,52 @@ class Users(MethodView):
     @blp.arguments(UserInputSchema)
     @blp.response(201, UserSchema)
     def post(self, values):
-        """Create a user (department)"""
-        return accounts.create_user(caller(), values)
+        """Create a user (department); without a password, it is invited: the answer's
+        ``invitation_url`` lets them choose one (mailed too when a mail server is set)"""
+        user = accounts.create_user(caller(), values)
+        if not user.has_password:
+            user.invitation_url = _handed_link(user)
+        return user
+
+
+def _handed_link(user) -> str:
+    purpose = accounts.RESET if user.has_password else accounts.INVITATION
+    url = accounts.link_url(user, purpose)
+    accounts.mail_link(user, purpose, url)
+    return url
+
+
+@blp.route("/users/<int:user_id>/deactivate")
+class UserDeactivation(MethodView):
+    """Deactivating a user (department)."""
+
+    @commits
+    @blp.response(200, UserSchema)
+    def post(self, user_id):
+        """Deactivate a user: no sign-in; their sessions and API tokens stop at once"""
+        return accounts.deactivate(caller(), accounts.user_by_id(caller(), user_id))
+
+
+@blp.route("/users/<int:user_id>/reactivate")
+class UserReactivation(MethodView):
+    """Reactivating a user (department)."""
+
+    @commits
+    @blp.response(200, UserSchema)
+    def post(self, user_id):
+        """Let a deactivated user sign in again (their old API tokens stay revoked)"""
+        return accounts.reactivate(caller(), accounts.user_by_id(caller(), user_id))
+
+
+@blp.route("/users/<int:user_id>/link")
+class UserLink(MethodView):
+    """A new invitation or password-reset link for a user (department)."""
+
+    @commits
+    @blp.response(200, UserSchema)
+    def post(self, user_id):
+        """Make a new link (invitation when the user has no password yet, else reset),
+        mailed when a mail server is set; the answer's ``invitation_url`` holds it"""
+        user = accounts.user_by_id(caller(), user_id)
+        user.invitation_url = _handed_link(user)
+        return user

@@ -95,6 +95,11 @@ class Config:
     # Failed logins one account may have (from any address) before every attempt is refused
     # until the window, begun at the first failure, ends (registry.services.login_limit).
     LOGIN_ACCOUNT_LIMIT = _env("LOGIN_ACCOUNT_LIMIT", "5 per 15 minutes")
+    # Invitation links (a new user chooses a password) and "forgot password" links, each
+    # usable once (registry.services.accounts); reset requests a client address may make.
+    ACCOUNT_INVITATION_DAYS = int(_env("ACCOUNT_INVITATION_DAYS", "7"))
+    PASSWORD_RESET_HOURS = int(_env("PASSWORD_RESET_HOURS", "24"))
+    PASSWORD_RESET_RATE_LIMIT = _env("PASSWORD_RESET_RATE_LIMIT", "5 per 15 minutes")
     # Public pages a client address may open a minute (consumer.limit): a shopper
     # opens a few; a script opening two a second is stopped. Behind a proxy the app must
     # see the client's address (PROXY_COUNT).

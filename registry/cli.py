@@ -89,6 +89,30 @@ def reset_password_command(email, password):
     click.echo(f"Password changed for {email}.")
 
 
+@users_cli.command("deactivate")
+@click.argument("email")
+def deactivate_user_command(email):
+    """Deactivate a user: no sign-in; their sessions and API tokens stop at once."""
+    try:
+        accounts.deactivate(None, accounts.user_by_email(email))
+    except ServiceError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"Deactivated {email}.")
+
+
+@users_cli.command("reactivate")
+@click.argument("email")
+def reactivate_user_command(email):
+    """Let a deactivated user sign in again."""
+    try:
+        accounts.reactivate(None, accounts.user_by_email(email))
+    except ServiceError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"Reactivated {email}.")
+
+
 @tokens_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)

@@ -256,9 +256,20 @@ class User(UserMixin, db.Model):
     organization: Mapped[Organization | None] = relationship()
 
     @property
+    def can_sign_in(self) -> bool:
+        """Active, and not of a suspended or dissolved organization."""
+        org = self.organization
+        return bool(self.active) and (org is None or org.status == OrgStatus.ACTIVE)
+
+    @property
     def is_active(self) -> bool:
         """Flask-Login's question: may this user log in?"""
-        return self.active
+        return self.can_sign_in
+
+    @property
+    def has_password(self) -> bool:
+        """False for an invited user who has not chosen a password yet."""
+        return not self.password_hash.startswith("!")
 
     @property
     def is_department(self) -> bool:

@@ -3,7 +3,15 @@
 import dataclasses
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates,
+    validates_schema,
+)
 
 from core.representation import RefusesFields, WholeRepresentation
 from core.validation import InputSchema
@@ -298,15 +306,17 @@ class UserInputSchema(InputSchema):
     email = fields.Email(required=True)
     full_name = _text(120, required=True)
     password = fields.String(
-        required=True,
         load_only=True,
+        allow_none=True,
         validate=validate.Length(
             min=10, max=128, error=_l("Use between {min} and {max} characters.")
         ),
+        metadata={"description": "Left out: the user chooses one through the invitation link"},
     )
     role = _choice(Role, required=True)
     organization = fields.String(
-        allow_none=True, metadata={"description": "Registration code of the user's organization"}
+        allow_none=True,
+        metadata={"description": "Registration code, or exact name, of the user's organization"},
     )
 
 
@@ -319,7 +329,12 @@ class UserSchema(Schema):
     role = fields.String()
     organization_id = fields.Integer(allow_none=True)
     active = fields.Boolean()
+    has_password = fields.Boolean()
     last_login_at = fields.DateTime(allow_none=True)
+    invitation_url = fields.String(
+        dump_only=True,
+        metadata={"description": "Only when the user was just created or re-invited"},
+    )
 
 
 class PasswordChangeSchema(InputSchema):
@@ -333,7 +348,36 @@ class PasswordChangeSchema(InputSchema):
             min=10, max=128, error=_l("Use between {min} and {max} characters.")
         ),
     )
+    new_password_again = fields.String(required=True, load_only=True)
     revoke_tokens = fields.Boolean(load_default=False, load_only=True)
+
+    @validates_schema
+    def _twice_the_same(self, data, **kwargs):
+        _same_twice(data)
+
+
+def _same_twice(data: dict) -> None:
+    if data.get("new_password") != data.get("new_password_again"):
+        raise ValidationError(
+            _l("The two passwords are not the same."), field_name="new_password_again"
+        )
+
+
+class NewPasswordSchema(InputSchema):
+    """A password chosen through an invitation or reset link, typed twice."""
+
+    new_password = fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Length(
+            min=10, max=128, error=_l("Use between {min} and {max} characters.")
+        ),
+    )
+    new_password_again = fields.String(required=True, load_only=True)
+
+    @validates_schema
+    def _twice_the_same(self, data, **kwargs):
+        _same_twice(data)
 
 
 class TokenRequestSchema(InputSchema):

@@ -72,6 +72,10 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[int], str | None]] = {
     ("POST", "/members/{member_id}/leave"): ({DEPT, A}, REFUSED, "leave"),
     ("GET", "/users"): ({DEPT}, REFUSED, None),
     ("POST", "/users"): ({DEPT}, REFUSED, "user"),
+    # A spare user of X's (not one whose token the matrix calls with) is deactivated.
+    ("POST", "/users/{user_id}/deactivate"): ({DEPT}, REFUSED, None),
+    ("POST", "/users/{user_id}/reactivate"): ({DEPT}, REFUSED, None),
+    ("POST", "/users/{user_id}/link"): ({DEPT}, REFUSED, None),
     ("GET", "/products"): (SIGNED_IN, REFUSED, None),
     ("POST", "/products"): (SIGNED_IN - {DEPT}, REFUSED, "product"),
     ("GET", "/products/{product_id}"): ({DEPT, A}, REFUSED, None),
@@ -182,15 +186,16 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[int], str | None]] = {
 
 
 # Writes that end or use up an object run last, so the others still find it usable.
+# Dissolving A comes last of all: A's users can no longer sign in after it.
 RUN_LAST = (
     ("POST", "/batches/{batch_id}/close"),
-    ("POST", "/organizations/{org_id}/dissolve"),
     ("POST", "/recalls/{recall_id}/close"),
     ("POST", "/contracts/{contract_id}/terminate"),
     ("POST", "/contracts/{contract_id}/complete"),
     ("POST", "/members/{member_id}/leave"),
     ("DELETE", "/eudr/plots/{plot_id}"),
     ("DELETE", "/auth/tokens/{token_id}"),
+    ("POST", "/organizations/{org_id}/dissolve"),
 )
 
 
@@ -280,7 +285,19 @@ def build_world(client, world, token_for, linkage) -> dict:
     )
     for response in (delivered, attachment, claim, contract_b, recall, policy):
         assert response.status_code == 201, response.get_data(as_text=True)[:300]
+    spare = client.post(
+        "/api/v1/users",
+        json={
+            "email": "spare@dn.vn",
+            "full_name": "Spare",
+            "role": "enterprise",
+            "organization": "0101234567",
+        },
+        headers=headers[DEPT],
+    )
+    assert spare.status_code == 201, spare.get_data(as_text=True)[:300]
     params = {
+        "user_id": spare.json["id"],
         "token_id": token_id,
         "org_id": world["coop_a"],
         "member_id": world["member_a"],

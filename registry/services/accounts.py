@@ -1,25 +1,33 @@
-"""Accounts: users, passwords and API bearer tokens."""
+"""Accounts: users, passwords, invitation and reset links, and API bearer tokens."""
 
 import hashlib
 import secrets
 from datetime import UTC, datetime
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select, update
-from sqlalchemy.orm import selectinload
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
-from registry.models import COOPERATIVE_KINDS, ApiToken, OrgKind, Role, User
+from core.mail import smtp_configured
+from jobs import enqueue
+from registry.models import COOPERATIVE_KINDS, ApiToken, Organization, OrgKind, Role, User
 from registry.services.organizations import find_by_registration_code
 from registry.services.scoping import require_department
+from registry.tasks import SEND_ACCOUNT_MAIL_JOB
 
 TOKEN_PREFIX = "htx_"  # noqa: S105 - a visible prefix, not a secret
 # A real hash of a random password, so a login for an unknown e-mail costs as much
 # time as one for a known e-mail (no account enumeration by timing).
 _DUMMY_HASH = None
+# The password hash of an invited user who has not chosen one: matches no password.
+NO_PASSWORD = "!invited"  # noqa: S105 - a marker, not a secret
+INVITATION = "invitation"
+RESET = "reset"
 
 
 def hash_password(password: str) -> str:
@@ -35,7 +43,7 @@ def authenticate(email: str, password: str) -> User | None:
         _DUMMY_HASH = _DUMMY_HASH or hash_password(secrets.token_hex(8))
         check_password_hash(_DUMMY_HASH, password)
         return None
-    if not check_password_hash(user.password_hash, password) or not user.active:
+    if not check_password_hash(user.password_hash, password) or not user.can_sign_in:
         return None
     user.last_login_at = datetime.now(UTC)
     return user
@@ -64,24 +72,185 @@ def create_user(
     role = Role(values["role"])
     org = None
     if values.get("organization"):
-        org = find_by_registration_code(values["organization"])
-        if org is None:
-            raise ValidationFailed.on_field(
-                "organization",
-                _(
-                    "No single organization has registration code %(code)s.",
-                    code=values["organization"],
-                ),
-            )
+        org = find_organization(values["organization"])
     if not _role_fits_org(role, org):
         raise ValidationFailed.on_field(
             "organization", _("This role needs an organization of the matching kind.")
         )
     user = User(email=email, full_name=values["full_name"], role=role, organization=org)
-    set_password(user, values["password"], field="password")
+    if values.get("password"):
+        set_password(user, values["password"], field="password")
+    else:  # invited: the user chooses a password through the invitation link
+        user.password_hash = NO_PASSWORD
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def find_organization(text: str) -> Organization:
+    """The organization a user form names: by registration code, else by exact name or
+    short name (any case); 422 on ``organization`` when none or several fit."""
+    text = text.strip()
+    org = find_by_registration_code(text)
+    if org is not None:
+        return org
+    wanted = func.lower(text)  # lowered by the database on both sides (SQLite: ASCII only)
+    found = list(
+        db.session.scalars(
+            select(Organization)
+            .where(
+                (func.lower(Organization.name) == wanted)
+                | (func.lower(Organization.short_name) == wanted)
+            )
+            .limit(2)
+        )
+    )
+    if len(found) != 1:
+        raise ValidationFailed.on_field(
+            "organization",
+            _("No single organization has the name or registration code %(code)s.", code=text),
+        )
+    return found[0]
+
+
+def organization_choices() -> list[tuple[str, str]]:
+    """(name, registration code) of every organization, by name, for the user form's list."""
+    rows = db.session.execute(
+        select(Organization.name, Organization.registration_code).order_by(Organization.name)
+    )
+    return [(name, code) for name, code in rows]
+
+
+def users_of_organization(org_id: int) -> list[User]:
+    """The users of one organization, by e-mail."""
+    return list(
+        db.session.scalars(select(User).where(User.organization_id == org_id).order_by(User.email))
+    )
+
+
+def user_by_id(actor: User, user_id: int) -> User:
+    """A user by id (department admin only), or 404."""
+    require_department(actor)
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("No such user."))
+    return user
+
+
+def deactivate(actor: User | None, user: User) -> User:
+    """Deactivate a user: no sign-in, and every session and API token stops at once.
+
+    ``actor`` None is the operator's CLI. An administrator cannot deactivate themself
+    (409): the department would be left without a way back in.
+    """
+    if actor is not None:
+        require_department(actor)
+        if actor.id == user.id:
+            raise Conflict(_("You cannot deactivate your own account."))
+    if user.active:
+        user.active = False
+        end_sessions(user)
+        revoke_all_tokens(user)
+    return user
+
+
+def reactivate(actor: User | None, user: User) -> User:
+    """Let a deactivated user sign in again (their old tokens stay revoked)."""
+    if actor is not None:
+        require_department(actor)
+    user.active = True
+    return user
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"account-{purpose}")
+
+
+def _fingerprint(user: User) -> str:
+    # Changes when the password is set or the sessions end: a used link is dead.
+    material = f"{user.id}:{user.password_hash}:{user.session_version or 0}"
+    return hashlib.sha256(material.encode()).hexdigest()[:20]
+
+
+def link_token(user: User, purpose: str) -> str:
+    """A signed token for an invitation or reset link (valid until used or expired)."""
+    return _serializer(purpose).dumps({"u": user.id, "f": _fingerprint(user)})
+
+
+def link_url(user: User, purpose: str) -> str:
+    """The full address of a new invitation or reset link (the page ``auth.password_by_link``)."""
+    token = link_token(user, purpose)
+    return url_for("auth.password_by_link", purpose=purpose, token=token, _external=True)
+
+
+def link_max_age(purpose: str) -> int:
+    """Seconds a link of this purpose stays valid (ACCOUNT_INVITATION_DAYS, …_RESET_HOURS)."""
+    config = current_app.config
+    if purpose == INVITATION:
+        return int(config["ACCOUNT_INVITATION_DAYS"]) * 86400
+    return int(config["PASSWORD_RESET_HOURS"]) * 3600
+
+
+def user_for_link(token: str, purpose: str) -> User:
+    """The user a link is for; 404 when it is forged, expired, used or the user is barred."""
+    try:
+        data = _serializer(purpose).loads(token, max_age=link_max_age(purpose))
+    except SignatureExpired as exc:
+        raise NotFound(_("This link has expired. Ask for a new one.")) from exc
+    except BadSignature as exc:
+        raise NotFound(_("This link is not valid, or it has been used already.")) from exc
+    user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
+    if user is None or data.get("f") != _fingerprint(user) or not user.can_sign_in:
+        raise NotFound(_("This link is not valid, or it has been used already."))
+    return user
+
+
+def set_password_by_link(token: str, purpose: str, password: str) -> User:
+    """Set the password a link's user chose; the link then stops working."""
+    user = user_for_link(token, purpose)
+    set_password(user, password)
+    return user
+
+
+def mail_link(user: User, purpose: str, url: str) -> bool:
+    """Queue the mail that carries a link to the user (in the current locale); False when
+    no mail server is set, so that the link must be handed over another way."""
+    if not smtp_configured():
+        return False
+    if purpose == INVITATION:
+        days = link_max_age(purpose) // 86400
+        subject = _("Your account on the traceability service")
+        body = _(
+            "Hello %(name)s,\n\nAn account has been made for you (%(email)s). Open this link"
+            " to choose your password; it works once, for %(days)d days:\n\n%(url)s\n",
+            name=user.full_name,
+            email=user.email,
+            days=days,
+            url=url,
+        )
+    else:
+        hours = link_max_age(purpose) // 3600
+        subject = _("Choose a new password")
+        body = _(
+            "Hello %(name)s,\n\nSomeone asked to reset the password of %(email)s. Open this"
+            " link to choose a new one; it works once, for %(hours)d hours:\n\n%(url)s\n\n"
+            "If it was not you, ignore this mail: your password stays as it is.\n",
+            name=user.full_name,
+            email=user.email,
+            hours=hours,
+            url=url,
+        )
+    return enqueue(SEND_ACCOUNT_MAIL_JOB, user.email, subject, body)
+
+
+def user_for_reset(email: str) -> User | None:
+    """The user who may reset a password with this e-mail, or None (nobody is told which)."""
+    user = db.session.scalar(
+        select(User)
+        .options(joinedload(User.organization))
+        .where(User.email == email.strip().lower())
+    )
+    return user if user is not None and user.can_sign_in else None
 
 
 def users_query(actor: User):
@@ -152,11 +321,16 @@ def issue_token(user: User, name: str) -> tuple[ApiToken, str]:
 def user_for_session(user_id: str, session_version: int | None) -> User | None:
     """The active user whose id a login session carries, or None.
 
-    None too when the session began under an older session version (logout, password
-    change or reset since).
+    None too for a user deactivated, or of a suspended or dissolved organization; and
+    when the session began under an older session version (logout, password change or
+    reset since).
     """
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    if user is None or not user.active or session_version != user.session_version:
+    user = (
+        db.session.get(User, int(user_id), options=[joinedload(User.organization)])
+        if user_id.isdigit()
+        else None
+    )
+    if user is None or not user.can_sign_in or session_version != user.session_version:
         return None
     return user
 
@@ -164,7 +338,7 @@ def user_for_session(user_id: str, session_version: int | None) -> User | None:
 def user_for_token(secret: str) -> User | None:
     """The active user owning this unrevoked token; marks the token as used."""
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
-    if token is None or token.revoked_at is not None or not token.user.active:
+    if token is None or token.revoked_at is not None or not token.user.can_sign_in:
         return None
     now = datetime.now(UTC)
     last = token.last_used_at

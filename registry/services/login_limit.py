@@ -1,14 +1,17 @@
 """Sign-in attempts limited per account, from whatever addresses they come.
 
-The login form and the API's token request are limited per client address as well
-(``LOGIN_RATE_LIMIT``); an attacker with many addresses gets past that, so each
-account also allows ``LOGIN_ACCOUNT_LIMIT`` failed attempts (default 5 in 15 minutes,
-a window that starts at the first failure) and then refuses every attempt, the right
-password included, until the window ends. A successful login forgets the failures.
+Each client address may have ``LOGIN_RATE_LIMIT`` failed attempts (default 10 a
+minute) before its attempts are refused; successful logins are not counted, so a
+training room of many people behind one address signs in. An attacker with many
+addresses gets past that, so each account also allows ``LOGIN_ACCOUNT_LIMIT`` failed
+attempts (default 5 in 15 minutes, a window that starts at the first failure) and then
+refuses every attempt, the right password included, until the window ends. A
+successful login forgets the account's failures (not the address's).
 
 The counts live in the rate limiter's shared store (``RATELIMIT_STORAGE_URI``: Redis,
 else the host's file in ``INSTANCE_DIR``), so every worker and host sees the same
-count. The key is a keyed hash of the e-mail: the store holds no address. An unknown
+count. The keys are keyed hashes of the e-mail and of the client address: the store holds
+neither. An unknown
 e-mail is counted like a known one, so a refusal tells nothing about which exist.
 """
 
@@ -19,7 +22,7 @@ import math
 import threading
 import time
 
-from flask import current_app
+from flask import current_app, request
 from flask_babel import ngettext
 from limits import RateLimitItem, parse
 from limits.errors import StorageError
@@ -34,6 +37,7 @@ from registry.services import accounts
 log = logging.getLogger(__name__)
 _EXTENSION = "htx_login_limit"
 _NAMESPACE = "login-account"
+_ADDRESS_NAMESPACE = "login-address"
 _CREATE_LOCK = threading.Lock()
 
 
@@ -52,6 +56,27 @@ class AccountLocked(ServiceError):
             minutes,
         )
         super().__init__(message)
+
+
+class AddressLocked(ServiceError):
+    """Too many failed logins from this client address lately (429)."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, seconds: int):
+        self.seconds = seconds
+        minutes = max(1, math.ceil(seconds / 60))
+        message = ngettext(
+            "Too many failed logins from this network address. Try again in %(num)d minute.",
+            "Too many failed logins from this network address. Try again in %(num)d minutes.",
+            minutes,
+        )
+        super().__init__(message)
+
+
+# What ``sign_in`` raises when it refuses to check a password (429 with Retry-After).
+LOCKED = (AccountLocked, AddressLocked)
 
 
 def _limiter() -> FixedWindowRateLimiter:
@@ -73,21 +98,49 @@ def _item() -> RateLimitItem:
     return parse(current_app.config["LOGIN_ACCOUNT_LIMIT"])
 
 
-def _account_key(email: str) -> str:
+def _address_item() -> RateLimitItem:
+    return parse(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+def _keyed(value: str) -> str:
     secret = current_app.config["SECRET_KEY"].encode()
-    normalized = email.strip().lower().encode()
-    return hmac.new(secret, normalized, hashlib.sha256).hexdigest()[:32]
+    return hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _account_key(email: str) -> str:
+    return _keyed(email.strip().lower())
+
+
+def _address_key() -> str:
+    # request.remote_addr is the client's own once ProxyFix (PROXY_COUNT) has run.
+    return _keyed("address:" + (request.remote_addr or "unknown"))
+
+
+def _check_address(limiter: FixedWindowRateLimiter) -> None:
+    item, key = _address_item(), _address_key()
+    if not limiter.test(item, _ADDRESS_NAMESPACE, key):
+        reset_at = limiter.get_window_stats(item, _ADDRESS_NAMESPACE, key).reset_time
+        raise AddressLocked(max(1, math.ceil(reset_at - time.time())))
+
+
+def _count_address_failure(limiter: FixedWindowRateLimiter) -> None:
+    try:
+        limiter.hit(_address_item(), _ADDRESS_NAMESPACE, _address_key())
+    except StorageError as exc:
+        log.warning("login limit store unavailable: %s", exc)
 
 
 def sign_in(email: str, password: str) -> User | None:
-    """The active user with these credentials, or None; raises ``AccountLocked`` when the
-    account has had too many failures lately (without checking the password).
+    """The active user with these credentials, or None; raises ``AddressLocked`` when the
+    client's address, or ``AccountLocked`` when the account, has had too many failures
+    lately (without checking the password). Only failures count against the address.
 
     A failure of the shared store is logged and the account is not limited, as the
     per-address limit treats it: a login never fails because the store does.
     """
     limiter, item, key = _limiter(), _item(), _account_key(email)
     try:
+        _check_address(limiter)
         # Counted before the password is checked, in one step of the store: a burst of
         # attempts at once gets no more password checks than the limit allows.
         if not limiter.hit(item, _NAMESPACE, key):
@@ -97,7 +150,9 @@ def sign_in(email: str, password: str) -> User | None:
         log.warning("login limit store unavailable: %s", exc)
         return accounts.authenticate(email, password)
     user = accounts.authenticate(email, password)
-    if user is not None:
+    if user is None:
+        _count_address_failure(limiter)
+    else:
         try:
             limiter.clear(item, _NAMESPACE, key)  # this attempt, and the failures before it
         except StorageError as exc:

@@ -5,6 +5,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Register the registry's blueprints and the login manager's loaders."""
+    from registry import tasks  # noqa: F401 - declares the worker's account-mail job
     from registry.names import template_labels
 
     # users and imports attach their routes to the ``registry`` blueprint of

@@ -1,4 +1,5 @@
-"""Web login, logout, password change, language switch and the user's own API tokens."""
+"""Web login, logout, password change, invitation and reset links, language switch and the
+user's own API tokens."""
 
 from flask import (
     Blueprint,
@@ -15,12 +16,12 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
-from core.errors import ServiceError
+from core.errors import NotFound, ServiceError
 from core.extensions import db, limiter, login_manager
 from core.i18n import LOCALE_SESSION_KEY
 from core.urls import safe_local_path
 from core.validation import load_or_errors
-from registry.schemas import PasswordChangeSchema
+from registry.schemas import NewPasswordSchema, PasswordChangeSchema
 from registry.services import accounts, login_limit
 from registry.views.common import done
 
@@ -55,9 +56,8 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
-    """Log in with e-mail and password."""
+    """Log in with e-mail and password (failures limited per address and per account)."""
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     error, status, headers = None, 200, {}
@@ -66,7 +66,7 @@ def login():
             user = login_limit.sign_in(
                 request.form.get("email", ""), request.form.get("password", "")
             )
-        except login_limit.AccountLocked as exc:
+        except login_limit.LOCKED as exc:
             error, status, headers = exc.message, 429, {"Retry-After": str(exc.seconds)}
         else:
             if user is not None:
@@ -125,6 +125,52 @@ def _password_changed(revoke_tokens: bool):
             "%(num)d API token was revoked.", "%(num)d API tokens were revoked.", revoked
         )
     return done(message, url_for("home.index"))
+
+
+@bp.route("/account/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["PASSWORD_RESET_RATE_LIMIT"], methods=["POST"])
+def forgot_password():
+    """Ask for a reset link by mail; the answer is the same whether the e-mail exists."""
+    if request.method == "POST":
+        user = accounts.user_for_reset(request.form.get("email", ""))
+        if user is not None:
+            accounts.mail_link(user, accounts.RESET, accounts.link_url(user, accounts.RESET))
+        flash(
+            _(
+                "If an account has this e-mail, a link to choose a new password has been"
+                " sent to it. Ask your administrator if no mail arrives."
+            ),
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html")
+
+
+@bp.route("/account/<any(invitation, reset):purpose>/<token>", methods=["GET", "POST"])
+def password_by_link(purpose, token):
+    """Choose one's password (typed twice) through an invitation or reset link."""
+    try:
+        user = accounts.user_for_link(token, purpose)
+    except NotFound as exc:
+        return render_template("auth/link_dead.html", message=exc.message), 404
+    errors = {}
+    if request.method == "POST":
+        values, errors = load_or_errors(NewPasswordSchema(), request.form)
+        if values:
+            try:
+                accounts.set_password(user, values["new_password"])
+            except ServiceError as exc:
+                db.session.rollback()
+                errors = exc.errors
+            else:
+                db.session.commit()
+                if current_user.is_authenticated:
+                    logout_user()
+                flash(_("Your password has been set. You can log in now."), "success")
+                return redirect(url_for("auth.login"))
+    return render_template(
+        "auth/password_link.html", user=user, purpose=purpose, errors=errors
+    ), 422 if errors else 200
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])

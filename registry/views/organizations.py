@@ -26,7 +26,7 @@ from registry.schemas import (
     OrganizationQueryArgsSchema,
     StatusChangeSchema,
 )
-from registry.services import members, organizations, statuses
+from registry.services import accounts, members, organizations, statuses
 from registry.services.scoping import require_department
 from registry.services.statuses import StatusAction
 from registry.views.common import (
@@ -82,7 +82,10 @@ def organization_detail(org_id: int):
     """One organization's profile, ratings and household count."""
     org = organizations.get_organization(current_user, org_id)
     households = members.active_member_count(org.id) if org.is_cooperative_kind else None
-    return render_template("registry/organization_detail.html", org=org, households=households)
+    users = accounts.users_of_organization(org.id) if current_user.is_department else None
+    return render_template(
+        "registry/organization_detail.html", org=org, households=households, users=users
+    )
 
 
 @bp.route("/organizations/new", methods=["GET", "POST"], endpoint="organization_new")

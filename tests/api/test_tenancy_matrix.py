@@ -17,6 +17,7 @@ import json
 from sqlalchemy import select
 
 from core.extensions import db
+from registry.models import Organization, OrgStatus
 from tests.tenancy_helpers import (
     ANON,
     DEPT,
@@ -166,7 +167,11 @@ def test_tenancy_matrix(app, client, world, token_for, linkage):
     ids = {row.id for row in references}
     after = [row for row in reference_policies(app) if row.id in ids]
     assert after == references, "the shared reference rows were changed"
-    # The markers are real: where A's data may be seen, it is.
+    # The markers are real: where A's data may be seen, it is (A, dissolved last of all
+    # above, is brought back as it was so that its users may sign in again).
+    with app.app_context():
+        db.session.get(Organization, world["coop_a"]).status = OrgStatus.ACTIVE
+        db.session.commit()
     for role in (DEPT, A):
         fresh = token_for(world["users"][role])  # A revoked its own token above
         for path in ("/products", "/batches", "/contracts"):

@@ -117,7 +117,7 @@ def test_suspending_keeps_the_profile_and_the_lots_complete(
     batch = farm.batch(product["id"], site_ids=[site["id"]])
     farm.harvest(batch["id"], site["id"])
     checklist = f"/batches/{batch['id']}/completeness"
-    before = farm.get(checklist)
+    before = client.get(f"/api/v1{checklist}", headers=dept).json
     assert "producer_address" not in before["missing"]
 
     # The old way, PUT {"status": …}, erased the profile; it is now refused.
@@ -132,7 +132,9 @@ def test_suspending_keeps_the_profile_and_the_lots_complete(
         PROFILE["phone"],
         date(2019, 3, 15),
     )
-    assert farm.get(checklist) == before
+    # Read by the department: the suspended cooperative's own users can no longer sign in.
+    assert client.get(f"/api/v1{checklist}", headers=dept).json == before
+    farm.get(checklist, expect=401)
 
 
 def test_transitions_the_rules_refuse(app, client, world, dept, org_path):

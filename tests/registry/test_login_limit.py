@@ -196,3 +196,44 @@ def test_two_instances_share_the_count_in_redis(app, world, tmp_path, keep_limit
         assert item.key_for("login-account", key).encode() in stored[0]
     finally:
         redis.flushdb()
+
+
+# Per address, only failures count (issue #26 item 6) ----------------------------------------
+
+
+def test_eleven_people_behind_one_address_all_sign_in(app, make_org, make_user):
+    # The default per-address limit (10 a minute) counts failures only: a training room
+    # of eleven behind one address signs in, on the web and through the API.
+    org = make_org()
+    emails = [f"hv{n}@htx.vn" for n in range(11)]
+    for email in emails:
+        make_user("cooperative", org, email=email)
+    statuses = [
+        web_login(app.test_client(), email, PASSWORD, "192.0.2.7").status_code for email in emails
+    ]
+    assert statuses == [302] * 11
+    api = [api_login(app.test_client(), e, PASSWORD, "192.0.2.7").status_code for e in emails]
+    assert api == [201] * 11
+
+
+def test_failures_from_one_address_are_still_limited(app, world):
+    client = app.test_client()
+    client.get("/lang/en")
+    for n in range(10):
+        assert web_login(client, f"guess{n}@htx.vn", "guess!", "192.0.2.8").status_code == 401
+    refused = web_login(client, "a@htx.vn", PASSWORD, "192.0.2.8")
+    assert refused.status_code == 429
+    assert "from this network address" in refused.get_data(as_text=True)
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    # Another address is not held back, and the API shares the count of this one.
+    assert web_login(client, "a@htx.vn", PASSWORD, "192.0.2.9").status_code == 302
+    assert api_login(app.test_client(), "a@htx.vn", PASSWORD, "192.0.2.8").status_code == 429
+
+
+def test_successes_between_failures_are_not_counted(app, world):
+    for n in range(9):
+        web_login(app.test_client(), f"guess{n}@htx.vn", "guess!", "192.0.2.10")
+    for _ in range(5):
+        assert web_login(app.test_client(), "a@htx.vn", PASSWORD, "192.0.2.10").status_code == 302
+    assert web_login(app.test_client(), "x@htx.vn", "guess!", "192.0.2.10").status_code == 401
+    assert web_login(app.test_client(), "a@htx.vn", PASSWORD, "192.0.2.10").status_code == 429

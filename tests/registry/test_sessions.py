@@ -51,6 +51,7 @@ def test_password_change_ends_other_sessions_and_keeps_this_one(app, world, logi
         data={
             "current_password": PASSWORD,
             "new_password": NEW_PASSWORD,
+            "new_password_again": NEW_PASSWORD,
             "csrf_token": csrf_token(client, "/account/password"),
         },
     )
@@ -68,6 +69,7 @@ def test_a_refused_password_change_ends_nothing(app, world, login):
         data={
             "current_password": "not the password",
             "new_password": NEW_PASSWORD,
+            "new_password_again": NEW_PASSWORD,
             "csrf_token": csrf_token(client, "/account/password"),
         },
     )
@@ -85,6 +87,7 @@ def test_password_change_offers_to_revoke_api_tokens(app, world, login, token_fo
     data = {
         "current_password": PASSWORD,
         "new_password": NEW_PASSWORD,
+        "new_password_again": NEW_PASSWORD,
         "csrf_token": csrf_token(client, "/account/password"),
     }
     if revoke:

@@ -113,6 +113,7 @@ def test_password_change_with_wrong_current_password_is_refused(world, login, ap
         data={
             "current_password": "not the password",
             "new_password": "a brand new secret",
+            "new_password_again": "a brand new secret",
             "csrf_token": csrf_token(client, "/account/password"),
         },
     )
@@ -135,6 +136,7 @@ def test_password_change(world, login, app):
         data={
             "current_password": PASSWORD,
             "new_password": "a brand new secret",
+            "new_password_again": "a brand new secret",
             "csrf_token": token,
         },
     )

@@ -131,16 +131,26 @@ def test_department_creates_a_user_who_can_log_in(app, world, login):
         {
             "email": "Moi@HTX.vn",
             "full_name": "Người mới",
-            "password": "mat-khau-dai-du",
             "role": "cooperative",
             "organization": "HTX-A-001",
         },
     )
-    assert response.status_code == 302
+    # The user is invited: the page shows the link with which they choose a password.
+    assert response.status_code == 201
     with app.app_context():
         user = db.session.query(User).filter_by(email="moi@htx.vn").one()
         assert user.organization_id == world["coop_a"]
+    path = re.search(r"https?://[^/\s\"]+(/account/invitation/[^\s\"<]+)", text(response)).group(1)
     fresh = app.test_client()
+    chosen = fresh.post(
+        path,
+        data={
+            "new_password": "mat-khau-dai-du",
+            "new_password_again": "mat-khau-dai-du",
+            "csrf_token": csrf_token(fresh),
+        },
+    )
+    assert chosen.status_code == 302
     login_response = fresh.post(
         "/login",
         data={
@@ -170,7 +180,7 @@ def test_department_creates_a_user_who_can_log_in(app, world, login):
             "organization",
             "NOPE-1",
         ),
-        ({"email": "bad", "role": "enterprise", "password": "short"}, "password", "10"),
+        ({"email": "bad", "role": "enterprise"}, "email", "Not a valid e-mail address."),
     ],
 )
 def test_user_form_errors_are_shown_by_field(app, world, login, form, field, message):
