@@ -122,7 +122,7 @@ def _remembered_page(key: str):
 def _consumer_page(key: str, found: Resolved):
     helpers = _helpers()
     html, lots = page_cache.cached_page(
-        found.id, _variant(), lambda: _render_lot(found.id, helpers)
+        found.id, _variant(), lambda lineage: _render_lot(found.id, lineage, helpers)
     )
     lookup.remember(key, found, lots)
     return _page_response(found, html)
@@ -146,15 +146,20 @@ def _page_response(found: Resolved, html: str):
     return response.make_conditional(request)
 
 
-def _render_lot(batch_id: int, helpers: dict) -> str:
-    """The lot's page, shared by its items: per-item and per-request parts left as slots."""
-    page = pages.consumer_page(pages.lot(batch_id))
+def _render_lot(batch_id: int, lineage: list, helpers: dict) -> str:
+    """The lot's page, shared by its items: per-item and per-request parts left as slots;
+    ``lineage``: the lot and the lots upstream (``page_cache.lineage_rows``)."""
+    page = pages.consumer_page(batch_id, lineage)
     return render_template(
         "public/lot.html",
         page=page,
         image=images.image_url(page.product),
         slot=slots.slot,
-        **{**helpers, "lang_url": lambda code: slots.slot(f"lang:{code}")},
+        **{
+            **helpers,
+            **http.template_gettext(),
+            "lang_url": lambda code: slots.slot(f"lang:{code}"),
+        },
     )
 
 
