@@ -38,6 +38,7 @@ from sqlalchemy import Integer, bindparam, event, select
 from sqlalchemy.orm import Session
 
 from consumer import scans
+from consumer.lookup import core_rows
 from core.extensions import db
 from core.local_store import LocalStore, default_path
 from registry.models import Organization
@@ -204,7 +205,7 @@ _LINEAGE = _lineage_statement()
 def lineage_rows(batch_id: int) -> list:
     """The lot and every lot upstream of it (one recursive query), in id order: rows of
     id, lot code and maker."""
-    return sorted(db.session.execute(_LINEAGE, {"batch_id": batch_id}).all())
+    return sorted(core_rows(_LINEAGE, {"batch_id": batch_id}).all())
 
 
 def _version_key(batch_id: int) -> str:

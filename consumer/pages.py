@@ -25,6 +25,7 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from consumer.lookup import core_rows
 from consumer.places import place_name
 from core.extensions import db
 from registry.models import Organization
@@ -213,7 +214,7 @@ def consumer_page(batch_id: int, lineage: Sequence) -> ConsumerPage | None:
     ``page_cache.lineage_rows`` for it (the lot and every lot upstream). None for no such lot."""
     lots = {row.id: _Lot(row.id, row.lot_code, row.organization_id) for row in lineage}
     lot_ids = list(lots)
-    rows = db.session.execute(_LOT, {"batch_id": batch_id, "lots": lot_ids}).all()
+    rows = core_rows(_LOT, {"batch_id": batch_id, "lots": lot_ids}).all()
     if not rows:
         return None
     first = rows[0]
@@ -277,7 +278,7 @@ _EVENTS = (
 
 def _event_rows(lot_ids: list[int]) -> list:
     """The live events of these lots, newest ``2 × TIMELINE_LIMIT`` lines, oldest first."""
-    return list(reversed(db.session.execute(_EVENTS, {"lots": lot_ids}).all()))
+    return list(reversed(core_rows(_EVENTS, {"lots": lot_ids}).all()))
 
 
 def _relevant(row, own: bool, makers: set[int]) -> bool:
@@ -354,7 +355,7 @@ def _origins(lot_ids: list[int], rows: list) -> list[Origin]:
         for row in rows
         if row.kind == EventKind.HARVEST and row.site_id is not None
     }
-    listed = db.session.execute(_SITES, {"lots": lot_ids}).all()
+    listed = core_rows(_SITES, {"lots": lot_ids}).all()
     for site_id, name, unit_id, code in listed:
         sites.setdefault(site_id, (name, unit_id, code))
     return [
