@@ -193,19 +193,15 @@ def _lineage_statement():
     reached = reached.union(
         select(BatchLink.parent_id).join(reached, BatchLink.child_id == reached.c.batch_id)
     )
-    # What the page of the lot reads of them too (``pages.consumer_page``): one read for both.
-    return select(Batch.id, Batch.lot_code, Batch.organization_id).where(
-        Batch.id.in_(select(reached.c.batch_id))
-    )
+    return select(reached.c.batch_id)
 
 
 _LINEAGE = _lineage_statement()
 
 
-def lineage_rows(batch_id: int) -> list:
-    """The lot and every lot upstream of it (one recursive query), in id order: rows of
-    id, lot code and maker."""
-    return sorted(core_rows(_LINEAGE, {"batch_id": batch_id}).all())
+def lineage(batch_id: int) -> list[int]:
+    """The lot and every lot upstream of it (one recursive query), in id order."""
+    return sorted(core_rows(_LINEAGE, {"batch_id": batch_id}).scalars())
 
 
 def _version_key(batch_id: int) -> str:
@@ -273,25 +269,22 @@ def fresh_page(batch_id: int, variant: str, lots: list[int], read: Callable) -> 
     return entry.html if current else None
 
 
-def cached_page(
-    batch_id: int, variant: str, render: Callable[[list], str]
-) -> tuple[str, list[int]]:
+def cached_page(batch_id: int, variant: str, render: Callable[[], str]) -> tuple[str, list[int]]:
     """The lot's page for ``variant`` (language, day) and the lot's lineage: the kept page
-    if it is current, else ``render(lineage)`` (the rows of ``lineage_rows``, read here
-    anyway), kept for the next request.
+    if it is current, else ``render()``, kept for the next request.
 
     The versions are read before ``render`` reads anything, so an entry never hides a
-    change committed meanwhile: its bump makes the entry old at once.
+    change committed meanwhile: its bump makes the entry old at once. (So ``render``
+    reads the lineage again: the one read here, before the versions, may be older.)
     """
     cache, key = store(), _entry_key(batch_id, variant)
-    rows = lineage_rows(batch_id)
-    lots = [row.id for row in rows]
+    lots = lineage(batch_id)
     entry, *values = cache.get_many([key, *_version_keys(lots)])
     versions = _versions(values)
     kept = Entry.loads(entry)
     if kept is not None and kept.current(lots, versions):
         return kept.html, lots
-    html = render(rows)
+    html = render()
     seconds = current_app.config.get("PUBLIC_PAGE_CACHE_SECONDS", 600)
     cache.put(key, Entry(lots, versions, html).dumps(), seconds)
     return html, lots

@@ -9,20 +9,18 @@ Drafts are not public: their codes answer 404 like unknown ones.
 
 A page that is not in the page cache is a shopper's first view of the day, and most
 views are first views (a page is kept per lot, language and day). So a page is read
-as Core rows, never ORM objects (loading objects cost more than the queries), in
-three reads given the lineage the page cache has read already
-(``page_cache.lineage_rows``): the lot with its product, producer, standards and
-household count; the events; the growing areas. The statements are built once, with
-bound parameters, and the later ones take a list of lot ids (which the planner
-estimates well, unlike a subquery on a recursive CTE). Place names come from a
-per-process cache of the administrative units.
+as Core rows, never ORM objects (loading objects cost more than the queries), on the
+session's connection (``lookup.core_rows``), in four reads: the lineage; the lot with
+its product, producer, standards and household count; the events; the growing
+areas. The statements are built once, with bound parameters, and the later ones
+take a list of lot ids (which the planner estimates well, unlike a subquery on a
+recursive CTE). Place names come from a per-process cache of the administrative units.
 """
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from consumer.lookup import core_rows
@@ -32,6 +30,7 @@ from registry.models import Organization
 from trace.models import (
     Batch,
     BatchHousehold,
+    BatchLink,
     BatchStatus,
     EventKind,
     EventLine,
@@ -170,6 +169,20 @@ class _Lot:
     organization_id: int
 
 
+def _lineage_statement():
+    anchor = select(bindparam("batch_id", type_=Integer).label("batch_id"))
+    reached = anchor.cte("lineage", recursive=True)
+    reached = reached.union(
+        select(BatchLink.parent_id).join(reached, BatchLink.child_id == reached.c.batch_id)
+    )
+    return select(Batch.id, Batch.lot_code, Batch.organization_id).where(
+        Batch.id.in_(select(reached.c.batch_id))
+    )
+
+
+_LINEAGE = _lineage_statement()
+
+
 # The lot, its product and producer, the household count of its lineage, and the
 # product's standards (one row per standard, at least one row): one read.
 _HOUSEHOLDS = (
@@ -209,10 +222,10 @@ _LOT = (
 )
 
 
-def consumer_page(batch_id: int, lineage: Sequence) -> ConsumerPage | None:
-    """Read what the consumer page of the lot ``batch_id`` shows; ``lineage``: the rows of
-    ``page_cache.lineage_rows`` for it (the lot and every lot upstream). None for no such lot."""
-    lots = {row.id: _Lot(row.id, row.lot_code, row.organization_id) for row in lineage}
+def consumer_page(batch_id: int) -> ConsumerPage | None:
+    """Read what the consumer page of the lot ``batch_id`` shows (the lot and every lot
+    upstream of it); None for no such lot."""
+    lots = _lineage(batch_id)
     lot_ids = list(lots)
     rows = core_rows(_LOT, {"batch_id": batch_id, "lots": lot_ids}).all()
     if not rows:
@@ -244,6 +257,12 @@ def consumer_page(batch_id: int, lineage: Sequence) -> ConsumerPage | None:
     page.sales = _sales(batch, events)
     page.origins = _origins(lot_ids, events)
     return page
+
+
+def _lineage(batch_id: int) -> dict[int, _Lot]:
+    """The lot and every lot upstream of it (one recursive query; UNION stops at repeats)."""
+    rows = core_rows(_LINEAGE, {"batch_id": batch_id})
+    return {row.id: _Lot(*row) for row in rows}
 
 
 _EVENTS = (

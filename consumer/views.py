@@ -122,7 +122,7 @@ def _remembered_page(key: str):
 def _consumer_page(key: str, found: Resolved):
     helpers = _helpers()
     html, lots = page_cache.cached_page(
-        found.id, _variant(), lambda lineage: _render_lot(found.id, lineage, helpers)
+        found.id, _variant(), lambda: _render_lot(found.id, helpers)
     )
     lookup.remember(key, found, lots)
     return _page_response(found, html)
@@ -146,10 +146,9 @@ def _page_response(found: Resolved, html: str):
     return response.make_conditional(request)
 
 
-def _render_lot(batch_id: int, lineage: list, helpers: dict) -> str:
-    """The lot's page, shared by its items: per-item and per-request parts left as slots;
-    ``lineage``: the lot and the lots upstream (``page_cache.lineage_rows``)."""
-    page = pages.consumer_page(batch_id, lineage)
+def _render_lot(batch_id: int, helpers: dict) -> str:
+    """The lot's page, shared by its items: per-item and per-request parts left as slots."""
+    page = pages.consumer_page(batch_id)
     return render_template(
         "public/lot.html",
         page=page,

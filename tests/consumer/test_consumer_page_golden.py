@@ -6,7 +6,7 @@ from flask import render_template
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from consumer import images, page_cache, slots, views
+from consumer import images, slots, views
 from core.extensions import db
 from tests.consumer import old_pages
 from trace.models import Batch, BatchStatus
@@ -42,8 +42,7 @@ def test_every_demo_lot_renders_the_same_bytes_as_before(app, runner):
                 for batch_id, _status in lots:
                     old = _old_render(batch_id, views._helpers())
                     db.session.expunge_all()  # the new reading may not lean on loaded objects
-                    lineage = page_cache.lineage_rows(batch_id)
-                    new = views._render_lot(batch_id, lineage, views._helpers())
+                    new = views._render_lot(batch_id, views._helpers())
                     assert new == old, (language, batch_id)
                     compared += 1
                     shown.update(part for part in _PARTS if part in new)
