@@ -15,8 +15,14 @@ request the first view of its lot — measures rendering; a second run over
 by the page front (``consumer.front``) before Flask, in each worker that has
 resolved the code once.
 
-Baseline: ``/healthz`` of the same app under the same server, same run.
-Targets: at least half the baseline's requests per second; p99 under 100 ms.
+The same is then measured on SQLite, as the default install runs (no Redis: the page
+cache and the rate-limit counts in the host's shared file): the generated tables are
+copied into a freshly migrated SQLite file and the same gunicorn serves it.
+
+Baseline: ``/healthz`` of the same app under the same server, same run — for each
+database its own: figures taken on a loaded machine are only read beside it.
+Targets: first views at least a quarter of the baseline's requests per second, warm
+ones half; p99 under 100 ms.
 
 Run alone with ``python -m bench.bench_consumer_page`` (a small dataset of its own),
 or as the ``consumer_page`` entry of ``python -m bench`` (``run(ctx)``).
@@ -35,7 +41,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from bench.common import Result, skipped
@@ -187,7 +193,7 @@ def _check_page(base: str, code: str) -> None:
 
 
 def _results(
-    page: dict, baseline: dict, params: dict, prefix: str = "consumer_page"
+    page: dict, baseline: dict, params: dict, prefix: str = "consumer_page", share: str = "0.5"
 ) -> list[Result]:
     name = "/healthz of the same app, same gunicorn, same run"
     figures = {"page": page, "baseline": baseline}
@@ -198,7 +204,7 @@ def _results(
             "req/s",
             round(baseline["rps"], 1),
             name,
-            "≥ 0.5× baseline",
+            f"≥ {share}× baseline",
             {**params, "wrk": figures},
         ),
         Result(
@@ -213,18 +219,52 @@ def _results(
     ]
 
 
-def measure_load(database_url: str) -> list[Result]:
-    """Start gunicorn on ``database_url``, load the baseline and the page with wrk, stop it."""
+def sqlite_copy(source_url: str, workdir: str) -> str:
+    """A SQLite file in ``workdir``, migrated by the project's migrations, holding every row
+    of the database at ``source_url``: the same data for the SQLite figure."""
+    from flask_migrate import upgrade
+
+    from core.factory import create_app
+
+    url = f"sqlite:///{workdir}/bench.sqlite3"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": workdir})
+    source = create_engine(source_url)
+    with app.app_context():
+        upgrade()
+        tables = [table for table in db.metadata.sorted_tables if table.name != "alembic_version"]
+        with source.connect() as reading, db.engine.connect() as writing:
+            writing.exec_driver_sql("PRAGMA foreign_keys=OFF")  # rows come in table order
+            for table in reversed(tables):
+                writing.execute(table.delete())  # what the migrations seeded
+            for table in tables:
+                result = reading.execution_options(yield_per=5_000).execute(select(table))
+                for chunk in result.partitions():
+                    writing.execute(table.insert(), [row._asdict() for row in chunk])
+            writing.commit()
+        db.engine.dispose()
+    source.dispose()
+    return url
+
+
+def measure_load(database_url: str, label: str = "", use_redis: bool = True) -> list[Result]:
+    """Start gunicorn on ``database_url``, load the baseline and the page with wrk, stop it.
+
+    ``label`` names the database in the results (``consumer_page{label}_…``);
+    ``use_redis``: the workers share Redis when one answers (else the host's file).
+    """
     if shutil.which("wrk") is None:
         return [
             skipped(
-                "consumer_page_throughput", "req/s", "/healthz", "wrk missing (apt install wrk)"
+                f"consumer_page{label}_throughput",
+                "req/s",
+                "/healthz",
+                "wrk missing (apt install wrk)",
             )
         ]
     workers = int(os.environ.get("BENCH_WORKERS", 2 * (os.cpu_count() or 1) + 1))
     codes = sample_codes()
-    limits_storage = redis_url()
-    scans_before = db.session.scalar(text("SELECT count(*) FROM scans"))
+    limits_storage = redis_url() if use_redis else None
+    scans_before = _scans(database_url)
     db.session.commit()
     with (
         tempfile.TemporaryDirectory(prefix="htx-load-") as workdir,
@@ -236,10 +276,11 @@ def measure_load(database_url: str) -> list[Result]:
         for code in codes[:WARM_CODES]:  # each viewed once before: rendered and cached
             _check_page(server.base, code)
         warm = _load(server.base, [f"/q/{code}" for code in codes[:WARM_CODES]], Path(workdir))
-    recorded = db.session.scalar(text("SELECT count(*) FROM scans")) - scans_before
+    recorded = _scans(database_url) - scans_before
     params = {
+        "database": make_url(database_url).get_backend_name(),
         "workers": workers,
-        "rate_limit_storage": "redis" if limits_storage else "memory (per worker)",
+        "page_cache_and_rate_limit_store": "redis" if limits_storage else "the host's file",
         "connections": CONNECTIONS,
         "duration_s": DURATION_S,
         "codes": len(codes),
@@ -248,15 +289,35 @@ def measure_load(database_url: str) -> list[Result]:
     }
     db.session.commit()
     return [
-        *_results(page, baseline, params),
-        *_results(warm, baseline, {**params, "codes": WARM_CODES}, "consumer_page_warm"),
+        *_results(page, baseline, params, f"consumer_page{label}", "0.25"),
+        *_results(warm, baseline, {**params, "codes": WARM_CODES}, f"consumer_page{label}_warm"),
     ]
 
 
+def _scans(database_url: str) -> int:
+    """How many scans the database holds (the served one: PostgreSQL's or the SQLite copy)."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return connection.scalar(text("SELECT count(*) FROM scans"))
+    finally:
+        engine.dispose()
+
+
+def measure_both(database_url: str) -> list[Result]:
+    """The load on PostgreSQL (``database_url``), then on a SQLite copy of its rows."""
+    results = measure_load(database_url)
+    with tempfile.TemporaryDirectory(prefix="htx-sqlite-") as workdir:
+        sqlite_url = sqlite_copy(database_url, workdir)
+        results += measure_load(sqlite_url, "_sqlite", use_redis=False)
+    return results
+
+
 def run(ctx) -> list[Result]:
-    """The ``python -m bench`` entry: load the app of ``ctx`` over its own database."""
+    """The ``python -m bench`` entry: load the app of ``ctx`` over its own database, then
+    over a SQLite copy of it."""
     url = make_url(ctx.app.config["SQLALCHEMY_DATABASE_URI"])
-    return measure_load(url.render_as_string(hide_password=False))
+    return measure_both(url.render_as_string(hide_password=False))
 
 
 def main() -> None:
@@ -294,7 +355,7 @@ def main() -> None:
                 load_units()
                 db.session.commit()
                 build_world(sizes, hasher)
-                results = measure_load(url)
+                results = measure_both(url)
                 db.session.remove()
                 db.engine.dispose()
     finally:

@@ -109,6 +109,15 @@ _UNIT_BY_LINK = _UNIT_BY_SERIAL.limit(2)
 _UNIT_BY_FULL_LINK = _UNIT_BY_SERIAL.where(Batch.lot_code == bindparam("lot")).limit(2)
 
 
+def core_rows(statement, params: dict):
+    """The result of a Core ``statement``, run on the session's connection (and transaction).
+
+    Through ``Session.execute`` its ORM layer (compile state, result adaptation) costs
+    more than a narrow query itself: twice the time of the consumer page's reads.
+    """
+    return db.session.connection().execute(statement, params)
+
+
 def _resolved(row) -> Resolved | None:
     if row is None or row.status == BatchStatus.DRAFT:
         return None  # drafts are not public: they answer like unknown codes
@@ -130,9 +139,9 @@ def _resolved(row) -> Resolved | None:
 
 def by_code(code: str) -> Resolved | None:
     """The public lot, or unit and its lot, that carries this public code."""
-    row = db.session.execute(_LOT_BY_CODE, {"code": code}).first()
+    row = core_rows(_LOT_BY_CODE, {"code": code}).first()
     if row is None:
-        row = db.session.execute(_UNIT_BY_CODE, {"code": code}).first()
+        row = core_rows(_UNIT_BY_CODE, {"code": code}).first()
     return _resolved(row)
 
 
@@ -141,13 +150,13 @@ def by_link(link: DigitalLink) -> Resolved | None:
     if link.cpv is not None:
         return None  # we issue no consumer product variants
     if link.serial is None:
-        row = db.session.execute(_LOT_BY_LINK, {"gtin": link.gtin, "lot": link.lot}).first()
+        row = core_rows(_LOT_BY_LINK, {"gtin": link.gtin, "lot": link.lot}).first()
         return _resolved(row)
     params = {"gtin": link.gtin, "serial": link.serial}
     if link.lot is not None:
-        rows = db.session.execute(_UNIT_BY_FULL_LINK, {**params, "lot": link.lot}).all()
+        rows = core_rows(_UNIT_BY_FULL_LINK, {**params, "lot": link.lot}).all()
     else:
-        rows = db.session.execute(_UNIT_BY_LINK, params).all()
+        rows = core_rows(_UNIT_BY_LINK, params).all()
     # Unknown, or a serial given without its lot that is not unique: not found.
     return _resolved(rows[0]) if len(rows) == 1 else None
 

@@ -38,6 +38,7 @@ from sqlalchemy import Integer, bindparam, event, select
 from sqlalchemy.orm import Session
 
 from consumer import scans
+from consumer.lookup import core_rows
 from core.extensions import db
 from core.local_store import LocalStore, default_path
 from registry.models import Organization
@@ -200,7 +201,7 @@ _LINEAGE = _lineage_statement()
 
 def lineage(batch_id: int) -> list[int]:
     """The lot and every lot upstream of it (one recursive query), in id order."""
-    return sorted(db.session.scalars(_LINEAGE, {"batch_id": batch_id}))
+    return sorted(core_rows(_LINEAGE, {"batch_id": batch_id}).scalars())
 
 
 def _version_key(batch_id: int) -> str:
@@ -273,7 +274,8 @@ def cached_page(batch_id: int, variant: str, render: Callable[[], str]) -> tuple
     if it is current, else ``render()``, kept for the next request.
 
     The versions are read before ``render`` reads anything, so an entry never hides a
-    change committed meanwhile: its bump makes the entry old at once.
+    change committed meanwhile: its bump makes the entry old at once. (So ``render``
+    reads the lineage again: the one read here, before the versions, may be older.)
     """
     cache, key = store(), _entry_key(batch_id, variant)
     lots = lineage(batch_id)

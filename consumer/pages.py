@@ -1,4 +1,4 @@
-"""What a consumer page shows, read in a handful of queries (no query inside a loop).
+"""What a consumer page shows, read as plain rows in a handful of queries (no query in a loop).
 
 For a lot: the product with its standards, the producer, the origin (growing
 areas and communes of the lot and every lot upstream of it), how many member
@@ -7,20 +7,23 @@ timeline as plain data (the template puts it into words), and the sales under a
 linkage contract (shipping events whose reference type is "contract").
 Drafts are not public: their codes answer 404 like unknown ones.
 
-The page is read often and changes seldom, so its queries are kept few and
-narrow: five reads (the lot with its product and producer; its lineage; the
-household count; the events; the growing areas), the later ones by a list of lot
-ids (which the planner estimates well, unlike a subquery on a recursive CTE),
-plain columns where no object is needed, and place names from a per-process
-cache of the administrative units.
+A page that is not in the page cache is a shopper's first view of the day, and most
+views are first views (a page is kept per lot, language and day). So a page is read
+as Core rows, never ORM objects (loading objects cost more than the queries), on the
+session's connection (``lookup.core_rows``), in four reads: the lineage; the lot with
+its product, producer, standards and household count; the events; the growing
+areas. The statements are built once, with bound parameters, and the later ones
+take a list of lot ids (which the planner estimates well, unlike a subquery on a
+recursive CTE). Place names come from a per-process cache of the administrative units.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from consumer.lookup import core_rows
 from consumer.places import place_name
 from core.extensions import db
 from registry.models import Organization
@@ -35,6 +38,7 @@ from trace.models import (
     Product,
     ProductStandard,
     Site,
+    StandardKind,
     TraceEvent,
     batch_sites,
 )
@@ -46,27 +50,6 @@ _MAKING = {EventKind.HARVEST, EventKind.INPUT_APPLIED, EventKind.TRANSFORMATION}
 _MAKING |= {EventKind.INSPECTION, EventKind.RECALL}
 
 
-# The statements of the page are built once, with bound parameters: building a
-# select() and its loader options costs more Python time than running it.
-_BATCH_OPTIONS = (
-    joinedload(Batch.product).joinedload(Product.standards),
-    joinedload(Batch.organization),
-)
-
-
-def _first(stmt, **params):
-    # Joined eager loading of a collection (the standards) repeats rows: unique() folds them.
-    return db.session.scalars(stmt, params).unique().first()
-
-
-_LOT = select(Batch).options(*_BATCH_OPTIONS).where(Batch.id == bindparam("batch_id"))
-
-
-def lot(batch_id: int) -> Batch:
-    """The lot with its product, standards and producer, as its page shows them."""
-    return _first(_LOT, batch_id=batch_id)
-
-
 def product_by_gtin(gtin: str) -> Product | None:
     """The active product with this GTIN-14, with its producer and standards."""
     return db.session.scalar(
@@ -74,6 +57,49 @@ def product_by_gtin(gtin: str) -> Product | None:
         .options(selectinload(Product.standards), joinedload(Product.organization))
         .where(Product.gtin == gtin, Product.active.is_(True))
     )
+
+
+@dataclass(frozen=True)
+class LotFacts:
+    """The lot's own columns the page shows."""
+
+    id: int
+    status: BatchStatus
+    lot_code: str
+    organization_id: int
+    harvest_date: date | None
+    production_date: date | None
+    packing_date: date | None
+    expiry_date: date | None
+
+
+@dataclass(frozen=True)
+class ProductFacts:
+    """What the page shows of the product (``image_path`` for ``images.image_url``)."""
+
+    id: int
+    name: str
+    image_path: str | None
+
+
+@dataclass(frozen=True)
+class Producer:
+    """What the page shows of the producer."""
+
+    name: str
+    address: str | None
+    admin_unit_id: int | None
+
+
+@dataclass(frozen=True)
+class Standard:
+    """A standard the product follows, with its certificate (the template's ``standard_name``)."""
+
+    kind: StandardKind
+    stars: int | None
+    certificate_number: str | None
+    issuer: str | None
+    expires_on: date | None
 
 
 @dataclass
@@ -116,14 +142,14 @@ class Origin:
 class ConsumerPage:
     """Everything the consumer page of a lot shows."""
 
-    batch: Batch
-    product: Product
-    producer: Organization
+    batch: LotFacts
+    product: ProductFacts
+    producer: Producer
     origins: list[Origin] = field(default_factory=list)
     households: int = 0
     steps: list[Step] = field(default_factory=list)
     sales: list[Sale] = field(default_factory=list)
-    standards: list[ProductStandard] = field(default_factory=list)
+    standards: list[Standard] = field(default_factory=list)
 
     @property
     def producer_place(self) -> str:
@@ -143,18 +169,6 @@ class _Lot:
     organization_id: int
 
 
-def consumer_page(batch: Batch) -> ConsumerPage:
-    """Read what the consumer page of ``batch`` shows (the lot and every lot upstream)."""
-    lots = _lineage(batch)
-    rows = _event_rows(list(lots))
-    page = ConsumerPage(batch, batch.product, batch.organization, standards=batch.product.standards)
-    page.households = _household_count(list(lots))
-    page.steps = _steps(batch, rows, lots)
-    page.sales = _sales(batch, rows)
-    page.origins = _origins(list(lots), rows)
-    return page
-
-
 def _lineage_statement():
     anchor = select(bindparam("batch_id", type_=Integer).label("batch_id"))
     reached = anchor.cte("lineage", recursive=True)
@@ -167,20 +181,88 @@ def _lineage_statement():
 
 
 _LINEAGE = _lineage_statement()
-_HOUSEHOLDS = select(func.count(func.distinct(BatchHousehold.member_id))).where(
-    BatchHousehold.batch_id.in_(bindparam("lots", expanding=True))
+
+
+# The lot, its product and producer, the household count of its lineage, and the
+# product's standards (one row per standard, at least one row): one read.
+_HOUSEHOLDS = (
+    select(func.count(func.distinct(BatchHousehold.member_id)))
+    .where(BatchHousehold.batch_id.in_(bindparam("lots", expanding=True)))
+    .scalar_subquery()
+)
+_LOT = (
+    select(
+        Batch.id,
+        Batch.status,
+        Batch.lot_code,
+        Batch.organization_id,
+        Batch.harvest_date,
+        Batch.production_date,
+        Batch.packing_date,
+        Batch.expiry_date,
+        Product.id.label("product_id"),
+        Product.name.label("product_name"),
+        Product.image_path,
+        Organization.name.label("producer_name"),
+        Organization.address,
+        Organization.admin_unit_id,
+        _HOUSEHOLDS.label("households"),
+        ProductStandard.id.label("standard_id"),
+        ProductStandard.kind,
+        ProductStandard.stars,
+        ProductStandard.certificate_number,
+        ProductStandard.issuer,
+        ProductStandard.expires_on,
+    )
+    .join(Product, Product.id == Batch.product_id)
+    .join(Organization, Organization.id == Batch.organization_id)
+    .outerjoin(ProductStandard, ProductStandard.product_id == Product.id)
+    .where(Batch.id == bindparam("batch_id"))
+    .order_by(ProductStandard.id)
 )
 
 
-def _lineage(batch: Batch) -> dict[int, _Lot]:
+def consumer_page(batch_id: int) -> ConsumerPage | None:
+    """Read what the consumer page of the lot ``batch_id`` shows (the lot and every lot
+    upstream of it); None for no such lot."""
+    lots = _lineage(batch_id)
+    lot_ids = list(lots)
+    rows = core_rows(_LOT, {"batch_id": batch_id, "lots": lot_ids}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    batch = LotFacts(
+        first.id,
+        first.status,
+        first.lot_code,
+        first.organization_id,
+        first.harvest_date,
+        first.production_date,
+        first.packing_date,
+        first.expiry_date,
+    )
+    page = ConsumerPage(
+        batch,
+        ProductFacts(first.product_id, first.product_name, first.image_path),
+        Producer(first.producer_name, first.address, first.admin_unit_id),
+        households=first.households or 0,
+        standards=[
+            Standard(row.kind, row.stars, row.certificate_number, row.issuer, row.expires_on)
+            for row in rows
+            if row.standard_id is not None
+        ],
+    )
+    events = _event_rows(lot_ids)
+    page.steps = _steps(batch, events, lots)
+    page.sales = _sales(batch, events)
+    page.origins = _origins(lot_ids, events)
+    return page
+
+
+def _lineage(batch_id: int) -> dict[int, _Lot]:
     """The lot and every lot upstream of it (one recursive query; UNION stops at repeats)."""
-    rows = db.session.execute(_LINEAGE, {"batch_id": batch.id}).all()
+    rows = core_rows(_LINEAGE, {"batch_id": batch_id})
     return {row.id: _Lot(*row) for row in rows}
-
-
-def _household_count(lot_ids: list[int]) -> int:
-    """How many distinct member households grew these lots (a count: no names are read)."""
-    return db.session.scalar(_HOUSEHOLDS, {"lots": lot_ids})
 
 
 _EVENTS = (
@@ -215,7 +297,7 @@ _EVENTS = (
 
 def _event_rows(lot_ids: list[int]) -> list:
     """The live events of these lots, newest ``2 × TIMELINE_LIMIT`` lines, oldest first."""
-    return list(reversed(db.session.execute(_EVENTS, {"lots": lot_ids}).all()))
+    return list(reversed(core_rows(_EVENTS, {"lots": lot_ids}).all()))
 
 
 def _relevant(row, own: bool, makers: set[int]) -> bool:
@@ -225,7 +307,7 @@ def _relevant(row, own: bool, makers: set[int]) -> bool:
     return row.kind == EventKind.SHIPPING and row.destination_org_id in makers
 
 
-def _steps(batch: Batch, rows: list, lots: dict[int, _Lot]) -> list[Step]:
+def _steps(batch: LotFacts, rows: list, lots: dict[int, _Lot]) -> list[Step]:
     makers = {lot.organization_id for lot in lots.values()}
     own_events = {row.id for row in rows if row.batch_id == batch.id}
     steps, seen = [], set()
@@ -257,7 +339,7 @@ def _step(row, lot: str | None) -> Step:
     )
 
 
-def _sales(batch: Batch, rows: list) -> list[Sale]:
+def _sales(batch: LotFacts, rows: list) -> list[Sale]:
     """Contract sales of the lot, and of its direct parents to the lot's own maker."""
     parents = _direct_parents(batch, rows)
     sales, seen = [], set()
@@ -273,7 +355,7 @@ def _sales(batch: Batch, rows: list) -> list[Sale]:
     return sales
 
 
-def _direct_parents(batch: Batch, rows: list) -> set[int]:
+def _direct_parents(batch: LotFacts, rows: list) -> set[int]:
     making = {row.id for row in rows if row.batch_id == batch.id and row.role == LineRole.OUTPUT}
     return {row.batch_id for row in rows if row.id in making and row.role == LineRole.INPUT}
 
@@ -292,7 +374,7 @@ def _origins(lot_ids: list[int], rows: list) -> list[Origin]:
         for row in rows
         if row.kind == EventKind.HARVEST and row.site_id is not None
     }
-    listed = db.session.execute(_SITES, {"lots": lot_ids}).all()
+    listed = core_rows(_SITES, {"lots": lot_ids}).all()
     for site_id, name, unit_id, code in listed:
         sites.setdefault(site_id, (name, unit_id, code))
     return [

@@ -148,13 +148,17 @@ def _page_response(found: Resolved, html: str):
 
 def _render_lot(batch_id: int, helpers: dict) -> str:
     """The lot's page, shared by its items: per-item and per-request parts left as slots."""
-    page = pages.consumer_page(pages.lot(batch_id))
+    page = pages.consumer_page(batch_id)
     return render_template(
         "public/lot.html",
         page=page,
         image=images.image_url(page.product),
         slot=slots.slot,
-        **{**helpers, "lang_url": lambda code: slots.slot(f"lang:{code}")},
+        **{
+            **helpers,
+            **http.template_gettext(),
+            "lang_url": lambda code: slots.slot(f"lang:{code}"),
+        },
     )
 
 
