@@ -1,0 +1,31 @@
+"""Linkage's part of the home pages (registered with the registry's hook, which cannot
+import us): a party's contracts to confirm, and the department's verification queue."""
+
+from flask import render_template
+from markupsafe import Markup
+
+from linkage.services import home
+from linkage.views.common import bp
+from registry.views.home import add_home_panel
+
+
+@bp.record_once
+def _register(state) -> None:
+    add_home_panel(state.app, contracts_panel)
+
+
+def contracts_panel(user) -> Markup | str:
+    """Contracts waiting for the user: to confirm (a party) or to verify and claims to
+    decide (the department); nothing when none wait."""
+    if user.is_department:
+        queue = home.department_queue()
+        if not any(queue.values()):
+            return ""
+        html = render_template("linkage/_home_department.html", queue=queue)
+    else:
+        org = user.organization
+        waiting = home.contracts_to_confirm(org.id) if org else []
+        if not waiting:
+            return ""
+        html = render_template("linkage/_home_to_confirm.html", contracts=waiting)
+    return Markup(html)  # noqa: S704 - rendered by Jinja, which escaped every value
