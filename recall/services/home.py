@@ -7,7 +7,7 @@ from sqlalchemy import exists, func, literal, or_, select
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
-from recall.models import Recall, RecallRecipient, RecallStatus
+from recall.models import Recall, RecallBatch, RecallRecipient, RecallStatus
 from registry.models import User
 
 SHOWN = 10  # recalls listed on a home page
@@ -75,3 +75,20 @@ def open_recalls(user: User, limit: int = SHOWN) -> list[OpenRecall]:
         OpenRecall(recall, total, acked, bool(own))
         for recall, total, acked, own in db.session.execute(stmt)
     ]
+
+
+def open_recalls_reaching_lots_of(org_id: int) -> list[Recall]:
+    """Open recalls that reach lots of the organization (its own lots, or lots it made from
+    recalled ones), oldest first (one query): its figures must say so beside them."""
+    stmt = (
+        select(Recall)
+        .where(
+            Recall.status == RecallStatus.OPEN,
+            exists().where(
+                RecallBatch.recall_id == Recall.id, RecallBatch.organization_id == org_id
+            ),
+        )
+        .options(selectinload(Recall.batch))
+        .order_by(Recall.opened_at, Recall.id)
+    )
+    return list(db.session.scalars(stmt))
