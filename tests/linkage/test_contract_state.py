@@ -3,6 +3,7 @@ and the API (issue 20 item 2, issue 26 item 8): a draft, a contract not yet star
 ended one are never late; expected quantities are whole units; an expired contract takes
 no delivery, is not offered the form, and the API answers 409 with the reason."""
 
+import re
 from datetime import timedelta
 
 from linkage.models import Delivery
@@ -93,7 +94,8 @@ def test_an_expired_contract_takes_no_delivery_409_with_the_reason(app, linkage,
         },
         expect=409,
     )
-    assert "no longer in force" in response.json["errors"]["contract"][0]
+    # The reason, in the API's language (Vietnamese first), names the status.
+    assert "Hết hiệu lực" in response.json["errors"]["contract"][0]
     with app.app_context():
         assert row_count(Delivery) == 0
     assert not any(r["behind"] for r in _fulfilment(linkage, contract["id"], linkage.coop))
@@ -105,3 +107,10 @@ def test_an_expired_contract_page_offers_no_delivery_form(linkage, login, world)
     client = login(world["users"]["coop_a"])
     assert 'id="delivery-form"' not in text(client.get(f"/linkage/contracts/{expired['id']}"))
     assert 'id="delivery-form"' in text(client.get(f"/linkage/contracts/{active['id']}"))
+
+
+def test_prices_carry_their_unit(linkage, login, world):
+    signed = linkage.signed_contract()
+    html = text(login(world["users"]["ent_x"]).get(f"/linkage/contracts/{signed['id']}?lang=en"))
+    price = re.search(r'<dd id="price">(.*?)</dd>', html, re.S).group(1)
+    assert "95,000" in price and "₫/kg" in price
