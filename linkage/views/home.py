@@ -12,6 +12,18 @@ from registry.views.home import add_home_panel
 @bp.record_once
 def _register(state) -> None:
     add_home_panel(state.app, contracts_panel)
+    add_home_panel(state.app, deliveries_due_panel, order=35)
+
+
+def deliveries_due_panel(user) -> Markup | str:
+    """A party's commitments that are late or due in the coming week, with what is left."""
+    if user.is_department or user.organization_id is None:
+        return ""
+    due = home.deliveries_due(user)
+    if not due:
+        return ""
+    html = render_template("linkage/_home_deliveries_due.html", due=due)
+    return Markup(html)  # noqa: S704 - rendered by Jinja, which escaped every value
 
 
 def contracts_panel(user) -> Markup | str:

@@ -2,6 +2,8 @@
 confirm; the department sees the signed contracts to verify and the claims to decide.
 Counted in SQL: the panel's queries do not grow with the number of contracts."""
 
+import re
+
 from sqlalchemy import event
 
 from core.extensions import db
@@ -53,3 +55,41 @@ def test_contracts_to_confirm_take_one_query_however_many(app, linkage, world):
     assert len(found) == 4 and len(set(names)) == 1
     assert queue == {"unverified": 0, "claims": 0}
     assert len(statements) <= 3, statements  # contracts, their leads, the queue
+
+
+def test_late_and_due_deliveries_show_to_both_parties(linkage, login, world):
+    from datetime import timedelta
+
+    from tests.linkage_helpers import TODAY
+
+    # Behind: its window opened 60 days ago and nothing came.
+    late = linkage.signed_contract()
+    # Due: nothing expected yet, its window opens in three days.
+    soon = {
+        "category": "coffee",
+        "season": "2027",
+        "quantity": 500,
+        "unit": "kg",
+        "due_from": (TODAY + timedelta(days=3)).isoformat(),
+        "due_to": (TODAY + timedelta(days=30)).isoformat(),
+    }
+    due = linkage.signed_contract(number="HĐLK-D2/2026", items=[soon])
+    # Later: its window opens in two months; not listed.
+    later = dict(
+        soon,
+        due_from=(TODAY + timedelta(days=60)).isoformat(),
+        due_to=(TODAY + timedelta(days=90)).isoformat(),
+    )
+    linkage.signed_contract(number="HĐLK-D3/2026", items=[later])
+    for role in ("coop_a", "ent_x"):
+        html = text(login(world["users"][role]).get("/?lang=en"))
+        panel = re.search(r'<section class="card" id="deliveries-due">.*?</section>', html, re.S)
+        assert panel, role
+        panel = panel.group(0)
+        assert "HĐLK-01/2026" in panel and "HĐLK-D2/2026" in panel
+        assert "HĐLK-D3/2026" not in panel
+        assert panel.index("HĐLK-01/2026") < panel.index("HĐLK-D2/2026")  # late first
+        assert panel.count("Behind schedule") == 1
+        assert "500 kg left" in panel
+    assert 'id="deliveries-due"' not in text(login(world["users"]["coop_b"]).get("/"))
+    assert late and due
