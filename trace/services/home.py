@@ -1,15 +1,19 @@
-"""What the home pages show of the trace side: getting-started steps and untraced lots."""
+"""What the home pages show of the trace side: getting-started steps, untraced lots,
+labels never scanned, and lots received this week."""
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, not_, select
+from sqlalchemy import exists, func, not_, select
 
 from core.extensions import db
 from registry.models import MemberHousehold
 from registry.services.dashboard import SetupStep
-from trace.models import Batch, BatchStatus, Product, Site
+from trace.models import Batch, BatchStatus, EventKind, EventLine, Product, Scan, Site, TraceEvent
 from trace.services.completeness import checks, joined
+from trace.services.quantities import not_erroneous
 
 UNTRACED_SHOWN = 10  # lots listed on a cooperative's home; the count covers them all
 
@@ -104,3 +108,78 @@ def untraced_lots(org_id: int, limit: int = UNTRACED_SHOWN) -> tuple[int, list[U
         for row in rows
     ]
     return total or 0, lots
+
+
+@dataclass
+class LotLine:
+    """A lot as a home-page list shows it: code, product, a quantity and a moment."""
+
+    id: int
+    lot_code: str
+    product: str
+    quantity: Decimal | None
+    unit: str
+    at: datetime | None
+
+
+def unscanned_labels(org_id: int, limit: int = UNTRACED_SHOWN) -> tuple[int, list[LotLine]]:
+    """The organization's live lots whose label was printed but never scanned by anyone,
+    oldest label first (two queries): a label that nobody opens may not be on the goods."""
+    where = (
+        Batch.organization_id == org_id,
+        Batch.label_issued_at.is_not(None),
+        Batch.status.in_((BatchStatus.ACTIVE, BatchStatus.CLOSED)),
+        ~exists().where(Scan.batch_id == Batch.id),
+    )
+    total = db.session.scalar(select(func.count()).select_from(Batch).where(*where))
+    rows = db.session.execute(
+        select(
+            Batch.id,
+            Batch.lot_code,
+            Product.name,
+            Batch.quantity,
+            Batch.unit,
+            Batch.label_issued_at,
+        )
+        .join(Product, Product.id == Batch.product_id)
+        .where(*where)
+        .order_by(Batch.label_issued_at, Batch.id)
+        .limit(limit)
+    ).all()
+    return total or 0, [
+        LotLine(id_, code, name, qty, unit.value, at) for id_, code, name, qty, unit, at in rows
+    ]
+
+
+def received_this_week(
+    org_id: int, now: datetime | None = None, limit: int = UNTRACED_SHOWN
+) -> list[LotLine]:
+    """Lots the organization recorded receiving in the last seven days, with the quantity
+    received, latest first (one query; receipts declared erroneous left out)."""
+    since = (now or datetime.now(UTC)) - timedelta(days=7)
+    rows = db.session.execute(
+        select(
+            Batch.id,
+            Batch.lot_code,
+            Product.name,
+            func.sum(EventLine.quantity),
+            Batch.unit,
+            func.max(TraceEvent.event_time),
+        )
+        .select_from(TraceEvent)
+        .join(EventLine, EventLine.event_id == TraceEvent.id)
+        .join(Batch, Batch.id == EventLine.batch_id)
+        .join(Product, Product.id == Batch.product_id)
+        .where(
+            TraceEvent.organization_id == org_id,
+            TraceEvent.kind == EventKind.RECEIVING,
+            TraceEvent.event_time >= since,
+            not_erroneous(),
+        )
+        .group_by(Batch.id, Batch.lot_code, Product.name, Batch.unit)
+        .order_by(func.max(TraceEvent.event_time).desc(), Batch.id)
+        .limit(limit)
+    ).all()
+    return [
+        LotLine(id_, code, name, qty, unit.value, at) for id_, code, name, qty, unit, at in rows
+    ]

@@ -14,6 +14,32 @@ def _register(state) -> None:
     add_setup_steps(state.app, home.setup_steps)
     add_home_panel(state.app, first_steps_panel, order=20)
     add_home_panel(state.app, untraced_panel)
+    add_home_panel(state.app, unscanned_panel, order=60)
+    add_home_panel(state.app, received_panel, order=60)
+
+
+def unscanned_panel(user) -> Markup | str:
+    """A cooperative's lots whose labels were printed and never scanned."""
+    org = user.organization
+    if org is None or user.is_department or not org.is_cooperative_kind:
+        return ""
+    total, lots = home.unscanned_labels(org.id)
+    if not total:
+        return ""
+    html = render_template("trace/_home_unscanned.html", total=total, lots=lots)
+    return Markup(html)  # noqa: S704 - rendered by Jinja, which escaped every value
+
+
+def received_panel(user) -> Markup | str:
+    """The lots an organization received in the last seven days (enterprises above all)."""
+    org = user.organization
+    if org is None or user.is_department:
+        return ""
+    lots = home.received_this_week(org.id)
+    if not lots:
+        return ""
+    html = render_template("trace/_home_received.html", lots=lots)
+    return Markup(html)  # noqa: S704 - rendered by Jinja, which escaped every value
 
 
 def first_steps_panel(user) -> Markup | str:
