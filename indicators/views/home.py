@@ -15,8 +15,12 @@ def _register(state) -> None:
 
 
 def targets_panel(user) -> Markup | str:
-    """Both targets against the plan, with the weakest communes first (department only)."""
+    """Both targets against the plan, with the weakest communes first (department only,
+    once there is something to count)."""
     if not user.is_department:
         return ""
-    html = render_template("indicators/_home_targets.html", summary=targets_summary())
+    summary = targets_summary()
+    if not any(item.denominator for item in summary):
+        return ""  # nothing to count yet: the getting-started steps come first
+    html = render_template("indicators/_home_targets.html", summary=summary)
     return Markup(html)  # noqa: S704 - rendered by Jinja, which escaped every value

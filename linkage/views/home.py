@@ -11,7 +11,7 @@ from registry.views.home import add_home_panel
 
 @bp.record_once
 def _register(state) -> None:
-    add_home_panel(state.app, contracts_panel)
+    add_home_panel(state.app, contracts_panel, order=30)
     add_home_panel(state.app, deliveries_due_panel, order=35)
 
 

@@ -39,3 +39,8 @@ def test_steps_are_ticked_as_they_are_done_then_the_list_goes(farm, make_org, lo
     make_org("agency", name="Sở NN&MT Gia Lai", registration_code="SO-NNMT-01")
     html = text(client.get("/"))
     assert 'id="getting-started"' not in html
+
+
+def test_an_empty_installation_shows_no_empty_targets(make_user, login):
+    admin = make_user("department_admin", email="admin@nnmt.gialai.gov.vn")
+    assert 'id="targets"' not in text(login(admin).get("/"))
