@@ -22,7 +22,7 @@ def test_a_recalled_lot_is_refused_labels_with_409(app, farm, complete_batch, no
     path = f"/api/v1/batches/{batch['id']}/label-prints"
     response = farm.client.post(path, json={"layout": "roll-50x30"}, headers=farm.headers)
     assert response.status_code == 409, response.json
-    assert "recalled" in response.json["errors"]["batch"][0]
+    assert "thu hồi" in response.json["errors"]["batch"][0]  # "recalled", Vietnamese first
     units = farm.client.post(
         f"/api/v1/batches/{batch['id']}/units", json={"count": 2}, headers=farm.headers
     )
