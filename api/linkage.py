@@ -220,12 +220,14 @@ class ContractDeliveries(MethodView):
     @commits
     @blp.arguments(DeliveryInputSchema)
     @blp.response(201, DeliverySchema)
+    @blp.alt_response(409, description="The contract has expired or ended, or a lot is taken")
     def post(self, data, contract_id):
         """Record a delivery
 
         Recorded by the delivering cooperative, it is confirmed and its shipping and
         receiving events are written. Recorded by the buyer, it is pending (status
-        ``pending``): no event until the cooperative confirms it.
+        ``pending``): no event until the cooperative confirms it. A contract that has
+        expired, been completed or terminated takes no more deliveries (409).
         """
         return deliveries.record_delivery(caller(), contract_id, data)
 

@@ -233,6 +233,11 @@ def _printable(user: User, batch_id: int) -> Batch:
 
 
 def _require_printable(batch: Batch) -> None:
+    if batch.status == BatchStatus.RECALLED:
+        # Not a gap the user can fill: the lot's state forbids labels (409, not 422).
+        raise Conflict.on_field(
+            "batch", _("The batch is recalled: no label may be printed for it.")
+        )
     problems = label_problems(batch)
     if problems:
         raise ValidationFailed(

@@ -54,17 +54,17 @@ def batch_labels_print(batch_id: int):
     units') and answer with its PDF."""
     batch = _own_batch(batch_id)
     values = {name: form_text(name) for name in ("layout", "mode", "copies", "count")}
-    errors = _checked(values)
+    errors, status = _checked(values), 422
     if not errors:
         try:
             job, sheet = _print(batch, values)
         except FIELD_ERRORS as exc:
-            errors = refusal(exc)
+            errors, status = refusal(exc), exc.status
         else:
             data = labels.render_sheet(sheet)
             db.session.commit()
             return _download(data, _file_name(batch, values, job.id))
-    return _page(get_batch(current_user, batch_id), values, errors), 422
+    return _page(get_batch(current_user, batch_id), values, errors), status
 
 
 @bp.get("/batches/<int:batch_id>/label-prints/<int:print_id>.pdf", endpoint="label_print_pdf")

@@ -4,6 +4,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup
 
 import jobs
 from core.extensions import db, login_manager
@@ -11,10 +12,27 @@ from portal.models import OutboxStatus, RecordKind
 from portal.services import status
 from portal.tasks import SYNC_JOB, sync_every
 from registry.services.scoping import require_department
+from registry.views.home import add_home_panel
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
 PER_PAGE = 25
+
+
+@bp.record_once
+def _register_home_panel(state) -> None:
+    add_home_panel(state.app, problems_panel, order=40)
+
+
+def problems_panel(user) -> Markup | str:
+    """The department's home-page line on portal-sync problems; nothing when none."""
+    if not user.is_department:
+        return ""
+    problems = status.problem_counts()
+    if not any(problems.values()):
+        return ""
+    html = render_template("portal/_home_problems.html", problems=problems)
+    return Markup(html)  # noqa: S704 - rendered by Jinja, which escaped every value
 
 
 @bp.before_request

@@ -59,7 +59,7 @@ def summary(recall: Recall) -> list[tuple[str, str]]:
 
 def lot_header() -> list[str]:
     """Columns of the affected lots table."""
-    return [_("Depth"), _("Lot"), _("Product"), _("Held by"), _("Quantity"), _("Unit")]
+    return [_("Depth"), _("Lot"), _("Product"), _("Held by"), _("Held when recalled"), _("Unit")]
 
 
 def lot_rows(recall: Recall) -> list[list]:

@@ -6,7 +6,7 @@ One blueprint, ``indicators`` (under ``/indicators``), defined in
 The open-data page lives on its own blueprint, at ``/open-data``, open to everyone.
 """
 
-from indicators.views import dashboard, drilldown, mine, report  # noqa: F401
+from indicators.views import dashboard, drilldown, home, mine, report  # noqa: F401
 from indicators.views.common import bp
 from indicators.views.open_data import bp as open_data_bp
 

@@ -20,6 +20,7 @@ from indicators.services import (
 )
 from indicators.views.common import PER_PAGE, bp
 from indicators.views.drilldown import table_of
+from recall.services.home import open_recalls_reaching_lots_of
 
 PERIOD_FIELDS = ("as_of", "from", "to")
 
@@ -47,6 +48,7 @@ def mine():
         org=org,
         figures=figures,
         untraced=untraced,
+        recalls=open_recalls_reaching_lots_of(org.id),
         query=query,
         raw=raw,
         errors=errors,

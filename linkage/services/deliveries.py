@@ -21,6 +21,7 @@ from linkage.inputs import DeliveryInput, DeliveryLineInput
 from linkage.models import (
     Contract,
     ContractItem,
+    ContractState,
     Delivery,
     DeliveryLine,
     DeliveryStatus,
@@ -65,6 +66,7 @@ def record_delivery(user: User, contract_id: int, data: DeliveryInput) -> Delive
     anybody else (the buyer), it is pending until the seller confirms it.
     """
     contract = get_contract(user, contract_id)
+    _check_open(contract)
     seller, buyer = _seller_and_buyer(user, contract, data.cooperative_id)
     day = data.delivered_on
     _check_day(contract, day)
@@ -189,6 +191,31 @@ def _seller_and_buyer(user: User, contract: Contract, cooperative_id: int | None
         )
     lead = next(p for p in contract.parties if p.role == PartyRole.LEAD)
     return party.organization, lead.organization
+
+
+# A contract in one of these states today takes no more deliveries, whatever their date.
+CLOSED_STATUSES = ("expired", "completed", "terminated")
+
+
+def may_record_delivery(contract: Contract, today: date | None = None) -> bool:
+    """True when a delivery may be recorded under ``contract`` today: current, signed by every
+    party and in force (not yet started, expired or ended contracts take none)."""
+    if contract.superseded_at is not None or contract.state != ContractState.SIGNED:
+        return False
+    return status_on(contract, today or date.today()) == "active"
+
+
+def _check_open(contract: Contract) -> None:
+    status = status_on(contract, date.today())
+    if status in CLOSED_STATUSES:
+        raise Conflict.on_field(
+            "contract",
+            _(
+                "The contract is no longer in force (%(status)s): "
+                "no delivery can be recorded under it.",
+                status=status_label(contract, date.today()),
+            ),
+        )
 
 
 def _check_day(contract: Contract, day: date) -> None:

@@ -1,4 +1,9 @@
-"""Fulfilment: what was delivered and accepted against what was committed, per season."""
+"""Fulfilment: what was delivered and accepted against what was committed, per season.
+
+``fulfilment`` is the one place a contract's schedule is judged: the list, the contract
+page, the dashboards, the export and the API all read ``behind`` from it, so a contract
+is late in one of them exactly when it is late in all.
+"""
 
 from dataclasses import dataclass
 from datetime import date
@@ -6,6 +11,7 @@ from decimal import Decimal
 
 from linkage.models import Contract
 from linkage.services.deliveries import delivered_totals
+from linkage.services.lifecycle import status_on
 
 # A season is "behind" when accepted deliveries trail the share of the commitment
 # that the elapsed part of its delivery window would call for, by more than this.
@@ -24,6 +30,7 @@ class SeasonFulfilment:
     accepted: Decimal
     expected_by_now: Decimal
     unit: str
+    in_force: bool = True
 
     @property
     def share(self) -> float:
@@ -32,8 +39,10 @@ class SeasonFulfilment:
 
     @property
     def behind(self) -> bool:
-        """True when accepted deliveries trail the expected pace by more than the tolerance."""
-        return self.accepted < self.expected_by_now * (1 - TOLERANCE)
+        """True when the contract is in force and its accepted deliveries trail the expected
+        pace by more than the tolerance. A draft, a contract not yet started, and one that
+        has ended (expired, completed, terminated) are never late."""
+        return self.in_force and self.accepted < self.expected_by_now * (1 - TOLERANCE)
 
 
 def _elapsed_share(start: date, end: date, today: date) -> Decimal:
@@ -52,6 +61,7 @@ def fulfilment(
     totals = delivered_totals([c.id for c in contracts])
     result = {}
     for contract in contracts:
+        in_force = status_on(contract, today) == "active"
         rows = []
         for item in contract.items:
             delivered, accepted = totals.get(item.id, (Decimal(0), Decimal(0)))
@@ -64,8 +74,10 @@ def fulfilment(
                     Decimal(item.quantity),
                     delivered,
                     accepted,
-                    expected.quantize(Decimal("0.001")),
+                    # Whole units: a pace, not a weighing ("12.822 kg", not "12.821,918 kg").
+                    expected.quantize(Decimal("1")),
                     item.unit.value,
+                    in_force,
                 )
             )
         result[contract.id] = rows

@@ -4,7 +4,7 @@ One blueprint, ``linkage`` (under ``/linkage``), defined in ``linkage.views.comm
 importing the modules below attaches their routes to it.
 """
 
-from linkage.views import contract_form, contracts, dashboard, deliveries, support  # noqa: F401
+from linkage.views import contract_form, contracts, dashboard, deliveries, home, support  # noqa: F401
 from linkage.views.common import bp
 
 __all__ = ["bp"]

@@ -135,7 +135,7 @@ def permissions(contract: Contract) -> dict[str, bool]:
         "end": own is not None and signed,
         "amend": is_lead(contract) and signed,
         "edit": is_lead(contract) and draft,
-        "deliver": own is not None and signed,
+        "deliver": own is not None and deliveries.may_record_delivery(contract),
         "attach": own is not None,
     }
 

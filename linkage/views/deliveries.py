@@ -97,9 +97,10 @@ def _register_home_panel(state) -> None:
     add_home_panel(state.app, pending_panel)
 
 
-def pending_panel(org) -> Markup | str:
+def pending_panel(user) -> Markup | str:
     """The cooperative's home-page list of deliveries its buyers recorded, to confirm."""
-    if not org.is_cooperative_kind:
+    org = user.organization
+    if org is None or user.is_department or not org.is_cooperative_kind:
         return ""
     waiting = deliveries.pending_for_seller(org.id)
     if not waiting:

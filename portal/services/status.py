@@ -30,6 +30,19 @@ def counts(user: User | None) -> list[dict]:
     return list(table.values())
 
 
+def problem_counts() -> dict[str, int]:
+    """How many outbox rows are retrying and how many failing (one query), for the
+    department's home page: {"retrying": n, "failing": m}."""
+    found = dict(
+        db.session.execute(
+            select(OutboxRecord.status, func.count())
+            .where(OutboxRecord.status.in_(PROBLEM_STATUSES))
+            .group_by(OutboxRecord.status)
+        ).all()
+    )
+    return {state.value: found.get(state, 0) for state in PROBLEM_STATUSES}
+
+
 def problems_query(user: User | None, destination: str | None = None):
     """The rows that failed at least once and are not sent yet, failing ones first."""
     require_department(user)

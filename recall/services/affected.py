@@ -14,6 +14,7 @@ from core.extensions import db
 from recall.models import RecallBatch, RecallRecipient
 from registry.models import Organization, User
 from trace.services.genealogy import Trace
+from trace.services.quantities import held_by_owners
 
 
 @dataclass
@@ -26,14 +27,17 @@ class Contacts:
 
 
 def affected_batches(trace: Trace) -> list[RecallBatch]:
-    """A ``RecallBatch`` for the lot and each lot made from it, nearest first."""
+    """A ``RecallBatch`` for the lot and each lot made from it, nearest first, with what
+    the lot's own organization still held of it when the recall opened (one query): not
+    the lot's size, of which part may have gone to the recipients listed beside."""
     ordered = sorted(trace.batches.values(), key=lambda b: (trace.depth.get(b.id, 0), b.id))
+    held = held_by_owners([node.id for node in ordered])
     return [
         RecallBatch(
             batch_id=node.id,
             organization_id=node.organization_id,
             depth=trace.depth.get(node.id, 0),
-            quantity=node.quantity,
+            quantity=held.get(node.id, 0),
             unit=node.unit,
             previous_status=node.status,
         )

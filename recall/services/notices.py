@@ -17,7 +17,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale, format_date, format_decimal
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import exists, func, or_, select, update
 
 from core.errors import NotFound
 from core.extensions import db
@@ -106,14 +106,27 @@ class SendResult:
     skipped: int = 0
 
 
+def still_needed():
+    """SQL condition on a notice: its recipient has not acknowledged the recall yet. Once it
+    has (by the link, the button or a phone call noted), its unsent notices are not sent."""
+    return ~exists(
+        select(RecallRecipient.id).where(
+            RecallRecipient.id == RecallNotice.recipient_id,
+            RecallRecipient.acknowledged_at.is_not(None),
+        )
+    )
+
+
 def due_notice_ids(recall_id: int | None = None, limit: int = 500) -> list[int]:
-    """Notices waiting to go out (pending, or failed with attempts left and their pause over)."""
+    """Notices waiting to go out (pending, or failed with attempts left and their pause
+    over), for recipients that have not acknowledged yet."""
     now = datetime.now(UTC)
     max_attempts = current_app.config["RECALL_NOTICE_MAX_ATTEMPTS"]
     pause = timedelta(seconds=current_app.config["RECALL_NOTICE_RETRY_SECONDS"])
     stmt = select(RecallNotice.id, RecallNotice.attempts, RecallNotice.last_attempt_at).where(
         RecallNotice.status.in_([NoticeStatus.PENDING, NoticeStatus.FAILED]),
         RecallNotice.attempts < max_attempts,
+        still_needed(),
     )
     if recall_id is not None:
         stmt = stmt.where(RecallNotice.recall_id == recall_id)
@@ -210,7 +223,7 @@ def _send_one(mailer: Mailer, notice_id: int, result: SendResult) -> bool:
 
 def unsent_count(recall_id: int) -> int:
     """A recall's notices not sent yet that may still be tried (pending, or failed with
-    attempts left)."""
+    attempts left) and are still needed (their recipient has not acknowledged)."""
     return db.session.scalar(
         select(func.count())
         .select_from(RecallNotice)
@@ -218,5 +231,6 @@ def unsent_count(recall_id: int) -> int:
             RecallNotice.recall_id == recall_id,
             RecallNotice.status.in_([NoticeStatus.PENDING, NoticeStatus.FAILED]),
             RecallNotice.attempts < current_app.config["RECALL_NOTICE_MAX_ATTEMPTS"],
+            still_needed(),
         )
     )

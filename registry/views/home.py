@@ -1,4 +1,4 @@
-"""Home page: what each role sees first after logging in."""
+"""Home page: what each role sees first after logging in, and what to do next."""
 
 from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user
@@ -17,27 +17,50 @@ def index():
 
 
 def _role_home():
+    panels = [html for panel in home_panels() if (html := panel(current_user))]
     if current_user.is_department:
-        return render_template("home/department.html", summary=dashboard.registry_summary())
+        steps = dashboard.setup_steps() + [s for more in setup_steps() for s in more()]
+        return render_template(
+            "home/department.html",
+            summary=dashboard.registry_summary(),
+            steps=steps,
+            started=all(step.done for step in steps),
+            panels=panels,
+        )
     org = current_user.organization
     return render_template(
         "home/organization.html",
         org=org,
         summary=dashboard.org_summary(org),
-        panels=[panel(org) for panel in home_panels()] if org else [],
+        panels=panels if org else [],
     )
 
 
 def home_panels() -> list:
-    """The panels features above the registry add to an organization's home page.
+    """The panels features above the registry add to the home pages.
 
     The registry may not import those features (the layers run the other way), so each
     registers a callable here when its blueprint is registered (``add_home_panel``): it
-    takes the organization and returns the panel's HTML, or "" when it has nothing to show.
+    takes the signed-in user and returns the panel's HTML, or "" when it has nothing to
+    show that user (each panel decides which roles it serves).
     """
-    return current_app.extensions.get("home_panels", [])
+    found = current_app.extensions.get("home_panels", [])
+    return [panel for _order, _n, panel in sorted(found, key=lambda entry: entry[:2])]
 
 
-def add_home_panel(app, panel) -> None:
-    """Add ``panel`` (organization -> HTML) to the organization home page of ``app``."""
-    app.extensions.setdefault("home_panels", []).append(panel)
+def add_home_panel(app, panel, order: int = 50) -> None:
+    """Add ``panel`` (user -> HTML) to the home pages of ``app``; lower ``order`` first
+    (alerts such as recalls come before tasks, tasks before lists)."""
+    found = app.extensions.setdefault("home_panels", [])
+    found.append((order, len(found), panel))
+
+
+def setup_steps() -> list:
+    """Callables the features above the registry add to the department's getting-started
+    list; each returns its ``dashboard.SetupStep`` rows (one query each, in order)."""
+    return current_app.extensions.get("setup_steps", [])
+
+
+def add_setup_steps(app, steps) -> None:
+    """Add ``steps`` (() -> list of SetupStep) to the getting-started list of ``app``."""
+    app.extensions.setdefault("setup_steps", []).append(steps)

@@ -133,7 +133,10 @@ def batch_chain(batch_id: int):
 def render_batch(batch: Batch, status_errors=None, correction_errors=None):
     """The batch page; a refused status change or correction shows its messages on it."""
     items = completeness.checklist(batch)
-    org_id = current_user.organization_id or batch.organization_id
+    # The department holds nothing: it sees what the lot's own cooperative still holds.
+    holder = current_user.organization
+    if holder is None or current_user.is_department:
+        holder = batch.organization
     timeline = _timeline(batch)
     own = batch.organization_id == current_user.organization_id
     produced = quantities.produced_quantities([batch.id])[batch.id]
@@ -143,7 +146,8 @@ def render_batch(batch: Batch, status_errors=None, correction_errors=None):
         checklist=items,
         fixes=checklist_fixes(batch, own),
         traced=all(item.ok for item in items),
-        held=quantities.held_quantities([batch.id], org_id)[batch.id],
+        held=quantities.held_quantities([batch.id], holder.id)[batch.id],
+        holder=holder,
         produced=produced,
         transitions=[
             target.value for target in batches.allowed_transitions(batch.status, produced > 0)
