@@ -3,7 +3,8 @@
 Each event is the stored EPCIS event with its ``eventID``: the sender's for a captured event
 that came with one of its own, else its CBV 2.0 hash. An event
 declared erroneous carries its ``errorDeclaration``; the correction rows themselves are
-not events of their own in EPCIS and are left out.
+not events of their own in EPCIS and are left out. The header carries CBV master data
+(``epcis.masterdata``): names for the places and parties the events name.
 """
 
 import json
@@ -12,6 +13,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from core.extensions import db
+from core.urls import base_url
+from epcis.masterdata import master_data
 from registry.models import User
 from trace.models import EventKind, TraceEvent
 from trace.services.batches import get_batch
@@ -40,13 +43,17 @@ def export_document(
     declarations = _declarations([event.id for event in events])
     context: dict = {}
     event_list = [_exported(event, context, declarations.get(event.id)) for event in events]
-    return {
+    document = {
         "@context": [EPCIS_CONTEXT_URL, context],
         "type": "EPCISDocument",
         "schemaVersion": "2.0",
         "creationDate": _timestamp(datetime.now(UTC)),
-        "epcisBody": {"eventList": event_list},
     }
+    vocabularies = master_data(event_list, base_url())
+    if vocabularies:
+        document["epcisHeader"] = {"epcisMasterData": {"vocabularyList": vocabularies}}
+    document["epcisBody"] = {"eventList": event_list}
+    return document
 
 
 def as_json(document: dict) -> str:
