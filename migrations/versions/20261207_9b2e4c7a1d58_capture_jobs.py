@@ -1,4 +1,5 @@
-"""capture_jobs: documents sent to the EPCIS 2.0 REST binding's /capture, run by the worker
+"""capture_jobs: documents sent to the EPCIS 2.0 REST binding's /capture, run by the worker;
+an index on trace_events.location_code (the binding's EQ_bizLocation)
 
 Revision ID: 9b2e4c7a1d58
 Revises: 4f8a2d6c1e93
@@ -36,8 +37,13 @@ def upgrade():
         sa.UniqueConstraint('capture_id', name=op.f('uq_capture_jobs_capture_id')),
     )
     op.create_index(op.f('ix_capture_jobs_organization_id'), 'capture_jobs', ['organization_id'])
+    # The REST binding's EQ_bizLocation and /bizLocations/{uri}/events filter on it.
+    with op.batch_alter_table('trace_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_trace_events_location_code'), ['location_code'])
 
 
 def downgrade():
+    with op.batch_alter_table('trace_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_trace_events_location_code'))
     op.drop_index('ix_capture_jobs_organization_id', table_name='capture_jobs')
     op.drop_table('capture_jobs')
