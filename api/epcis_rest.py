@@ -156,7 +156,7 @@ def event_types():
 
 @bp.get("/bizSteps")
 def biz_steps():
-    """CBV 2.0's business steps, and our own for the events CBV has no step for."""
+    """CBV 2.0's business steps (our own few are URIs in our namespace, as events show)."""
     caller()
     return _collection(list(query.BIZ_STEPS))
 
