@@ -34,6 +34,7 @@ def register_api(app: Flask) -> None:
     from api import (
         auth,
         epcis,
+        epcis_rest,
         eudr,
         indicators,
         labels,
@@ -62,6 +63,10 @@ def register_api(app: Flask) -> None:
     for module in features:
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.blp.url_prefix or ''}")
+
+    # GS1's EPCIS 2.0 REST binding: its own paths, errors and headers, not in our OpenAPI.
+    csrf.exempt(epcis_rest.bp)
+    app.register_blueprint(epcis_rest.bp, url_prefix="/epcis/v2")
 
     @app.get("/api/v1/docs/static/<path:filename>")
     def swagger_ui_static(filename):

@@ -51,6 +51,22 @@ class EpcisBodySchema(Schema):
     )
 
 
+class MasterDataSchema(Schema):
+    """CBV master data: names for the places and parties the events name."""
+
+    vocabulary_list = fields.List(
+        fields.Dict(),
+        data_key="vocabularyList",
+        metadata={"description": "BusinessLocation and Party vocabularies, with their elements"},
+    )
+
+
+class EpcisHeaderSchema(Schema):
+    """The header of an EPCISDocument: its master data."""
+
+    epcis_master_data = fields.Nested(MasterDataSchema, data_key="epcisMasterData")
+
+
 class EpcisDocumentSchema(Schema):
     """An EPCIS 2.0 EPCISDocument in JSON-LD, as GS1's JSON schema describes it."""
 
@@ -66,6 +82,11 @@ class EpcisDocumentSchema(Schema):
     )
     creation_date = fields.String(
         data_key="creationDate", required=True, metadata={"format": "date-time"}
+    )
+    epcis_header = fields.Nested(
+        EpcisHeaderSchema,
+        data_key="epcisHeader",
+        metadata={"description": "Master data, when the events name places or parties"},
     )
     epcis_body = fields.Nested(EpcisBodySchema, data_key="epcisBody", required=True)
 

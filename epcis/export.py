@@ -3,7 +3,8 @@
 Each event is the stored EPCIS event with its ``eventID``: the sender's for a captured event
 that came with one of its own, else its CBV 2.0 hash. An event
 declared erroneous carries its ``errorDeclaration``; the correction rows themselves are
-not events of their own in EPCIS and are left out.
+not events of their own in EPCIS and are left out. The header carries CBV master data
+(``epcis.masterdata``): names for the places and parties the events name.
 """
 
 import json
@@ -12,10 +13,14 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from core.extensions import db
+from core.urls import base_url
+from epcis.masterdata import master_data
 from registry.models import User
 from trace.models import EventKind, TraceEvent
 from trace.services.batches import get_batch
 from trace.services.chain import EPCIS_CONTEXT_URL
+
+__all__ = ["EPCIS_CONTEXT_URL", "as_json", "export_document", "query_document", "timestamp"]
 from trace.services.events import events_query
 
 CHUNK = 500
@@ -37,15 +42,42 @@ def export_document(
     if organization_id:
         stmt = stmt.where(TraceEvent.organization_id == organization_id)
     events = list(db.session.scalars(stmt))
+    context, event_list = exported_events(events)
+    document = _envelope("EPCISDocument", context)
+    vocabularies = master_data(event_list, base_url())
+    if vocabularies:
+        document["epcisHeader"] = {"epcisMasterData": {"vocabularyList": vocabularies}}
+    document["epcisBody"] = {"eventList": event_list}
+    return document
+
+
+def query_document(events: list[TraceEvent], query_name: str = "SimpleEventQuery") -> dict:
+    """An EPCISQueryDocument of these events (the REST binding's answer to a query).
+
+    The binding's query document has no header: master data goes with the export only.
+    """
+    context, event_list = exported_events(events)
+    document = _envelope("EPCISQueryDocument", context)
+    document["epcisBody"] = {
+        "queryResults": {"queryName": query_name, "resultsBody": {"eventList": event_list}}
+    }
+    return document
+
+
+def exported_events(events: list[TraceEvent]) -> tuple[dict, list[dict]]:
+    """(the prefixes the events use, the events as EPCIS) with their error declarations."""
     declarations = _declarations([event.id for event in events])
     context: dict = {}
     event_list = [_exported(event, context, declarations.get(event.id)) for event in events]
+    return context, event_list
+
+
+def _envelope(document_type: str, context: dict) -> dict:
     return {
         "@context": [EPCIS_CONTEXT_URL, context],
-        "type": "EPCISDocument",
+        "type": document_type,
         "schemaVersion": "2.0",
-        "creationDate": _timestamp(datetime.now(UTC)),
-        "epcisBody": {"eventList": event_list},
+        "creationDate": timestamp(datetime.now(UTC)),
     }
 
 
@@ -84,14 +116,15 @@ def _declarations(event_ids: list[int]) -> dict[int, tuple[dict, dict]]:
         )
         for correction in corrections:
             declaration = dict((correction.epcis or {}).get("errorDeclaration") or {})
-            declaration.setdefault("declarationTime", _timestamp(correction.event_time))
+            declaration.setdefault("declarationTime", timestamp(correction.event_time))
             declaration.setdefault("reason", "incorrect_data")
             prefixes = correction.epcis_context or {}
             found[correction.corrects_event_id] = (declaration, prefixes)
     return found
 
 
-def _timestamp(value: datetime) -> str:
+def timestamp(value: datetime) -> str:
+    """A stored time as EPCIS writes it: UTC, milliseconds, ``Z``."""
     if value.tzinfo is None:  # SQLite hands back naive UTC
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

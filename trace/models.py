@@ -319,7 +319,8 @@ class TraceEvent(db.Model):
     event_time: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     time_zone_offset: Mapped[str] = mapped_column(String(6))
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), index=True)
-    location_code: Mapped[str] = mapped_column(String(255))
+    # The REST binding's EQ_bizLocation and /bizLocations/{uri}/events filter on it.
+    location_code: Mapped[str] = mapped_column(String(255), index=True)
     source_org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     destination_org_id: Mapped[int | None] = mapped_column(
         ForeignKey("organizations.id"), index=True

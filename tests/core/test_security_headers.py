@@ -211,13 +211,18 @@ def _fill(rule) -> str:
     return rule.build(values, append_unknown=False)[1]
 
 
+# APIs: bearer tokens only, never the session cookie, so no CSRF token either. GS1's EPCIS
+# REST binding lives at /epcis/v2 because the standard names its paths.
+API_PREFIXES = ("/api/", "/epcis/v2/")
+
+
 def state_changing_web_rules(app) -> list:
     """Every non-API URL rule that accepts a state-changing method."""
     unsafe = {"POST", "PUT", "PATCH", "DELETE"}
     return [
         rule
         for rule in app.url_map.iter_rules()
-        if rule.methods & unsafe and not rule.rule.startswith("/api/")
+        if rule.methods & unsafe and not rule.rule.startswith(API_PREFIXES)
     ]
 
 

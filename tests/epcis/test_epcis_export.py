@@ -8,6 +8,7 @@ import pytest
 
 from core.extensions import db
 from gs1.event_hash import document_event_hashes, event_hash
+from registry.models import Organization, User
 from tests.epcis_helpers import schema_errors, supply_chain
 from tests.trace_helpers import when
 from trace.models import TraceEvent
@@ -153,3 +154,67 @@ def test_openapi_lists_the_epcis_endpoints(client):
     paths = json.loads(client.get("/api/v1/openapi.json").data)["paths"]
     for path in ("/api/v1/epcis/events", "/api/v1/epcis/capture", "/api/v1/trace-report"):
         assert path in paths, path
+
+
+MDA = "urn:epcglobal:cbv:mda#"
+
+
+def test_the_header_names_every_place_and_party_the_events_name(farm, chain, world, app):
+    """Every readPoint, bizLocation, source and destination has a master data element with
+    its name; the document still validates against GS1's schema."""
+    document = json.loads(export(farm.client, farm.headers).data)
+    assert schema_errors(document) == []
+    vocabularies = document["epcisHeader"]["epcisMasterData"]["vocabularyList"]
+    elements = {
+        element["id"]: (
+            vocabulary["type"],
+            {a["id"]: a["attribute"] for a in element["attributes"]},
+        )
+        for vocabulary in vocabularies
+        for element in vocabulary["vocabularyElementList"]
+    }
+    named = set()
+    for event in document["epcisBody"]["eventList"]:
+        for key in ("readPoint", "bizLocation"):
+            if key in event:
+                named.add(event[key]["id"])
+        for entry in event.get("sourceList", []) + event.get("destinationList", []):
+            named.add(entry.get("source") or entry.get("destination"))
+    assert named and named <= set(elements)
+    assert len(named) >= 3  # the site and both parties of the shipments
+    for uri in named:
+        vtype, attributes = elements[uri]
+        assert attributes[f"{MDA}name"], uri
+        assert attributes[f"{MDA}countryCode"] == "VN"
+        assert attributes[f"{MDA}city"], uri  # the commune
+    parties = {
+        attributes[f"{MDA}name"]
+        for vtype, attributes in elements.values()
+        if vtype == "urn:epcglobal:epcis:vtype:Party"
+    }
+    with app.app_context():
+        coop_a = db.session.get(Organization, world["coop_a"])
+        assert coop_a.name in parties
+        if coop_a.tax_code:
+            assert any(coop_a.tax_code in map(str, a.values()) for _t, a in elements.values())
+
+
+def test_master_data_is_read_in_a_few_queries(farm, chain, app):
+    """The places and parties are loaded in one query each (with their communes), not one by
+    one."""
+    from sqlalchemy import event as sa_event
+
+    from epcis.export import export_document
+
+    with app.app_context():
+        user = db.session.get(User, farm.world["users"]["coop_a"])
+        statements = []
+        engine = db.engine
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        sa_event.listen(engine, "before_cursor_execute", listener)
+        try:
+            document = export_document(user)
+        finally:
+            sa_event.remove(engine, "before_cursor_execute", listener)
+    assert "epcisHeader" in document
+    assert len(statements) < 15, statements
