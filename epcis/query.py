@@ -21,6 +21,7 @@ from sqlalchemy import Select, and_, false, or_, select, tuple_
 from core.errors import NotFound, ServiceError
 from core.extensions import db
 from core.urls import base_url
+from epcis.capture import validation
 from epcis.capture.identifiers import Resolver
 from registry.models import User
 from trace.models import Batch, EventKind, EventLine, Product, TraceEvent, UnitCode
@@ -33,85 +34,10 @@ EVENT_TYPES = (
     "TransactionEvent",
     "TransformationEvent",
 )
-# CBV 2.0's business steps and dispositions (GS1's REST binding lists them as these words).
-BIZ_STEPS = [
-    "accepting",
-    "arriving",
-    "assembling",
-    "collecting",
-    "commissioning",
-    "consigning",
-    "creating_class_instance",
-    "cycle_counting",
-    "decommissioning",
-    "departing",
-    "destroying",
-    "disassembling",
-    "dispensing",
-    "encoding",
-    "entering_exiting",
-    "holding",
-    "inspecting",
-    "installing",
-    "killing",
-    "loading",
-    "other",
-    "packing",
-    "picking",
-    "receiving",
-    "removing",
-    "repackaging",
-    "repairing",
-    "replacing",
-    "reserving",
-    "retail_selling",
-    "sampling",
-    "sensor_reporting",
-    "shipping",
-    "staging_outbound",
-    "stock_taking",
-    "stocking",
-    "storing",
-    "transporting",
-    "unloading",
-    "unpacking",
-    "void_shipping",
-]
-DISPOSITIONS = [
-    "active",
-    "available",
-    "completeness_inferred",
-    "completeness_verified",
-    "conformant",
-    "container_closed",
-    "container_open",
-    "damaged",
-    "destroyed",
-    "dispensed",
-    "disposed",
-    "encoded",
-    "expired",
-    "in_progress",
-    "in_transit",
-    "inactive",
-    "mismatch_class",
-    "mismatch_instance",
-    "mismatch_quantity",
-    "needs_replacement",
-    "no_pedigree_match",
-    "non_conformant",
-    "non_sellable_other",
-    "partially_dispensed",
-    "recalled",
-    "reserved",
-    "retail_sold",
-    "returned",
-    "sellable_accessible",
-    "sellable_not_accessible",
-    "stolen",
-    "unavailable",
-    "unknown",
-]
+# CBV 2.0's business steps and dispositions (GS1's REST binding lists them as these words):
+# the capture's own lists, read from GS1's schema.
+BIZ_STEPS = sorted(validation.BIZ_STEPS)
+DISPOSITIONS = sorted(validation.DISPOSITIONS)
 SUPPORTED = (
     "eventType",
     "GE_eventTime",
@@ -267,7 +193,7 @@ def _step_forms(steps: list[str]) -> list[str]:
         for prefix in CBV_STEP_FORMS:
             if step.startswith(prefix):
                 bare = step.removeprefix(prefix)
-        if bare in BIZ_STEPS:
+        if bare in validation.BIZ_STEPS:
             forms.update([bare, *(prefix + bare for prefix in CBV_STEP_FORMS)])
         else:
             forms.add(step)
