@@ -322,7 +322,29 @@ def _check_members(rows: list[_Row]) -> None:
         row.fail_all(members.check_member_values(row.values))
 
 
-class _MemberMatcher:
+class _Matcher:
+    """What the import matchers share: the rows whose record is already there (``found``,
+    by row number) update it through ``merge``; the others are created."""
+
+    found: dict
+    merge: Callable
+
+    def apply(self, rows: list[_Row], columns: set[str], report: ImportReport) -> list[_Row]:
+        """Update the records found (the file's columns only); return the rows to create."""
+        new_rows = []
+        for row in rows:
+            record = self.found.get(row.number)
+            if record is None:
+                new_rows.append(row)
+            elif self.merge(record, row.values, row.unit, columns):
+                report.updated += 1
+            else:
+                report.unchanged += 1
+        db.session.flush()
+        return new_rows
+
+
+class _MemberMatcher(_Matcher):
     """Finds the file's households among the cooperative's own (one query) by their natural
     key, refuses a household named twice in the file, and updates those found."""
 
@@ -355,22 +377,10 @@ class _MemberMatcher:
             claimed[member.id] = row.number
             self.found[row.number] = member
 
-    def apply(self, rows: list[_Row], columns: set[str], report: ImportReport) -> list[_Row]:
-        """Update the households found (the file's columns only); return the new rows."""
-        new_rows = []
-        for row in rows:
-            member = self.found.get(row.number)
-            if member is None:
-                new_rows.append(row)
-            elif members.merge_member(member, row.values, row.unit, columns):
-                report.updated += 1
-            else:
-                report.unchanged += 1
-        db.session.flush()
-        return new_rows
+    merge = staticmethod(members.merge_member)
 
 
-class _OrganizationMatcher:
+class _OrganizationMatcher(_Matcher):
     """Finds the file's organizations in the registry by kind + registration code (one
     query), checks the clashes of every row knowing which organization it updates (a GLN
     of another organization is still refused), and updates those found."""
@@ -388,19 +398,7 @@ class _OrganizationMatcher:
         for row in rows:
             row.fail_all(conflicts.get(row.number, {}))
 
-    def apply(self, rows: list[_Row], columns: set[str], report: ImportReport) -> list[_Row]:
-        """Update the organizations found (the file's columns only); return the new rows."""
-        new_rows = []
-        for row in rows:
-            org = self.found.get(row.number)
-            if org is None:
-                new_rows.append(row)
-            elif organizations.merge_organization(org, row.values, row.unit, columns):
-                report.updated += 1
-            else:
-                report.unchanged += 1
-        db.session.flush()
-        return new_rows
+    merge = staticmethod(organizations.merge_organization)
 
 
 _ORGANIZATIONS = _Spec(
