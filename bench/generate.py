@@ -353,6 +353,7 @@ def capture_lots(factory: Factory, sizes: Sizes) -> dict:
         "user_id": buyer.user_id,
         "site_code": buyer.site_code,
         "supplier_id": supplier.id,
+        "product_id": buyer.product_id,
     }
     with progressbar(sum(sets.values()), "capture: shipped lots") as bar:
         for key, count in sets.items():

@@ -6,7 +6,7 @@ each event the document adds, so event 500 sees what events 1-499 shipped. The e
 kept as plain records (``Entry``) until one bulk insert.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import datetime
 from decimal import Decimal
 
@@ -16,7 +16,12 @@ from core.errors import ValidationFailed
 from core.extensions import db
 from registry.models import Organization
 from trace.models import Batch, EventKind, EventLine, LineRole, Site, TraceEvent
-from trace.services.quantities import held_quantities, not_erroneous, produced_quantities
+from trace.services.quantities import (
+    held_quantities,
+    not_erroneous,
+    owed_receipt_counts,
+    produced_quantities,
+)
 from trace.services.rules import Checked, Ledger, check_lots
 
 
@@ -78,6 +83,7 @@ class DocumentLedger(Ledger):
         self._produced: dict[int, Decimal] | None = None
         self._shipped: dict[int, dict[int, Decimal]] | None = None
         self._received: set[int] | None = None
+        self._owed: Counter | None = None
 
     def lots(self, ids: list[int], field: str, org_id: int | None = None) -> dict[int, Batch]:
         """The batches, checked once per distinct list (recalls do not change mid-document)."""
@@ -130,6 +136,21 @@ class DocumentLedger(Ledger):
             self._received = super().received(org_id, sorted(self._batches))
         return self._received & set(batch_ids)
 
+    def receipts_owed(self, org_id: int, source_id: int, batch_ids: list[int]) -> set[int]:
+        """Those of these batches whose shipment from ``source_id`` awaits its receipt: read
+        for every lot of the document at the first need, then closed by the document's own
+        receipts (``add``)."""
+        if org_id != self.org_id:
+            return super().receipts_owed(org_id, source_id, batch_ids)
+        if self._owed is None:
+            ids = sorted(self._batches)
+            self._owed = Counter()
+            for start in range(0, len(ids), 500):
+                self._owed.update(owed_receipt_counts(org_id, ids[start : start + 500]))
+            for checked in self._added:
+                _close_receipts(self._owed, checked)
+        return {batch_id for batch_id in batch_ids if self._owed[(batch_id, source_id)] > 0}
+
     def site(self, site_id: int) -> Site | None:
         """A site read up front, else from the database."""
         return self._sites.get(site_id) or super().site(site_id)
@@ -144,12 +165,22 @@ class DocumentLedger(Ledger):
         for figures, gain, loss in ((self._held, 1, -1), (self._produced, 1, 0)):
             if figures is not None:
                 _move(figures, checked, gain, loss)
+        if self._owed is not None:
+            _close_receipts(self._owed, checked)
 
     def _replayed(self, stored: dict[int, Decimal], gain: int, loss: int) -> dict:
         figures = defaultdict(Decimal, stored)
         for checked in self._added:
             _move(figures, checked, gain, loss)
         return figures
+
+
+def _close_receipts(owed: Counter, checked: Checked) -> None:
+    """A receipt of the document closes one owed receipt of each of its lots."""
+    if checked.kind != EventKind.RECEIVING:
+        return
+    for _role, batch, _quantity in checked.lines:
+        owed[(batch.id, checked.source_org_id)] -= 1
 
 
 def _move(figures: dict[int, Decimal], checked: Checked, gain: int, loss: int) -> None:

@@ -459,3 +459,15 @@ def test_the_captures_own_limit_not_the_apps_bounds_the_body(
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", size // 2)
     monkeypatch.setitem(app.config, "EPCIS_CAPTURE_MAX_BYTES", size * 2)
     assert capture(buyer.client, buyer.headers, body, 201)["stored"] == 3
+
+
+def test_a_second_receipt_in_one_document_is_refused(app, buyer, delivered, world):
+    """The document's own first receipt closes the shipment it answers: a second receipt of
+    the same lot (at another time, so another event) is refused, naming it."""
+    first = receipts(app, world, delivered)[0]
+    second = {**first, "eventTime": when(0.3)}
+    before = counts(app)
+    refused = capture(buyer.client, buyer.headers, document([first, second]), 409)
+    assert "is already recorded" in refused["errors"]["lines"][0]
+    assert counts(app) == before  # the whole document refused
+    assert capture(buyer.client, buyer.headers, document([first]), 201)["stored"] == 1

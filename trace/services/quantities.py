@@ -98,13 +98,21 @@ def receipts_owed(org_id: int, batch_ids: list[int], source_id: int | None = Non
     A receipt closes one shipment: a lot shipped to ``org_id`` by a source more times than
     ``org_id`` recorded its receipt from that source is owed one. One grouped query.
     """
+    return set(owed_receipt_counts(org_id, batch_ids, source_id))
+
+
+def owed_receipt_counts(
+    org_id: int, batch_ids: list[int], source_id: int | None = None
+) -> dict[tuple, int]:
+    """{(batch id, source id): receipts still owed} (shipments less receipts, when positive)."""
     if not batch_ids:
-        return set()
+        return {}
     shipping = and_(TraceEvent.kind == EventKind.SHIPPING, TraceEvent.destination_org_id == org_id)
     receiving = and_(TraceEvent.kind == EventKind.RECEIVING, TraceEvent.organization_id == org_id)
     source = case((shipping, TraceEvent.organization_id), else_=TraceEvent.source_org_id)
+    balance = func.sum(case((shipping, 1), else_=-1))
     stmt = (
-        select(EventLine.batch_id, source.label("source_id"))
+        select(EventLine.batch_id, source.label("source_id"), balance)
         .join(TraceEvent, TraceEvent.id == EventLine.event_id)
         .where(
             EventLine.batch_id.in_(batch_ids),
@@ -113,11 +121,11 @@ def receipts_owed(org_id: int, batch_ids: list[int], source_id: int | None = Non
             not_erroneous(),
         )
         .group_by(EventLine.batch_id, source)
-        .having(func.sum(case((shipping, 1), else_=-1)) > 0)
+        .having(balance > 0)
     )
     if source_id is not None:
         stmt = stmt.where(source == source_id)
-    return {(batch_id, source) for batch_id, source in db.session.execute(stmt)}
+    return {(batch_id, source): owed for batch_id, source, owed in db.session.execute(stmt)}
 
 
 def producing_event_exists(batch_id: int) -> bool:
