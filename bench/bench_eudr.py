@@ -69,9 +69,12 @@ def _plant(site: Site) -> int:
     db.session.execute(insert(Plot.__table__), rows)
     plot_ids = list(db.session.scalars(select(Plot.id).where(Plot.site_id == site.id)))
     if members:
+        # Every plot is farmed by the first household, which harvested the bench's lots (the
+        # evidence keeps the plots of the harvesting households), and by one of the others.
         links = [
-            {"plot_id": plot_id, "member_id": members[n % len(members)]}
+            {"plot_id": plot_id, "member_id": member}
             for n, plot_id in enumerate(plot_ids)
+            for member in {members[0], members[n % len(members)]}
         ]
         db.session.execute(insert(plot_households), links)
         consents = [
