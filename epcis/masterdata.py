@@ -65,47 +65,35 @@ def master_data(events: Iterable[dict], base_url: str) -> list[dict]:
 
 def _sites(keys: set[tuple]) -> dict[tuple, Site]:
     """{place key: site} for ("code", site code) and ("gln", GLN) keys."""
-    codes = sorted(key[1] for key in keys if key[0] == "code")
-    glns = sorted(key[1] for key in keys if key[0] == "gln")
-    found: dict[tuple, Site] = {}
-    for start in range(0, max(len(codes), len(glns)), CHUNK):
-        stmt = (
-            select(Site)
-            .options(selectinload(Site.admin_unit).selectinload(AdminUnit.parent))
-            .where(
-                or_(
-                    Site.code.in_(codes[start : start + CHUNK]),
-                    Site.gln.in_(glns[start : start + CHUNK]),
-                )
-            )
-        )
-        for site in db.session.scalars(stmt):
-            found[("code", site.code)] = site
-            if site.gln:
-                found[("gln", site.gln)] = site
-    return found
+    return _by_keys(Site, Site.code, "code", keys)
 
 
 def _organizations(keys: set[tuple]) -> dict[tuple, Organization]:
     """{party key: organization} for ("id", id) and ("gln", GLN) keys."""
-    ids = sorted(key[1] for key in keys if key[0] == "id")
+    return _by_keys(Organization, Organization.id, "id", keys)
+
+
+def _by_keys(model, column, name: str, keys: set[tuple]) -> dict:
+    """{(name, value) and ("gln", GLN): row} of ``model`` (a site or an organization, with
+    its commune and province), read in chunks of ``CHUNK`` values."""
+    values = sorted(key[1] for key in keys if key[0] == name)
     glns = sorted(key[1] for key in keys if key[0] == "gln")
-    found: dict[tuple, Organization] = {}
-    for start in range(0, max(len(ids), len(glns)), CHUNK):
+    found: dict[tuple, object] = {}
+    for start in range(0, max(len(values), len(glns)), CHUNK):
         stmt = (
-            select(Organization)
-            .options(selectinload(Organization.admin_unit).selectinload(AdminUnit.parent))
+            select(model)
+            .options(selectinload(model.admin_unit).selectinload(AdminUnit.parent))
             .where(
                 or_(
-                    Organization.id.in_(ids[start : start + CHUNK]),
-                    Organization.gln.in_(glns[start : start + CHUNK]),
+                    column.in_(values[start : start + CHUNK]),
+                    model.gln.in_(glns[start : start + CHUNK]),
                 )
             )
         )
-        for org in db.session.scalars(stmt):
-            found[("id", org.id)] = org
-            if org.gln:
-                found[("gln", org.gln)] = org
+        for row in db.session.scalars(stmt):
+            found[(name, getattr(row, column.key))] = row
+            if row.gln:
+                found[("gln", row.gln)] = row
     return found
 
 

@@ -41,38 +41,44 @@ _ADDRESS_NAMESPACE = "login-address"
 _CREATE_LOCK = threading.Lock()
 
 
-class AccountLocked(ServiceError):
-    """Too many failed logins for this account: refused until ``seconds`` have passed (429)."""
+class _Locked(ServiceError):
+    """Too many failed logins: refused until ``seconds`` have passed (429 with Retry-After)."""
 
     status = 429
     code = "too_many_requests"
 
     def __init__(self, seconds: int):
         self.seconds = seconds
-        minutes = max(1, math.ceil(seconds / 60))
-        message = ngettext(
+        super().__init__(self.wait_message(max(1, math.ceil(seconds / 60))))
+
+    @staticmethod
+    def wait_message(minutes: int) -> str:
+        """The refusal, saying how many minutes to wait."""
+        raise NotImplementedError
+
+
+class AccountLocked(_Locked):
+    """Too many failed logins for this account."""
+
+    @staticmethod
+    def wait_message(minutes: int) -> str:  # noqa: D102 - as _Locked.wait_message
+        return ngettext(
             "Too many failed logins for this account. Try again in %(num)d minute.",
             "Too many failed logins for this account. Try again in %(num)d minutes.",
             minutes,
         )
-        super().__init__(message)
 
 
-class AddressLocked(ServiceError):
-    """Too many failed logins from this client address lately (429)."""
+class AddressLocked(_Locked):
+    """Too many failed logins from this client address lately."""
 
-    status = 429
-    code = "too_many_requests"
-
-    def __init__(self, seconds: int):
-        self.seconds = seconds
-        minutes = max(1, math.ceil(seconds / 60))
-        message = ngettext(
+    @staticmethod
+    def wait_message(minutes: int) -> str:  # noqa: D102 - as _Locked.wait_message
+        return ngettext(
             "Too many failed logins from this network address. Try again in %(num)d minute.",
             "Too many failed logins from this network address. Try again in %(num)d minutes.",
             minutes,
         )
-        super().__init__(message)
 
 
 # What ``sign_in`` raises when it refuses to check a password (429 with Retry-After).
