@@ -173,11 +173,18 @@ def test_the_121st_public_page_of_a_minute_is_refused_whichever_worker_answers(f
         lambda: requests.get(f"{gunicorn.base}{path}", headers=BROWSER, timeout=30)
         for _ in range(120)
     ]
-    answers = []
-    for start in range(0, 120, 8):  # eight at a time: both workers answer
-        answers += at_once(calls[start : start + 8])
+    for _attempt in range(2):
+        minute = time.time() // 60
+        answers = []
+        for start in range(0, 120, 8):  # eight at a time: both workers answer
+            answers += at_once(calls[start : start + 8])
+        over = requests.get(f"{gunicorn.base}{path}", headers=BROWSER, timeout=30)
+        if time.time() // 60 == minute:
+            break
+        # The clock's minute ended mid-test (a slow machine): its count started again. Once
+        # more, from the start of a minute with nothing counted.
+        time.sleep(60 - time.time() % 60 + 0.5)
     assert Counter(answer.status_code for answer in answers) == {200: 120}
-    over = requests.get(f"{gunicorn.base}{path}", headers=BROWSER, timeout=30)
     assert over.status_code == 429
 
 
