@@ -5,6 +5,7 @@ import secrets
 from datetime import UTC, datetime
 
 from flask import current_app, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
@@ -213,10 +214,22 @@ def set_password_by_link(token: str, purpose: str, password: str) -> User:
 
 
 def mail_link(user: User, purpose: str, url: str) -> bool:
-    """Queue the mail that carries a link to the user (in the current locale); False when
-    no mail server is set, so that the link must be handed over another way."""
+    """Queue the mail that carries a link to the user, in the user's language (Vietnamese
+    unless they chose another), not in that of whoever asked for it; False when no mail
+    server is set, so that the link must be handed over another way."""
     if not smtp_configured():
         return False
+    with force_locale(_recipient_locale(user)):
+        subject, body = _link_mail(user, purpose, url)
+    return enqueue(SEND_ACCOUNT_MAIL_JOB, user.email, subject, body)
+
+
+def _recipient_locale(user: User) -> str:
+    config = current_app.config
+    return user.locale if user.locale in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]
+
+
+def _link_mail(user: User, purpose: str, url: str) -> tuple[str, str]:
     if purpose == INVITATION:
         days = link_max_age(purpose) // 86400
         subject = _("Your account on the traceability service")
@@ -240,7 +253,7 @@ def mail_link(user: User, purpose: str, url: str) -> bool:
             hours=hours,
             url=url,
         )
-    return enqueue(SEND_ACCOUNT_MAIL_JOB, user.email, subject, body)
+    return subject, body
 
 
 def user_for_reset(email: str) -> User | None:

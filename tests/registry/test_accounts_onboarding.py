@@ -297,3 +297,22 @@ def test_users_of_a_suspended_or_dissolved_organization_are_barred(app, world, l
         db.session.get(Organization, world["coop_a"]).status = OrgStatus.ACTIVE
         db.session.commit()
     assert sign_in(app, "a@htx.vn", PASSWORD)[1].status_code == 302
+
+
+def test_account_mails_are_in_the_recipients_language(app, world, login, smtp_server):
+    """An administrator reading the English pages invites a user: the mail is in Vietnamese
+    (the user has chosen nothing); a user who chose English gets the reset mail in English."""
+    admin = login(world["users"]["department"])
+    admin.get("/lang/en")
+    assert create_user(admin, organization="HTX-A-001").status_code == 201
+    [invitation] = smtp_server.to("moi@htx.vn")
+    assert invitation["Subject"] == "Tài khoản của bạn trên dịch vụ truy xuất nguồn gốc"
+    assert "Xin chào" in Inbox.body(invitation) or "Chào" in Inbox.body(invitation)
+    with app.app_context():
+        user = db.session.scalar(db.select(User).filter_by(email="a@htx.vn"))
+        user.locale = "en"
+        db.session.commit()
+    assert forgot(app.test_client(), "a@htx.vn").status_code == 302
+    [reset] = smtp_server.to("a@htx.vn")
+    assert reset["Subject"] == "Choose a new password"
+    assert "Someone asked to reset the password" in Inbox.body(reset)
