@@ -155,26 +155,37 @@ def _pending_of_seller(user: User, delivery_id: int) -> Delivery:
 
 
 def _write_events(user: User, delivery: Delivery, seller: Organization, buyer: Organization):
-    """The delivery's shipping event in the seller's chain and receiving event in the buyer's."""
+    """The delivery's shipping event in the seller's chain and receiving event in the buyer's.
+
+    Both carry the accepted quantities: a part the buyer rejected at the gate went back with
+    the seller's truck and stays the seller's; the delivery line keeps what was brought and
+    why part of it was refused. A delivery rejected whole moves nothing and writes no event.
+    """
     when = datetime.combine(delivery.delivered_on, time(12), VIETNAM)
     common = {
         "event_time": min(when, datetime.now(UTC)),
         "reference": {"type": "contract", "id": delivery.contract.number},
     }
-    shipped = [{"batch_id": ln.batch_id, "quantity": ln.quantity} for ln in delivery.lines]
-    received = [
-        {"batch_id": ln.batch_id, "quantity": ln.accepted_quantity or ln.quantity}
+    moved = [
+        {"batch_id": ln.batch_id, "quantity": _accepted(ln)}
         for ln in delivery.lines
+        if _accepted(ln) > 0
     ]
+    if not moved:
+        return
     shipping = _trace_event(
         user,
         seller,
-        {**common, "kind": "shipping", "destination_org_id": buyer.id, "lines": shipped},
+        {**common, "kind": "shipping", "destination_org_id": buyer.id, "lines": moved},
     )
     receiving = _trace_event(
-        user, buyer, {**common, "kind": "receiving", "source_org_id": seller.id, "lines": received}
+        user, buyer, {**common, "kind": "receiving", "source_org_id": seller.id, "lines": moved}
     )
     delivery.shipping_event_id, delivery.receiving_event_id = shipping.id, receiving.id
+
+
+def _accepted(line: DeliveryLine) -> Decimal:
+    return line.quantity if line.accepted_quantity is None else line.accepted_quantity
 
 
 def _seller_and_buyer(user: User, contract: Contract, cooperative_id: int | None):

@@ -11,6 +11,7 @@ from linkage.models import Delivery
 from tests.conftest import row_count
 from tests.linkage_helpers import TODAY, contract_body
 from tests.missing import needs_postgres
+from trace.services.quantities import held_quantities
 
 
 def _harvested_lot(farm, quantity=1000):
@@ -58,7 +59,12 @@ def test_delivery_records_trace_events_under_the_contract(app, linkage, farm, wo
     assert (
         receiving["organization_id"] == world["ent_x"] and receiving["lines"][0]["quantity"] == 580
     )
-    # The enterprise now sees the lot, and the lot has 400 kg left at the cooperative.
+    assert shipping["lines"][0]["quantity"] == 580  # the 20 kg refused went back
+    # The enterprise now sees the lot and holds the 580 kg it accepted; the cooperative
+    # keeps the 400 kg it did not bring and the 20 kg refused at the gate.
+    with app.app_context():
+        assert held_quantities([batch["id"]], world["ent_x"])[batch["id"]] == 580
+        assert held_quantities([batch["id"]], world["coop_a"])[batch["id"]] == 420
     assert (
         linkage.call("get", f"/batches/{batch['id']}", linkage.ent, expect=200).json["id"]
         == batch["id"]
@@ -67,10 +73,10 @@ def test_delivery_records_trace_events_under_the_contract(app, linkage, farm, wo
         "post",
         f"/contracts/{contract['id']}/deliveries",
         linkage.ent,
-        {"delivered_on": TODAY.isoformat(), "lines": [{"batch_id": batch["id"], "quantity": 401}]},
+        {"delivered_on": TODAY.isoformat(), "lines": [{"batch_id": batch["id"], "quantity": 421}]},
         expect=409,
     )
-    assert "400" in too_much.json["errors"]["lines"][0]
+    assert "420" in too_much.json["errors"]["lines"][0]
     progress = linkage.call(
         "get", f"/contracts/{contract['id']}/fulfilment", linkage.coop, expect=200
     ).json
@@ -178,3 +184,32 @@ def test_two_deliveries_race_for_the_last_kilograms(
     assert sorted(results) == [201, 409], results
     with app.app_context():
         assert row_count(Delivery) == 1
+
+
+def test_a_delivery_refused_whole_moves_nothing(app, linkage, farm, world):
+    """All 300 kg refused at the gate: the delivery is on record with its reason, no event is
+    written and the lot stays wholly the cooperative's."""
+    contract = linkage.signed_contract()
+    batch = _harvested_lot(farm, quantity=300)
+    delivery = linkage.call(
+        "post",
+        f"/contracts/{contract['id']}/deliveries",
+        linkage.coop,
+        {
+            "delivered_on": TODAY.isoformat(),
+            "lines": [
+                {
+                    "batch_id": batch["id"],
+                    "quantity": 300,
+                    "accepted_quantity": 0,
+                    "rejection_reason": "Ẩm mốc",
+                }
+            ],
+        },
+        expect=201,
+    ).json
+    assert delivery["status"] == "confirmed"
+    assert delivery["shipping_event_id"] is None and delivery["receiving_event_id"] is None
+    with app.app_context():
+        assert held_quantities([batch["id"]], world["coop_a"])[batch["id"]] == 300
+        assert held_quantities([batch["id"]], world["ent_x"]).get(batch["id"], 0) == 0

@@ -98,7 +98,8 @@ def test_a_buyers_delivery_waits_then_confirming_writes_one_shipment(app, linkag
     after = _state(app, batch["id"], world["coop_a"])
     assert after["shipping"] == before["shipping"] + 1
     assert after["receiving"] == before["receiving"] + 1
-    assert after["events"] == before["events"] + 2 and after["held"] == 400
+    # 600 brought, 580 accepted: the 20 kg refused stay the cooperative's.
+    assert after["events"] == before["events"] + 2 and after["held"] == 420
     shipping = linkage.call(
         "get", f"/events/{confirmed['shipping_event_id']}", linkage.coop, expect=200
     ).json
@@ -125,7 +126,7 @@ def test_confirming_twice_is_refused(app, linkage, farm, world):
         "post", f"/deliveries/{delivery['id']}/reject", linkage.coop, {"reason": "Nhầm"}, expect=409
     )
     assert _state(app, batch["id"], world["coop_a"]) == once
-    assert once["held"] == 700
+    assert once["held"] == 720  # 300 brought, 280 accepted
 
 
 def test_rejecting_leaves_everything_unchanged(app, linkage, farm, world):
@@ -175,7 +176,7 @@ def test_the_cooperatives_own_delivery_is_confirmed_at_once(app, linkage, farm, 
     delivery = _record(linkage, contract, batch, linkage.coop)
     assert delivery["status"] == "confirmed" and delivery["shipping_event_id"]
     after = _state(app, batch["id"], world["coop_a"])
-    assert after["shipping"] == before["shipping"] + 1 and after["held"] == 400
+    assert after["shipping"] == before["shipping"] + 1 and after["held"] == 420
     assert _fulfilment(linkage, contract) == (600, 580)
     linkage.call("post", f"/deliveries/{delivery['id']}/confirm", linkage.coop, expect=409)
 
@@ -184,14 +185,14 @@ def test_a_confirmation_the_stock_no_longer_covers_is_refused(app, linkage, farm
     contract = linkage.signed_contract()
     batch = _harvested_lot(farm)
     waiting = _record(linkage, contract, batch, linkage.ent, quantity=600)
-    # Meanwhile the cooperative delivers 500 kg of the lot itself: 500 are left.
+    # Meanwhile the cooperative delivers 500 kg of the lot itself, 480 accepted: 520 are left.
     _record(linkage, contract, batch, linkage.coop, quantity=500)
     before = _state(app, batch["id"], world["coop_a"])
     refused = linkage.call(
         "post", f"/deliveries/{waiting['id']}/confirm", linkage.coop, expect=409
     ).json
     assert batch["lot_code"] in refused["errors"]["lines"][0]
-    assert "500" in refused["errors"]["lines"][0]
+    assert "520" in refused["errors"]["lines"][0]
     after = _state(app, batch["id"], world["coop_a"])
     assert after == before and after["statuses"][waiting["id"]] == DeliveryStatus.PENDING
 
@@ -270,7 +271,7 @@ def test_two_confirmations_at_once_write_one_shipment(app, linkage, farm, world,
         thread.join(timeout=60)
     assert sorted(results) == [200, 409], results
     after = _state(app, batch["id"], world["coop_a"])
-    assert after["shipping"] == before["shipping"] + 1 and after["held"] == 700
+    assert after["shipping"] == before["shipping"] + 1 and after["held"] == 720
 
 
 @pytest.mark.browser
