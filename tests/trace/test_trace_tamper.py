@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 from core.extensions import db
 from registry.models import User
 from tests.trace.test_trace_chain import shipped  # noqa: F401 - the fixture
+from tests.web_helpers import post
 from trace.models import Batch, BatchRevision, BatchStatus, TraceEvent
 from trace.services.anchors import (
     anchors_path,
@@ -20,6 +21,7 @@ from trace.services.anchors import (
     record_daily_anchor,
 )
 from trace.services.events import declare_erroneous
+from trace.services.revisions import record_revisions
 from trace.tasks import ANCHOR_JOB
 
 
@@ -277,3 +279,33 @@ def test_verify_of_one_organization_checks_its_lots_only(app, runner, shipped, w
         db.session.commit()
     assert verify(runner, "--org", str(world["coop_b"])).exit_code == 0
     reported(verify(runner, "--org", str(world["coop_a"])), world["coop_a"], f"lot {batch['id']}")
+
+
+def _revisions_of(batch_id: int) -> list[dict]:
+    return list(
+        db.session.scalars(
+            select(BatchRevision.data)
+            .where(BatchRevision.batch_id == batch_id)
+            .order_by(BatchRevision.id)
+        )
+    )
+
+
+def test_each_revision_names_who_made_the_change(app, runner, world, login, farm):
+    """The API token's user, the signed-in user of a web form; nobody for a command."""
+    coop_user = world["users"]["coop_a"]
+    draft = farm.batch(farm.product()["id"], 50)  # through the API
+    farm.harvest(draft["id"], farm.site()["id"])
+    client = login(coop_user)
+    page = f"/trace/batches/{draft['id']}"
+    closed = post(client, f"{page}/status", {"status": "closed"}, form_page=page)
+    assert closed.status_code == 302
+    with app.app_context():
+        record_revisions([draft["id"]])  # as a command would, outside any request
+        db.session.commit()
+        revisions = _revisions_of(draft["id"])
+    assert [r["status"] for r in revisions][-2:] == ["closed", "closed"]
+    assert revisions[0]["by"] == coop_user  # created through the API
+    assert revisions[-2]["by"] == coop_user  # closed in the web form
+    assert "by" not in revisions[-1]
+    assert verify(runner).exit_code == 0

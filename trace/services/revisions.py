@@ -8,7 +8,9 @@ checks a chain; ``lots_off_record`` finds lots that no longer match their last r
 
 A change made with a reason (a correction of a lot whose labels are printed) keeps it in the
 revision's data as ``reason``, under the chain hash like the rest; the services put it in
-``session.info["lot_reasons"]`` (lot id → reason) before they flush.
+``session.info["lot_reasons"]`` (lot id → reason) before they flush. Who made the change (the
+signed-in user of the web request or the API token's user) is kept as ``by``, a user id; a
+change made by a command or the worker has none.
 """
 
 import hashlib
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from flask import g, has_request_context
 from sqlalchemy import event, func, insert, inspect, select
 from sqlalchemy.orm import Session
 
@@ -127,13 +130,15 @@ def record_revisions(batch_ids, connection=None, reasons=None) -> int:
     heads = {
         row.organization_id: (row.chain_seq, row.chain_hash) for row in _heads(connection, org_ids)
     }
-    recorded = utcnow()
+    recorded, by = utcnow(), acting_user_id()
     rows = []
     for lot in lots:
         seq, previous = heads.get(lot.organization_id, (0, None))
         data = snapshot(lot, sites.get(lot.id, ()), households.get(lot.id, ()))
         if reasons and reasons.get(lot.id):
             data["reason"] = reasons[lot.id]
+        if by is not None:
+            data["by"] = by
         revision = BatchRevision(
             organization_id=lot.organization_id,
             batch_id=lot.id,
@@ -160,6 +165,16 @@ def record_revisions(batch_ids, connection=None, reasons=None) -> int:
         )
     connection.execute(insert(BatchRevision.__table__), rows)
     return len(rows)
+
+
+def acting_user_id() -> int | None:
+    """The id of the user a request acts for: the API token's, else the signed-in one."""
+    if not has_request_context():
+        return None
+    # g._login_user is Flask-Login's user once loaded: reading it never queries (this runs
+    # inside a flush), and a request that writes has always loaded its user first.
+    user = getattr(g, "api_user", None) or g.get("_login_user")
+    return getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
 
 
 def _heads(connection, org_ids):
