@@ -1,6 +1,7 @@
 """``flask files migrate`` (old uploads into the store), ``flask files delete-unreferenced``
 and ``flask backup verify FILE`` (the files a backup names that the store lacks)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -38,10 +39,18 @@ def migrate_command():
 
 
 @files_cli.command("delete-unreferenced")
+@click.option(
+    "--min-age-hours",
+    type=click.FloatRange(min=0),
+    default=24,
+    show_default=True,
+    help="Spare files stored more recently than this (an upload may be about to name them).",
+)
 @with_appcontext
-def delete_unreferenced_command():
-    """Delete the stored files that no product, plot or other record names."""
-    deleted = store.delete_unreferenced()
+def delete_unreferenced_command(min_age_hours: float):
+    """Delete the stored files that no product, plot or other record names, and the bytes
+    that an upload rolled back left in the bucket."""
+    deleted = store.delete_unreferenced(timedelta(hours=min_age_hours))
     db.session.commit()
     click.echo(f"{len(deleted)} unreferenced file(s) deleted.")
 

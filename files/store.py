@@ -21,14 +21,16 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO, Protocol
 from urllib.parse import urlparse
 
 from flask import Flask, current_app
-from sqlalchemy import Column, delete, select
+from sqlalchemy import Column, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from core.db import utcnow
 from core.extensions import db
 from files.models import FileChunk, FileVariant, StoredFile
 
@@ -94,6 +96,10 @@ class Backing(Protocol):
     def remove(self, hashes: list[str]) -> None:
         """Forget the bytes of these files (their rows are deleted by the caller)."""
 
+    def strays(self, known: set[str], before: datetime) -> list[str]:
+        """Bytes kept under no known hash since before ``before``: an upload whose
+        transaction rolled back after its bytes were written."""
+
 
 class DatabaseBacking:
     """Files in ``file_chunks``, in the same transaction as the rows that name them."""
@@ -151,6 +157,10 @@ class DatabaseBacking:
     def remove(self, hashes: list[str]) -> None:
         """Delete the chunks (the rows' foreign keys would cascade; SQLite may not)."""
         db.session.execute(delete(FileChunk).where(FileChunk.sha256.in_(hashes)))
+
+    def strays(self, known: set[str], before: datetime) -> list[str]:
+        """None: chunks are written in the transaction of their row and roll back with it."""
+        return []
 
 
 _COPY_CHUNKS = "COPY file_chunks (sha256, seq, data) FROM STDIN WITH (FORMAT binary)"
@@ -270,6 +280,18 @@ class S3Backing:
             present |= {item["Key"][len(prefix) :] for item in page.get("Contents", [])}
         return hashes - present
 
+    def strays(self, known: set[str], before: datetime) -> list[str]:
+        """Objects under the prefix named by no known hash, last written before ``before``."""
+        prefix = f"{self.prefix}/" if self.prefix else ""
+        found = []
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                name = item["Key"][len(prefix) :]
+                if _NAME.match(name) and name not in known and item["LastModified"] < before:
+                    found.append(name)
+        return found
+
     def remove(self, hashes: list[str]) -> None:
         """Delete the objects, a thousand a request."""
         for start in range(0, len(hashes), 1000):
@@ -333,8 +355,8 @@ def put(source: BinaryIO | bytes, content_type: str, *, public: bool = False) ->
     with _seekable(source) as readable:
         start = readable.tell()
         sha256, size = _digest(readable)
-        row = db.session.get(StoredFile, sha256)
         created = False
+        row = _touched(sha256)
         if row is None:
             row, created = _new_row(sha256, size, content_type, public)
         if created:
@@ -356,6 +378,22 @@ def _digest(source: BinaryIO) -> tuple[str, int]:
         digest.update(piece)
         size += len(piece)
     return digest.hexdigest(), size
+
+
+def _touched(sha256: str) -> StoredFile | None:
+    """The row of a file already stored, its ``created_at`` set to now; None if there is none.
+
+    Storing a file again counts as storing it now, so ``delete_unreferenced`` (which spares
+    young files) never takes one that a request is about to name. The UPDATE also locks the
+    row until this transaction ends, so a deletion under way waits for it or it for the
+    deletion (and then finds no row, and stores the file anew).
+    """
+    touched = db.session.execute(
+        update(StoredFile).where(StoredFile.sha256 == sha256).values(created_at=utcnow())
+    )
+    if not touched.rowcount:
+        return None
+    return db.session.get(StoredFile, sha256, populate_existing=True)
 
 
 def _new_row(sha256: str, size: int, content_type: str, public: bool) -> tuple[StoredFile, bool]:
@@ -417,19 +455,42 @@ def referenced() -> set[str]:
     return names
 
 
-def delete_unreferenced() -> list[str]:
-    """Delete every stored file that nothing names; the hashes deleted. Only flushes."""
+def delete_unreferenced(min_age: timedelta = timedelta(hours=24)) -> list[str]:
+    """Delete the stored files that nothing names and that were stored more than ``min_age``
+    ago, and the bytes a rolled-back upload left behind; the hashes deleted. Only flushes.
+
+    A file stored since (or stored again: ``put`` touches it) is spared, as is a row that a
+    request holds locked (PostgreSQL: SKIP LOCKED); each row is deleted only if it is still
+    old when deleted, and its bytes only once its row is gone.
+    """
+    before = utcnow() - min_age
     keep = referenced()
-    orphans = sorted(set(db.session.scalars(select(StoredFile.sha256))) - keep)
+    old = (
+        select(StoredFile.sha256).where(StoredFile.created_at < before).order_by(StoredFile.sha256)
+    )
+    old = old.with_for_update(skip_locked=True)
+    orphans = [sha for sha in db.session.scalars(old) if sha not in keep]
+    deleted = []
     for start in range(0, len(orphans), _BATCH):
-        batch = orphans[start : start + _BATCH]
-        db.session.execute(
-            delete(FileVariant).where(FileVariant.source.in_(batch) | FileVariant.sha256.in_(batch))
-        )
-        backing().remove(batch)
-        db.session.execute(delete(StoredFile).where(StoredFile.sha256.in_(batch)))
+        deleted += _delete_rows(orphans[start : start + _BATCH], before)
+    known = set(db.session.scalars(select(StoredFile.sha256)))
+    strays = backing().strays(known, before)
+    backing().remove(strays)
     db.session.flush()
-    return orphans
+    return sorted(deleted + strays)
+
+
+def _delete_rows(hashes: list[str], before: datetime) -> list[str]:
+    gone = delete(StoredFile).where(StoredFile.sha256.in_(hashes), StoredFile.created_at < before)
+    deleted = list(db.session.scalars(gone.returning(StoredFile.sha256)))
+    if deleted:
+        db.session.execute(
+            delete(FileVariant).where(
+                FileVariant.source.in_(deleted) | FileVariant.sha256.in_(deleted)
+            )
+        )
+        backing().remove(deleted)
+    return deleted
 
 
 def lacking(hashes: Iterable[str]) -> set[str]:

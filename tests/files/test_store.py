@@ -4,9 +4,11 @@ its ETag and cache headers, and what nothing names deleted."""
 import hashlib
 import os
 import tracemalloc
+from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from core.db import utcnow
 from core.extensions import db
 from files import store
 from files.models import FileChunk, StoredFile
@@ -115,7 +117,9 @@ def test_delete_unreferenced_keeps_what_a_record_names(app, client, farm, runner
     assert upload_image(client, farm.headers, product_id, jpeg((200, 2, 3))).status_code == 200
     with app.app_context():
         assert _counts()[0] == 4  # two images, two small copies
-    result = runner.invoke(args=["files", "delete-unreferenced"])
+    young = runner.invoke(args=["files", "delete-unreferenced"])
+    assert young.exit_code == 0 and "0 unreferenced" in young.output  # stored just now
+    result = runner.invoke(args=["files", "delete-unreferenced", "--min-age-hours", "0"])
     assert result.exit_code == 0, result.output
     assert "2 unreferenced" in result.output
     with app.app_context():
@@ -124,3 +128,24 @@ def test_delete_unreferenced_keeps_what_a_record_names(app, client, farm, runner
     assert served.status_code == 200
     page = client.get(f"/q/{lot['code']}").get_data(as_text=True)
     assert "<img" in page
+
+
+def _age(sha256: str, hours: float) -> None:
+    db.session.execute(
+        update(StoredFile)
+        .where(StoredFile.sha256 == sha256)
+        .values(created_at=utcnow() - timedelta(hours=hours))
+    )
+
+
+def test_an_old_orphan_stored_again_is_spared(ctx):
+    """A file nothing names for two days is deleted, unless somebody stores it again first:
+    storing it again counts as storing it now (the request is about to name it)."""
+    again, forgotten = store.put(b"a scan sent again", "image/png"), store.put(b"gone", "image/png")
+    _age(again.sha256, 48)
+    _age(forgotten.sha256, 48)
+    store.put(b"a scan sent again", "image/png")
+    assert store.delete_unreferenced() == [forgotten.sha256]
+    db.session.commit()
+    assert store.exists(again.sha256) and not store.exists(forgotten.sha256)
+    assert store.read(again.sha256) == b"a scan sent again"

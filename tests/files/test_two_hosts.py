@@ -4,10 +4,15 @@ is served by the other, and its lots stay traced; with the database store and wi
 import hashlib
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from PIL import Image
+from sqlalchemy import select
 
+from core.extensions import db
+from files import store
+from files.models import StoredFile
 from tests.consumer_helpers import make_lot
 from tests.files.conftest import BUCKET, jpeg, upload_image
 
@@ -65,3 +70,27 @@ def test_an_image_uploaded_on_one_host_is_served_by_the_other(
     if backing == "s3":
         keys = [item["Key"] for item in client.list_objects_v2(Bucket=BUCKET)["Contents"]]
         assert len(keys) == 2 and all(key.startswith("htx/") for key in keys)  # image, copy
+
+
+def test_the_bytes_of_a_rolled_back_upload_are_swept_from_the_bucket(s3, make_host, farm):
+    """An upload writes its object, then its transaction rolls back: the object names no row.
+    ``delete_unreferenced`` removes it once it is old enough, and leaves the image that a
+    product names alone."""
+    client, settings = s3
+    host = make_host("host-s3", **settings)
+    product_id = make_lot(farm)["product"]["id"]
+    assert upload_image(host.test_client(), farm.headers, product_id, jpeg()).status_code == 200
+    with host.test_request_context():
+        named = set(db.session.scalars(select(StoredFile.sha256)))
+        stray = store.put(b"an upload whose request failed", "application/pdf").sha256
+        db.session.rollback()
+        assert f"htx/{stray}" in _objects(client)
+        assert stray not in store.delete_unreferenced()  # young: an upload may be under way
+        swept = store.delete_unreferenced(timedelta(seconds=-5))
+        db.session.commit()
+    assert swept == [stray]
+    assert _objects(client) == {f"htx/{sha}" for sha in named}  # the image and its copy
+
+
+def _objects(client) -> set[str]:
+    return {item["Key"] for item in client.list_objects_v2(Bucket=BUCKET).get("Contents", [])}
