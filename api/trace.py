@@ -31,7 +31,8 @@ from trace.schemas import (
     SiteSchema,
     TraceSchema,
 )
-from trace.services import batches, completeness, events, genealogy, products, sites
+from trace.services import batches, completeness, events, products, sites
+from trace.services.trace_json import trace_json
 
 blp = Blueprint("trace_api", __name__, description="Traceability: products, sites, batches, events")
 blp.before_request(load_bearer_user)
@@ -286,7 +287,7 @@ class BatchTrace(MethodView):
         depth = 1 if args["depth"] == "1" else None
         # The JSON is written in one piece by the service (a trace can have 10,000 lots);
         # TraceSchema documents it, and a test checks the two agree.
-        body = genealogy.trace_json(caller(), batch_id, args["direction"], depth)
+        body = trace_json(caller(), batch_id, args["direction"], depth)
         return Response(body, mimetype="application/json")
 
 

@@ -21,7 +21,8 @@ from eudr.models import NameConsent, Plot, plot_households
 from eudr.services import evidence, package
 from registry.models import MemberHousehold, User
 from trace.models import Site
-from trace.services.genealogy import reachable_ids, trace_json
+from trace.services.genealogy import reachable_ids
+from trace.services.trace_json import trace_json
 
 PLOTS = 30_000
 SIDE = 0.0009  # degrees: about 97 m × 100 m, 0.97 ha

@@ -1,22 +1,16 @@
 """Genealogy: one step back or forward, and full traces by a recursive query in the database.
 
 Three shapes of the same trace: ``trace_batch`` (plain records, for recalls), ``chain_view``
-(a page of it, for the chain page) and ``trace_json`` (the API's JSON text). For the last, on
-PostgreSQL, the database writes every batch, link and shipment as JSON text: one statement
-walks the links (writing theirs), then the batches' and the shipments' statements run at once
-on two connections. Python only adds each batch's
-depth (a breadth-first walk over the links' ids) and joins the parts, so a 10,000-lot trace
-never becomes 30,000 Python objects.
+(a page of it, for the chain page) and the API's JSON text (``trace.services.trace_json``,
+written by the database on PostgreSQL from the same walk).
 """
 
-import json
 from collections import Counter
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, literal, or_, select, text
+from sqlalchemy import ColumnElement, literal, or_, select
 from sqlalchemy.orm import aliased, defer, selectinload
 
 from core.errors import NotFound
@@ -47,7 +41,7 @@ def _reached(root_id: int, direction: str, max_depth: int | None):
     A recursive CTE; UNION (not UNION ALL) stops at batches already reached, so
     lots merged and split many times are visited once.
     """
-    near, far = _ends(direction)
+    near, far = link_ends(direction)
     first = select(far.label("batch_id")).where(near == root_id)
     if max_depth == 1:
         return first.subquery("reached")
@@ -61,7 +55,8 @@ def reachable_ids(root_id: int, direction: str, max_depth: int | None = None) ->
     return list(db.session.scalars(select(reached.c.batch_id).distinct()))
 
 
-def _ends(direction: str):
+def link_ends(direction: str):
+    """The link columns a walk starts from and goes to: parent to child going forward."""
     if direction == "forward":
         return BatchLink.parent_id, BatchLink.child_id
     return BatchLink.child_id, BatchLink.parent_id
@@ -111,12 +106,13 @@ def trace_batch(
     user: User | None, batch_id: int, direction: str, max_depth: int | None = None
 ) -> Trace:
     """The full (or one-step) trace of a batch the caller may see, in a few set-based queries."""
-    return _trace_of(get_batch(user, batch_id), direction, max_depth)
+    return trace_of(get_batch(user, batch_id), direction, max_depth)
 
 
-def _trace_of(
+def trace_of(
     root: Batch, direction: str, max_depth: int | None, reader: int | None = None
 ) -> Trace:
+    """The trace of ``root`` one way, as ``reader`` may see it (None: the whole trace)."""
     ids = _trace_ids(root.id, direction, max_depth)
     links = _links_among(ids, direction, root.id if max_depth == 1 else None, reader)
     if reader is not None and direction == "forward":
@@ -135,7 +131,7 @@ def _trace_of(
     )
 
 
-def _reader(user: User | None, root: Batch) -> int | None:
+def reader_of(user: User | None, root: Batch) -> int | None:
     """The organization whose view of another's trace is narrowed (``trace.services.sharing``):
     None for the department and for the root lot's owner, who see the whole trace."""
     if sees_everything(user) or user is None or user.organization_id == root.organization_id:
@@ -180,7 +176,7 @@ def _batch_nodes(ids) -> dict[int, BatchNode]:
 def _links_among(ids, direction: str, only_from: int | None, reader: int | None = None) -> list:
     """The links of a trace; for a ``reader``, forward, only those it may see: the lots another
     buyer made of a lot are that buyer's business. Backward, every link is the lot's history."""
-    near, _far = _ends(direction)
+    near, _far = link_ends(direction)
     columns = (
         BatchLink.parent_id,
         BatchLink.child_id,
@@ -268,13 +264,13 @@ def chain_view(
     Raises NotFound when ``start`` is not in the trace.
     """
     root = get_batch(user, batch_id)
-    reader = _reader(user, root)
+    reader = reader_of(user, root)
     links = _links_among(_trace_ids(root.id, direction), direction, None, reader)
     near, far = _oriented(links, direction)
     start = root.id if start is None else start
     if start != root.id and start not in far:
         raise NotFound(_("That lot is not in this batch's chain."))
-    levels = _levels(start, near, far, "forward")
+    levels = depth_levels(start, near, far, "forward")
     ordered = [batch for level in levels for batch in sorted(level)]
     shown = set(ordered[: limit or CHAIN_PAGE_LOTS])
     kept = [link for link, a, b in zip(links, near, far, strict=True) if a in shown and b in shown]
@@ -375,63 +371,13 @@ def as_dict(trace: Trace) -> dict:
     }
 
 
-def trace_json(
-    user: User | None, batch_id: int, direction: str, max_depth: int | None = None
-) -> str:
-    """The API's trace of a batch the caller may see, as JSON text (the shape of ``as_dict``).
-
-    On PostgreSQL, three statements: the walk over the links (writing the links' JSON),
-    then the batches' and the shipments' JSON at once, on this session's connection and on
-    one more of the pool, since a large trace spends most of its time writing those two.
-    """
-    root = get_batch(user, batch_id)
-    reader = _reader(user, root)
-    # A buyer's view of a seller's lot is narrowed by the ORM's statements (its traces are
-    # small: the lot's history and what the buyer made of it).
-    if db.session.get_bind().dialect.name != "postgresql" or reader is not None:
-        return json.dumps(as_dict(_trace_of(root, direction, max_depth, reader)))
-    near, far = (column.name for column in _ends(direction))
-    recursion = "" if max_depth == 1 else _RECURSION.format(near=near, far=far)
-    walk = _WALK_SQL.format(near=near, recursion=recursion)
-    starts, ends, links = db.session.execute(text(walk), {"root": root.id}).one()
-    starts, ends = starts or [], ends or []
-    # One array literal ('{1,2,…}'), not ARRAY[1, 2, …]: 10,000 constants cost the
-    # parser more than the lookups they name.
-    ids = "{" + ",".join(map(str, {root.id, *(ends if direction == "forward" else starts)})) + "}"
-    shipments = _on_second_connection(db.engine, _SHIPMENTS_SQL, {"ids": ids})
-    batch_ids, batch_texts = db.session.execute(text(_NODES_SQL), {"ids": ids}).one()
-    text_of = dict(zip(batch_ids or [], (batch_texts or "").split("\n"), strict=True))
-    batches = ",".join(
-        f'{{"depth":{depth},{text_of[batch]}'
-        for depth, level in enumerate(_levels(root.id, starts, ends, direction))
-        for batch in sorted(level)
-    )
-    return (
-        f'{{"root":{root.id},"direction":"{direction}","batches":[{batches}],'
-        f'"links":[{links or ""}],"shipments":[{shipments.result() or ""}]}}'
-    )
-
-
-_SECOND_CONNECTION = ThreadPoolExecutor(max_workers=4, thread_name_prefix="trace-json")
-
-
-def _on_second_connection(engine, sql: str, params: dict) -> Future:
-    """Run a read-only statement on another connection of the pool; its one value, later."""
-
-    def run():
-        with engine.connect() as connection:
-            return connection.execute(text(sql), params).scalar()
-
-    return _SECOND_CONNECTION.submit(run)
-
-
 def _walk(root_id: int, starts: list, ends: list, direction: str) -> dict[int, int]:
     """Each batch's depth: the fewest links from the root."""
-    levels = _levels(root_id, starts, ends, direction)
+    levels = depth_levels(root_id, starts, ends, direction)
     return {batch: depth for depth, level in enumerate(levels) for batch in level}
 
 
-def _levels(root_id: int, starts: list, ends: list, direction: str) -> list[list[int]]:
+def depth_levels(root_id: int, starts: list, ends: list, direction: str) -> list[list[int]]:
     """The batches of a trace by depth (breadth first over the links' ids), the root alone first."""
     if direction != "forward":
         starts, ends = ends, starts
@@ -450,54 +396,3 @@ def _levels(root_id: int, starts: list, ends: list, direction: str) -> list[list
         if not below:
             return levels
         levels.append(below)
-
-
-# PostgreSQL writes the JSON text, each member with one concat(): strings through to_json
-# (enum values and numbers need no quoting or escaping), names of products and organizations
-# quoted once each. Batches are separated by newlines, which JSON text never holds raw, so
-# Python can put each batch's depth in front of it.
-# The walk recurses over the links themselves (UNION: each link once), so the links need no
-# second lookup.
-_WALK_SQL = """
-WITH RECURSIVE links AS (
-    SELECT l.id, l.parent_id, l.child_id, l.event_id, l.parent_quantity, l.child_quantity
-    FROM batch_links l WHERE l.{near} = :root
-    {recursion}
-)
-SELECT array_agg(l.parent_id), array_agg(l.child_id),
-    string_agg(concat('{{"parent_id":', l.parent_id, ',"child_id":', l.child_id,
-        ',"event_id":', l.event_id,
-        ',"parent_quantity":', coalesce(trim_scale(l.parent_quantity)::text, 'null'),
-        ',"child_quantity":', coalesce(trim_scale(l.child_quantity)::text, 'null'), '}}'),
-        ',' ORDER BY l.id)
-FROM links l
-"""
-_RECURSION = """UNION
-    SELECT l.id, l.parent_id, l.child_id, l.event_id, l.parent_quantity, l.child_quantity
-    FROM batch_links l JOIN links r ON l.{near} = r.{far}"""
-_NODES_SQL = """
-SELECT array_agg(b.id), string_agg(concat('"id":', b.id, ',"lot_code":', to_json(b.lot_code),
-    ',"product":', p.json, ',"organization_id":', b.organization_id,
-    ',"organization":', o.json, ',"quantity":', trim_scale(b.quantity),
-    ',"unit":"', b.unit, '","status":"', b.status, '"}'), E'\\n')
-FROM unnest(CAST(:ids AS INTEGER[])) AS ids(id) JOIN batches b ON b.id = ids.id
-JOIN (SELECT id, to_json(name)::text AS json FROM products) p ON p.id = b.product_id
-JOIN (SELECT id, to_json(name)::text AS json FROM organizations) o ON o.id = b.organization_id
-"""
-# Shipments come from the shipping lines' index and the shipping events' covering index;
-# corrected events are left out by one hashed list of the corrected.
-_SHIPMENTS_SQL = """
-SELECT string_agg(concat('{"batch_id":', el.batch_id, ',"event_id":', e.id,
-    ',"time":', to_json(e.event_time),
-    ',"quantity":', coalesce(trim_scale(el.quantity)::text, 'null'),
-    ',"to_organization_id":', coalesce(e.destination_org_id::text, 'null'),
-    ',"to_organization":', coalesce(d.json, 'null'),
-    ',"reference":', coalesce(to_json(e.reference)::text, 'null'), '}'),
-    ',' ORDER BY e.event_time, e.id)
-FROM unnest(CAST(:ids AS INTEGER[])) AS ids(id)
-JOIN event_lines el ON el.batch_id = ids.id AND el.kind = 'shipping'
-JOIN trace_events e ON e.id = el.event_id AND e.kind = 'shipping'
-LEFT JOIN (SELECT id, to_json(name)::text AS json FROM organizations) d
-    ON d.id = e.destination_org_id
-WHERE e.id NOT IN (SELECT corrects_event_id FROM trace_events WHERE corrects_event_id IS NOT NULL)
-"""
