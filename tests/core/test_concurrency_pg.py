@@ -13,7 +13,8 @@ from linkage.models import Contract, ContractParty
 from tests.conftest import row_count
 from tests.linkage_helpers import contract_body
 from tests.missing import needs_postgres
-from trace.models import Batch, EventLine, TraceEvent
+from tests.recall_helpers import build_chain
+from trace.models import Batch, BatchStatus, EventLine, TraceEvent
 from trace.services.quantities import held_quantities
 
 CLIENTS = 50
@@ -124,3 +125,34 @@ def test_fifty_confirmations_of_one_contract_sign_it_once(app, linkage, world):
             )
         )
         assert confirmed == len(signed.parties)
+
+
+def test_overlapping_recalls_opened_at_once_all_land(
+    app, runner, farm, buyer, world, token_for, no_smtp
+):
+    """Five recalls at the same moment over one chain whose lots they share (RAW reaches all
+    of them, A and ROAST reach PACK, at a cooperative and an enterprise; opened by the
+    cooperative and the department): each answers
+    201, or 409 when a recall committed first already covers its lot; no deadlock, no 5xx;
+    every lot ends recalled, and the event and lot chains verify."""
+    chain = build_chain(farm, buyer)
+    reason = {"reason": "Dư lượng thuốc bảo vệ thực vật vượt mức", "severity": "serious"}
+    department = token_for(world["users"]["department"])
+    roots = [("RAW", farm.headers), ("A", farm.headers), ("ROAST", farm.headers)]
+    roots += [("B", department), ("PACK", department)]  # PACK is the enterprise's
+    answers = race(
+        app, [("/recalls", {"batch_id": chain.id(name), **reason}, who) for name, who in roots]
+    )
+    assert {status for status, _body, _replayed in answers} <= {201, 409}, answers
+    assert any(status == 201 for status, _body, _replayed in answers)
+    with app.app_context():
+        statuses = set(
+            db.session.scalars(
+                select(Batch.status).where(
+                    Batch.id.in_([chain.id(name) for name in ("RAW", "A", "B", "ROAST", "PACK")])
+                )
+            )
+        )
+    assert statuses == {BatchStatus.RECALLED}
+    verified = runner.invoke(args=["trace", "verify"])
+    assert verified.exit_code == 0, verified.output
