@@ -8,13 +8,14 @@ page does not show (no ids, no households' names, the producer's phone only whil
 the lot is recalled, as the page's banner shows it).
 """
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from flask import get_template_attribute
 from flask_babel import gettext as _
 
 from consumer.images import image_url
 from consumer.pages import ConsumerPage
+from consumer.scans import VIETNAM
 from core.urls import base_url
 
 
@@ -55,12 +56,18 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def _moment(value: datetime) -> str:
+    """A moment in Vietnam time, with its offset (SQLite hands back naive UTC)."""
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(VIETNAM).isoformat(timespec="seconds")
+
+
 def _recall(page: ConsumerPage) -> dict | None:
     if not page.recalled:
         return None
     notice = page.recall
     return {
-        "date": notice.time.isoformat() if notice else None,
+        "date": _moment(notice.time) if notice else None,
         "reason": notice.reason if notice else None,
         "whatToDo": _(
             "Do not eat or use this product. Take it back to the shop where you bought it; "
@@ -99,5 +106,5 @@ def _certificate(page: ConsumerPage, standard, today: date) -> dict:
 def _history(page: ConsumerPage) -> list[dict]:
     step_text = get_template_attribute("public/_macros.html", "step_text")
     return [
-        {"time": step.time.isoformat(), "text": step_text(step).striptags()} for step in page.steps
+        {"time": _moment(step.time), "text": step_text(step).striptags()} for step in page.steps
     ]
