@@ -28,6 +28,8 @@ _PARTS = (
     "used to make this lot",
     "household",
     "(EN)",
+    "Hulling",  # processing steps by name
+    "Roasting",
 )
 
 
