@@ -4,6 +4,10 @@ Link types are GS1 Web vocabulary terms (``https://ref.gs1.org/voc/…``, ``gs1:
 in a request). Our consumer page is both the product information page
 (``gs1:pip``) and the default link, so the default answer is that page itself,
 not a redirect to it: one round trip less on a slow phone connection.
+
+A linkset advertises only links anyone can open: the page, its certificates, and as
+``gs1:traceability`` the public JSON of what the page shows (``consumer.public_json``),
+not the trace API, which asks for a login.
 """
 
 from dataclasses import dataclass
@@ -28,7 +32,7 @@ LINKSET_CONTEXT = "https://ref.gs1.org/standards/resolver/linkset-context"
 # ASCII titles for the Link header (a header cannot carry Vietnamese text safely).
 _HEADER_TITLES = {
     PIP: "Product information page",
-    TRACEABILITY: "Trace events of the lot (EPCIS)",
+    TRACEABILITY: "What the lot's page shows, as JSON",
     CERTIFICATION: "Certificates",
 }
 
@@ -79,8 +83,8 @@ def product_uri(product: Product) -> str | None:
 
 
 def traceability_href(batch: Batch) -> str:
-    """Our EPCIS events of the lot (the trace API)."""
-    return f"{base_url()}/api/v1/epcis/events?batch_id={batch.id}"
+    """The public JSON of the lot's page (``consumer.views.page_json``)."""
+    return f"{base_url()}/q/{batch.public_code}/trace.json"
 
 
 def _pip(uri: str) -> Link:
@@ -97,8 +101,8 @@ def lot_anchors(batch: Batch, unit: UnitCode | None, has_certificates: bool) -> 
         Link(
             TRACEABILITY,
             traceability_href(batch),
-            _l("Trace events of the lot"),
-            "application/ld+json",
+            _l("The lot's origin and history, as JSON"),
+            "application/json",
         ),
     ]
     if has_certificates:

@@ -1,11 +1,14 @@
 """What a consumer page shows, read as plain rows in a handful of queries (no query in a loop).
 
-For a lot: the product with its standards, the producer, the origin (growing
-areas and communes of the lot and every lot upstream of it), how many member
-households contributed (a count; names and phones are never read), the event
-timeline as plain data (the template puts it into words), and the sales under a
-linkage contract (shipping events whose reference type is "contract").
-Drafts are not public: their codes answer 404 like unknown ones.
+For a lot: the product with its standards, the producer (with its phone, for a
+recall), the origin (growing areas and communes of the lot and every lot upstream
+of it), how many member households contributed (a count; households' names and
+phones are never read), the event timeline as plain data (the template puts it into
+words), the sales under a linkage contract (shipping events whose reference type is
+"contract") and, for a recalled lot, the recall: its reason and date, as the recall
+event carries them. Drafts are not public: their codes answer 404 like unknown ones.
+The English page shows the English names of the product and growing areas where
+they have one.
 
 A page that is not in the page cache is a shopper's first view of the day, and most
 views are first views (a page is kept per lot, language and day). So a page is read
@@ -42,6 +45,7 @@ from trace.models import (
     TraceEvent,
     batch_sites,
 )
+from trace.process_steps import step_of
 from trace.services.quantities import not_erroneous
 
 TIMELINE_LIMIT = 60
@@ -89,6 +93,16 @@ class Producer:
     name: str
     address: str | None
     admin_unit_id: int | None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class RecallNotice:
+    """The open recall of the lot, as its recall event tells it."""
+
+    time: datetime
+    reason: str | None
+    severity: str | None
 
 
 @dataclass(frozen=True)
@@ -109,6 +123,7 @@ class Step:
     time: datetime
     kind: str
     step: str | None = None
+    process: str | None = None  # a named processing step (``trace.process_steps``)
     place: str | None = None
     partner: str | None = None
     reference_type: str | None = None
@@ -150,6 +165,7 @@ class ConsumerPage:
     steps: list[Step] = field(default_factory=list)
     sales: list[Sale] = field(default_factory=list)
     standards: list[Standard] = field(default_factory=list)
+    recall: RecallNotice | None = None
 
     @property
     def producer_place(self) -> str:
@@ -202,10 +218,12 @@ _LOT = (
         Batch.expiry_date,
         Product.id.label("product_id"),
         Product.name.label("product_name"),
+        Product.name_en.label("product_name_en"),
         Product.image_path,
         Organization.name.label("producer_name"),
         Organization.address,
         Organization.admin_unit_id,
+        Organization.phone,
         _HOUSEHOLDS.label("households"),
         ProductStandard.id.label("standard_id"),
         ProductStandard.kind,
@@ -222,9 +240,14 @@ _LOT = (
 )
 
 
-def consumer_page(batch_id: int) -> ConsumerPage | None:
+def local_name(name: str, name_en: str | None, english: bool) -> str:
+    """The name the page shows: the English one on the English page, where there is one."""
+    return name_en if english and name_en else name
+
+
+def consumer_page(batch_id: int, english: bool = False) -> ConsumerPage | None:
     """Read what the consumer page of the lot ``batch_id`` shows (the lot and every lot
-    upstream of it); None for no such lot."""
+    upstream of it), with English names when ``english``; None for no such lot."""
     lots = _lineage(batch_id)
     lot_ids = list(lots)
     rows = core_rows(_LOT, {"batch_id": batch_id, "lots": lot_ids}).all()
@@ -243,8 +266,12 @@ def consumer_page(batch_id: int) -> ConsumerPage | None:
     )
     page = ConsumerPage(
         batch,
-        ProductFacts(first.product_id, first.product_name, first.image_path),
-        Producer(first.producer_name, first.address, first.admin_unit_id),
+        ProductFacts(
+            first.product_id,
+            local_name(first.product_name, first.product_name_en, english),
+            first.image_path,
+        ),
+        Producer(first.producer_name, first.address, first.admin_unit_id, first.phone),
         households=first.households or 0,
         standards=[
             Standard(row.kind, row.stars, row.certificate_number, row.issuer, row.expires_on)
@@ -253,9 +280,11 @@ def consumer_page(batch_id: int) -> ConsumerPage | None:
         ],
     )
     events = _event_rows(lot_ids)
-    page.steps = _steps(batch, events, lots)
+    page.steps = _steps(batch, events, lots, english)
     page.sales = _sales(batch, events)
-    page.origins = _origins(lot_ids, events)
+    page.origins = _origins(lot_ids, events, english)
+    if page.recalled:
+        page.recall = _recall(batch, events)
     return page
 
 
@@ -278,6 +307,7 @@ _EVENTS = (
         EventLine.batch_id,
         Site.id.label("site_id"),
         Site.name.label("site_name"),
+        Site.name_en.label("site_name_en"),
         Site.planting_area_code,
         Site.admin_unit_id,
         Organization.name.label("partner"),
@@ -300,6 +330,15 @@ def _event_rows(lot_ids: list[int]) -> list:
     return list(reversed(core_rows(_EVENTS, {"lots": lot_ids}).all()))
 
 
+def _recall(batch: LotFacts, rows: list) -> RecallNotice | None:
+    """The latest recall event naming the lot: when, why and how serious."""
+    recalls = [r for r in rows if r.kind == EventKind.RECALL and r.batch_id == batch.id]
+    if not recalls:
+        return None
+    epcis = recalls[-1].epcis or {}
+    return RecallNotice(recalls[-1].event_time, epcis.get("htx:reason"), epcis.get("htx:severity"))
+
+
 def _relevant(row, own: bool, makers: set[int]) -> bool:
     if own or row.kind in _MAKING:
         return True
@@ -307,7 +346,7 @@ def _relevant(row, own: bool, makers: set[int]) -> bool:
     return row.kind == EventKind.SHIPPING and row.destination_org_id in makers
 
 
-def _steps(batch: LotFacts, rows: list, lots: dict[int, _Lot]) -> list[Step]:
+def _steps(batch: LotFacts, rows: list, lots: dict[int, _Lot], english: bool) -> list[Step]:
     makers = {lot.organization_id for lot in lots.values()}
     own_events = {row.id for row in rows if row.batch_id == batch.id}
     steps, seen = [], set()
@@ -316,18 +355,20 @@ def _steps(batch: LotFacts, rows: list, lots: dict[int, _Lot]) -> list[Step]:
         if row.id in seen or not _relevant(row, own, makers):
             continue
         seen.add(row.id)
-        steps.append(_step(row, None if own else lots[row.batch_id].lot_code))
+        steps.append(_step(row, None if own else lots[row.batch_id].lot_code, english))
     return steps[-TIMELINE_LIMIT:]
 
 
-def _step(row, lot: str | None) -> Step:
+def _step(row, lot: str | None, english: bool) -> Step:
     epcis = row.epcis or {}
     certificate = epcis.get("certificationInfo")
+    step = epcis.get("bizStep") if row.kind == EventKind.TRANSFORMATION else None
     return Step(
         time=row.event_time,
         kind=row.kind.value,
-        step=epcis.get("bizStep") if row.kind == EventKind.TRANSFORMATION else None,
-        place=row.site_name,
+        step=step,
+        process=step_of(step),
+        place=row.site_name and local_name(row.site_name, row.site_name_en, english),
         partner=row.partner,
         reference_type=row.reference_type,
         reference=row.reference,
@@ -361,22 +402,26 @@ def _direct_parents(batch: LotFacts, rows: list) -> set[int]:
 
 
 _SITES = (
-    select(Site.id, Site.name, Site.admin_unit_id, Site.planting_area_code)
+    select(Site.id, Site.name, Site.name_en, Site.admin_unit_id, Site.planting_area_code)
     .join(batch_sites, batch_sites.c.site_id == Site.id)
     .where(batch_sites.c.batch_id.in_(bindparam("lots", expanding=True)))
 )
 
 
-def _origins(lot_ids: list[int], rows: list) -> list[Origin]:
+def _origins(lot_ids: list[int], rows: list, english: bool) -> list[Origin]:
     """Growing areas: those named on the lots, and those their harvests happened at."""
     sites = {
-        row.site_id: (row.site_name, row.admin_unit_id, row.planting_area_code)
+        row.site_id: (
+            local_name(row.site_name, row.site_name_en, english),
+            row.admin_unit_id,
+            row.planting_area_code,
+        )
         for row in rows
         if row.kind == EventKind.HARVEST and row.site_id is not None
     }
     listed = core_rows(_SITES, {"lots": lot_ids}).all()
-    for site_id, name, unit_id, code in listed:
-        sites.setdefault(site_id, (name, unit_id, code))
+    for site_id, name, name_en, unit_id, code in listed:
+        sites.setdefault(site_id, (local_name(name, name_en, english), unit_id, code))
     return [
         Origin(name, place_name(unit_id), code)
         for _id, (name, unit_id, code) in sorted(sites.items())

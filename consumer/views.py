@@ -6,6 +6,8 @@
 - ``?linkType=linkset`` (or ``all``) or ``Accept: application/linkset+json`` — the RFC 9264
   linkset; ``?linkType=gs1:traceability`` (or ``gs1:certificationInfo``) — a 307 redirect
   with the query string passed on; any other link type — the page (our pip);
+- ``/q/{code}/trace.json`` — the public JSON of what the lot's page shows (the lot's
+  ``gs1:traceability`` link);
 - ``/img/p/{name}`` — a product's image, small; ``/.well-known/gs1resolver``; ``/healthz``.
 
 A malformed identifier is answered 400, an unknown one 404, each with a page
@@ -28,7 +30,18 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from consumer import answer, http, images, limit, lookup, page_cache, pages, scans, slots
+from consumer import (
+    answer,
+    http,
+    images,
+    limit,
+    lookup,
+    page_cache,
+    pages,
+    public_json,
+    scans,
+    slots,
+)
 from consumer.linkset import (
     CERTIFICATION,
     GS1_VOC,
@@ -51,9 +64,13 @@ from core.i18n import LOCALE_SESSION_KEY
 from core.urls import base_url
 from gs1.digital_link import Malformed, check_attributes, parse_digital_link, parse_public_code
 from trace.models import Product
+from trace.process_steps import STEP_NAMES
+from trace.services.uris import public_uri
 
 bp = Blueprint("resolver", __name__)
 bp.after_request(http.add_cors)
+# The consumer page's history names processing steps (its macros see globals only).
+bp.add_app_template_global(STEP_NAMES, "process_step_names")
 
 
 @bp.get("/q/<code>", strict_slashes=False)
@@ -66,6 +83,32 @@ def by_code(code):
     except Malformed as exc:
         return _malformed(exc)
     return _resolve(lookup.code_key(code), lambda: lookup.by_code(code))
+
+
+@bp.get("/q/<code>/trace.json")
+@limit.limited
+def page_json(code):
+    """What the consumer page of the lot with this public code shows, as JSON."""
+    try:
+        code = parse_public_code(code)
+    except Malformed as exc:
+        return error_body(400, "malformed_identifier", _(exc.message, **exc.params)), 400
+    limit.check()
+    found = lookup.by_code(code)
+    if found is None or found.unit is not None:
+        message = _("We do not know this code. Check that you scanned the whole label.")
+        return error_body(404, "not_found", message), 404
+    language = str(get_locale())
+    page = pages.consumer_page(found.id, english=language == "en")
+    helpers = _helpers()
+    document = public_json.page_document(page, public_uri(found), helpers["today"], language)
+    response = current_app.response_class(
+        json.dumps(document, ensure_ascii=False), mimetype="application/json"
+    )
+    response.headers["Content-Language"] = language
+    response.vary.add("Accept-Language")
+    response.vary.add("Cookie")
+    return http.conditional(response, http.LOT_CACHE, vary_accept=False)
 
 
 @bp.get("/01/<path:rest>", strict_slashes=False)
@@ -148,7 +191,7 @@ def _page_response(found: Resolved, html: str):
 
 def _render_lot(batch_id: int, helpers: dict) -> str:
     """The lot's page, shared by its items: per-item and per-request parts left as slots."""
-    page = pages.consumer_page(batch_id)
+    page = pages.consumer_page(batch_id, english=str(get_locale()) == "en")
     return render_template(
         "public/lot.html",
         page=page,
@@ -193,6 +236,7 @@ def _product_level(product: Product | None):
     html = render_template(
         "public/product.html",
         product=product,
+        name=pages.local_name(product.name, product.name_en, str(get_locale()) == "en"),
         image=images.image_url(product),
         producer_place=place_name(product.organization.admin_unit_id),
         **_helpers(),

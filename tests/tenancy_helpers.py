@@ -418,6 +418,7 @@ def bodies(w: dict) -> dict:
         "product": {"name": "Sản phẩm mới", "category": "coffee", "unit": "kg"},
         "product_edit": {
             "name": "Cà phê ZQA-SECRET",
+            "name_en": None,
             "category": "coffee",
             "unit": "kg",
             "gtin": None,
@@ -431,6 +432,7 @@ def bodies(w: dict) -> dict:
         "site_edit": {
             "kind": "growing_area",
             "name": "Vùng ZQA-SECRET",
+            "name_en": None,
             "planting_area_code": None,
             "admin_unit": "23677",
             "latitude": None,

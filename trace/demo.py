@@ -233,6 +233,7 @@ class TraceDemo:
             user,
             TransformationInput(
                 transformation="processing",
+                process_step="hulling",
                 event_time=_moment(day),
                 inputs=[LineInput(batch_id=cherries.id, quantity=Decimal(cherries.quantity))],
                 outputs=[OutputInput(product_id=green, quantity=green_qty, production_date=day)],
@@ -246,6 +247,7 @@ class TraceDemo:
             user,
             TransformationInput(
                 transformation="processing",
+                process_step="roasting",
                 event_time=_moment(roast_day),
                 inputs=[LineInput(batch_id=green_lot.id, quantity=green_qty)],
                 outputs=[

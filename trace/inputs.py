@@ -86,6 +86,7 @@ class ProductInput:
 
     name: str
     category: ProductCategory
+    name_en: str | None = None
     gtin: str | None = None
     unit: QuantityUnit = QuantityUnit.KG
     description: str | None = None
@@ -115,6 +116,7 @@ class ProductPatch:
 
     name: str = UNSET
     category: ProductCategory = UNSET
+    name_en: str | None = UNSET
     gtin: str | None = UNSET
     unit: QuantityUnit = UNSET
     description: str | None = UNSET
@@ -136,6 +138,7 @@ class SiteInput:
 
     name: str
     admin_unit: str
+    name_en: str | None = None
     kind: SiteKind = SiteKind.GROWING_AREA
     planting_area_code: str | None = None
     latitude: float | None = None
@@ -159,6 +162,7 @@ class SitePatch:
 
     name: str = UNSET
     admin_unit: str = UNSET
+    name_en: str | None = UNSET
     kind: SiteKind = UNSET
     planting_area_code: str | None = UNSET
     latitude: float | None = UNSET
@@ -318,6 +322,7 @@ class TransformationInput(EventInput):
     inputs: tuple[LineInput, ...] = ()
     outputs: tuple[OutputInput, ...] = ()
     transformation: str = "processing"
+    process_step: str | None = None  # drying, roasting… (``trace.process_steps``)
 
     def __post_init__(self):
         _lines(self, "inputs")

@@ -97,6 +97,7 @@ class Product(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))  # the English page's name
     category: Mapped[ProductCategory] = mapped_column(
         portable_enum(ProductCategory, "product_category"), index=True
     )
@@ -160,6 +161,7 @@ class Site(db.Model):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     kind: Mapped[SiteKind] = mapped_column(portable_enum(SiteKind, "site_kind"))
     name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))  # the English page's name
     code: Mapped[str] = mapped_column(String(16), unique=True)
     planting_area_code: Mapped[str | None] = mapped_column(String(40))
     admin_unit_id: Mapped[int] = mapped_column(ForeignKey("admin_units.id"), index=True)

@@ -2,6 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 
+from trace.process_steps import STEP_NAMES, step_of
+
 CATEGORY_LABELS = {
     "coffee": _l("Coffee"),
     "pepper": _l("Pepper"),
@@ -95,6 +97,8 @@ def template_labels() -> dict:
         "transformation_labels": TRANSFORMATION_LABELS,
         "reference_labels": REFERENCE_LABELS,
         "step_labels": STEP_LABELS,
+        "process_step_names": STEP_NAMES,
+        "process_step_of": step_of,
         "result_labels": RESULT_LABELS,
         "line_role_labels": ROLE_LABELS,
     }

@@ -40,6 +40,7 @@ from trace.models import (
     SiteKind,
     StandardKind,
 )
+from trace.process_steps import STEP_NAMES
 from trace.services.uris import public_uri
 
 POSITIVE = validate.Range(
@@ -130,6 +131,7 @@ class ProductInputSchema(InputSchema):
     """Fields accepted when creating or editing a product."""
 
     name = _text(200, required=True)
+    name_en = _text(200, allow_none=True, metadata={"description": "Its name on the English page"})
     category = _choice(ProductCategory, required=True)
     gtin = fields.String(
         allow_none=True, metadata={"description": "GTIN-8/12/13/14; stored as GTIN-14"}
@@ -185,6 +187,7 @@ class ProductSchema(Schema):
     id = fields.Integer()
     organization_id = fields.Integer()
     name = fields.String()
+    name_en = fields.String(allow_none=True)
     category = fields.String()
     gtin = fields.String(allow_none=True)
     unit = fields.String()
@@ -210,6 +213,7 @@ class SiteInputSchema(InputSchema):
 
     kind = _choice(SiteKind, load_default=SiteKind.GROWING_AREA.value)
     name = _text(200, required=True)
+    name_en = _text(200, allow_none=True, metadata={"description": "Its name on the English page"})
     planting_area_code = _text(40, allow_none=True)
     admin_unit = fields.String(required=True)
     latitude = fields.Float(
@@ -245,6 +249,7 @@ class SiteSchema(Schema):
     organization_id = fields.Integer()
     kind = fields.String()
     name = fields.String()
+    name_en = fields.String(allow_none=True)
     code = fields.String()
     planting_area_code = fields.String(allow_none=True)
     admin_unit = fields.Nested(AdminUnitSchema)
@@ -464,6 +469,11 @@ class EventInputSchema(InputSchema):
     transformation = fields.String(
         load_default="processing",
         validate=validate.OneOf(["processing", "packing", "splitting", "merging"]),
+    )
+    process_step = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(list(STEP_NAMES)),
+        metadata={"description": "What the processing was (drying, hulling, roasting…)"},
     )
     destination_org_id = fields.Integer(allow_none=True)
     source_org_id = fields.Integer(allow_none=True)

@@ -41,7 +41,12 @@ def record_recall_event(recall: Recall, user: User) -> TraceEvent:
         _OFFSET,
         location,
         [(batch, None) for batch in batches],
-        {"htx:recall": str(recall.id), "htx:severity": recall.severity.value},
+        # The reason travels with the event: the lots' consumer pages show it (``consumer.pages``).
+        {
+            "htx:recall": str(recall.id),
+            "htx:severity": recall.severity.value,
+            "htx:reason": recall.reason,
+        },
     )
     store_event(event)
     return event

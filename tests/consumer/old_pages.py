@@ -1,6 +1,11 @@
 """The consumer page's data as ``consumer.pages`` read it before issue #23 (ORM objects, five
 queries), frozen here as the reference the new reading must render byte for byte
-(``test_consumer_page_golden``). Not used by the app."""
+(``test_consumer_page_golden``). Not used by the app.
+
+Issue #20 made the page show more, and this reference reads it its own way: the open
+recall from the ``Recall`` row (the app reads the recall event), the English names of
+the product and growing areas on the English page, the producer's phone (the ORM
+organization's), and processing steps named by their business step."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,6 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from consumer.places import place_name
 from core.extensions import db
+from recall.models import Recall
 from registry.models import Organization
 from trace.models import (
     Batch,
@@ -25,6 +31,7 @@ from trace.models import (
     TraceEvent,
     batch_sites,
 )
+from trace.process_steps import step_of
 from trace.services.quantities import not_erroneous
 
 TIMELINE_LIMIT = 60
@@ -70,6 +77,7 @@ class Step:
     time: datetime
     kind: str
     step: str | None = None
+    process: str | None = None
     place: str | None = None
     partner: str | None = None
     reference_type: str | None = None
@@ -99,18 +107,35 @@ class Origin:
     planting_area_code: str | None
 
 
+@dataclass(frozen=True)
+class ProductShown:
+    """The product as the page shows it: its name in the page's language, its image."""
+
+    name: str
+    image_path: str | None
+
+
+@dataclass(frozen=True)
+class RecallShown:
+    """The lot's latest recall: when and why."""
+
+    time: datetime
+    reason: str
+
+
 @dataclass
 class ConsumerPage:
     """Everything the consumer page of a lot shows."""
 
     batch: Batch
-    product: Product
+    product: ProductShown
     producer: Organization
     origins: list[Origin] = field(default_factory=list)
     households: int = 0
     steps: list[Step] = field(default_factory=list)
     sales: list[Sale] = field(default_factory=list)
     standards: list[ProductStandard] = field(default_factory=list)
+    recall: RecallShown | None = None
 
     @property
     def producer_place(self) -> str:
@@ -130,16 +155,36 @@ class _Lot:
     organization_id: int
 
 
-def consumer_page(batch: Batch) -> ConsumerPage:
+def _name(name: str, name_en: str | None, english: bool) -> str:
+    return name_en if english and name_en else name
+
+
+def consumer_page(batch: Batch, english: bool = False) -> ConsumerPage:
     """Read what the consumer page of ``batch`` shows (the lot and every lot upstream)."""
     lots = _lineage(batch)
     rows = _event_rows(list(lots))
-    page = ConsumerPage(batch, batch.product, batch.organization, standards=batch.product.standards)
+    product = ProductShown(
+        _name(batch.product.name, batch.product.name_en, english), batch.product.image_path
+    )
+    page = ConsumerPage(batch, product, batch.organization, standards=batch.product.standards)
     page.households = _household_count(list(lots))
-    page.steps = _steps(batch, rows, lots)
+    page.steps = _steps(batch, rows, lots, english)
     page.sales = _sales(batch, rows)
-    page.origins = _origins(list(lots), rows)
+    page.origins = _origins(list(lots), rows, english)
+    if page.recalled:
+        page.recall = _recall(batch)
     return page
+
+
+def _recall(batch: Batch) -> RecallShown | None:
+    """The latest recall reaching the lot (the lot itself or a lot it was made from)."""
+    found = db.session.scalar(
+        select(Recall)
+        .where(Recall.batches.any(batch_id=batch.id))
+        .order_by(Recall.opened_at.desc(), Recall.id.desc())
+        .limit(1)
+    )
+    return RecallShown(found.opened, found.reason) if found else None
 
 
 def _lineage_statement():
@@ -183,6 +228,7 @@ _EVENTS = (
         EventLine.batch_id,
         Site.id.label("site_id"),
         Site.name.label("site_name"),
+        Site.name_en.label("site_name_en"),
         Site.planting_area_code,
         Site.admin_unit_id,
         Organization.name.label("partner"),
@@ -212,7 +258,7 @@ def _relevant(row, own: bool, makers: set[int]) -> bool:
     return row.kind == EventKind.SHIPPING and row.destination_org_id in makers
 
 
-def _steps(batch: Batch, rows: list, lots: dict[int, _Lot]) -> list[Step]:
+def _steps(batch: Batch, rows: list, lots: dict[int, _Lot], english: bool) -> list[Step]:
     makers = {lot.organization_id for lot in lots.values()}
     own_events = {row.id for row in rows if row.batch_id == batch.id}
     steps, seen = [], set()
@@ -221,18 +267,20 @@ def _steps(batch: Batch, rows: list, lots: dict[int, _Lot]) -> list[Step]:
         if row.id in seen or not _relevant(row, own, makers):
             continue
         seen.add(row.id)
-        steps.append(_step(row, None if own else lots[row.batch_id].lot_code))
+        steps.append(_step(row, None if own else lots[row.batch_id].lot_code, english))
     return steps[-TIMELINE_LIMIT:]
 
 
-def _step(row, lot: str | None) -> Step:
+def _step(row, lot: str | None, english: bool) -> Step:
     epcis = row.epcis or {}
     certificate = epcis.get("certificationInfo")
+    step = epcis.get("bizStep") if row.kind == EventKind.TRANSFORMATION else None
     return Step(
         time=row.event_time,
         kind=row.kind.value,
-        step=epcis.get("bizStep") if row.kind == EventKind.TRANSFORMATION else None,
-        place=row.site_name,
+        step=step,
+        process=step_of(step),
+        place=row.site_name and _name(row.site_name, row.site_name_en, english),
         partner=row.partner,
         reference_type=row.reference_type,
         reference=row.reference,
@@ -266,22 +314,26 @@ def _direct_parents(batch: Batch, rows: list) -> set[int]:
 
 
 _SITES = (
-    select(Site.id, Site.name, Site.admin_unit_id, Site.planting_area_code)
+    select(Site.id, Site.name, Site.name_en, Site.admin_unit_id, Site.planting_area_code)
     .join(batch_sites, batch_sites.c.site_id == Site.id)
     .where(batch_sites.c.batch_id.in_(bindparam("lots", expanding=True)))
 )
 
 
-def _origins(lot_ids: list[int], rows: list) -> list[Origin]:
+def _origins(lot_ids: list[int], rows: list, english: bool) -> list[Origin]:
     """Growing areas: those named on the lots, and those their harvests happened at."""
     sites = {
-        row.site_id: (row.site_name, row.admin_unit_id, row.planting_area_code)
+        row.site_id: (
+            _name(row.site_name, row.site_name_en, english),
+            row.admin_unit_id,
+            row.planting_area_code,
+        )
         for row in rows
         if row.kind == EventKind.HARVEST and row.site_id is not None
     }
     listed = db.session.execute(_SITES, {"lots": lot_ids}).all()
-    for site_id, name, unit_id, code in listed:
-        sites.setdefault(site_id, (name, unit_id, code))
+    for site_id, name, name_en, unit_id, code in listed:
+        sites.setdefault(site_id, (_name(name, name_en, english), unit_id, code))
     return [
         Origin(name, place_name(unit_id), code)
         for _id, (name, unit_id, code) in sorted(sites.items())

@@ -6,7 +6,10 @@ banner once the lot is recalled. Screenshots go to ``test-artifacts/``. The brow
 is Debian's (``apt-get install chromium``), never one Playwright downloads.
 """
 
+import io
+
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from tests.browser_helpers import PHONE, fits_the_phone
@@ -58,3 +61,24 @@ def test_unknown_code_on_a_phone(app, base_url, page):
     assert response.status == 404
     expect(page.get_by_role("heading", level=1)).to_have_text(vietnamese(app, "Code not found"))
     fits_the_phone(page, "consumer-not-found")
+
+
+def test_a_picture_leaves_the_lot_in_the_first_screen(app, base_url, page, farm):
+    lot = make_lot(farm)
+    photo = io.BytesIO()
+    Image.new("RGB", (1200, 900), (120, 80, 40)).save(photo, "JPEG")
+    uploaded = farm.client.put(
+        f"/api/v1/products/{lot['product']['id']}/image",
+        data={"image": (io.BytesIO(photo.getvalue()), "ca-phe.jpg")},
+        headers=farm.headers,
+        content_type="multipart/form-data",
+    )
+    assert uploaded.status_code == 200, uploaded.json
+    page.goto(f"{base_url}/q/{lot['code']}")
+    picture = page.locator("img.product")
+    expect(picture).to_be_visible()
+    box = picture.bounding_box()
+    assert box is not None and box["height"] <= 0.4 * PHONE["height"] + 1
+    lot_facts = page.locator("#lot").bounding_box()
+    assert lot_facts is not None and lot_facts["y"] < PHONE["height"]  # seen without scrolling
+    fits_the_phone(page, "consumer-picture")

@@ -91,7 +91,7 @@ def test_units_share_the_lots_cached_page_with_their_own_parts(app, client, lot)
     assert f"Code: {lot['code']}" in lot_html and 'id="scans"' not in lot_html
     for serial, code in zip(("0001", "0002"), codes, strict=True):
         html = page(client, f"/q/{code}").get_data(as_text=True)
-        assert f"<dt>Item</dt><dd>{serial}</dd>" in html and f"Code: {code}" in html
+        assert f"<dt>Item no.</dt><dd>{serial}</dd>" in html and f"Code: {code}" in html
         assert "scanned 1 time" in html and f'href="/q/{code}?lang=vi"' in html
     again = page(client, f"/q/{codes[0]}").get_data(as_text=True)
     assert "scanned 2 times" in again  # the count is fresh although the page is cached

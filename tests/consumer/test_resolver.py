@@ -50,7 +50,8 @@ def test_linkset_by_query(client, lot, query):
     [pip] = lot_anchor[GS1 + "pip"]
     assert pip["href"] == BASE + lot_path(lot) and pip["title"] and pip["type"] == "text/html"
     [trace] = lot_anchor[GS1 + "traceability"]
-    assert trace["href"] == f"{BASE}/api/v1/epcis/events?batch_id={lot['batch']['id']}"
+    assert trace["href"] == f"{BASE}/q/{lot['code']}/trace.json"
+    assert trace["type"] == "application/json"
     assert lot_anchor[GS1 + "certificationInfo"][0]["href"].endswith("#certificates")
     assert lot_anchor[GS1 + "defaultLink"][0]["href"] == BASE + lot_path(lot)
     # Each level up to the primary key: the product (/01/{GTIN}) comes with its links.
@@ -87,9 +88,9 @@ def test_link_type_redirects_passing_the_query_string_on(client, lot, link_type)
     )
     assert response.status_code == 307
     target = urlsplit(response.headers["Location"])
-    assert f"{target.scheme}://{target.netloc}{target.path}" == f"{BASE}/api/v1/epcis/events"
+    assert f"{target.scheme}://{target.netloc}{target.path}" == f"{BASE}/q/{lot['code']}/trace.json"
     query = parse_qs(target.query)
-    assert query == {"batch_id": [str(lot["batch"]["id"])], "foo": ["bar"], "17": ["271101"]}
+    assert query == {"foo": ["bar"], "17": ["271101"]}
     assert 'rel="linkset"' in response.headers["Link"]  # the linkset, even when redirecting
 
 
@@ -231,10 +232,27 @@ def test_healthz(client):
     assert response.status_code == 200 and response.data == b"ok"
 
 
-def test_traceability_target_serves_the_lots_events(client, farm, lot):
+def test_traceability_target_opens_for_anyone(client, lot):
     redirect = client.get(lot_path(lot) + "?linkType=gs1:traceability&foo=bar")
     target = urlsplit(redirect.headers["Location"])
-    events = client.get(f"{target.path}?{target.query}", headers=farm.headers)
-    assert events.status_code == 200, events.get_data(as_text=True)[:300]
-    document = json.loads(events.get_data(as_text=True))
-    assert document["epcisBody"]["eventList"]  # the lot's harvest and shipment
+    answer = client.get(f"{target.path}?{target.query}")  # no login, no token
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    document = json.loads(answer.get_data(as_text=True))
+    assert document["lot"]["lotCode"] == lot["batch"]["lot_code"]
+    assert len(document["history"]) == 2  # the lot's harvest and its sale
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_every_link_of_the_linkset_opens_for_anyone(client, lot, language):
+    response = client.get(lot_path(lot) + f"?linkType=linkset&lang={language}")
+    hrefs = {
+        target["href"]
+        for anchor in linkset_of(response)
+        for key, targets in anchor.items()
+        if key.startswith(GS1)
+        for target in targets
+    }
+    assert len(hrefs) >= 3
+    for href in hrefs:
+        opened = client.get(urlsplit(href).path)  # no login, no token
+        assert opened.status_code == 200, href

@@ -7,6 +7,7 @@ from trace.schemas import TraceSchema
 
 WHOLE_PRODUCT = {
     "name": "Cà phê nhân xanh Robusta",
+    "name_en": None,
     "category": "coffee",
     "gtin": None,
     "unit": "kg",
@@ -60,6 +61,7 @@ def test_put_wants_the_whole_product_and_erases_nothing_when_refused(farm):
     path = f"/products/{product['id']}"
     missing = refused(send(farm, "PUT", path, {"name": "Cà phê", "category": "coffee"}))
     assert set(missing) == {
+        "name_en",
         "gtin",
         "unit",
         "description",
@@ -94,6 +96,7 @@ def test_site_patch_and_put(farm, world):
     whole = {
         "kind": "facility",
         "name": "Xưởng sơ chế",
+        "name_en": "Processing shed",
         "planting_area_code": None,
         "admin_unit": GIA_LAI_COMMUNES[0],
         "latitude": None,
@@ -108,6 +111,7 @@ def test_site_patch_and_put(farm, world):
         None,
         [],
     )
+    assert replaced["name_en"] == "Processing shed"
 
 
 # Lots ----------------------------------------------------------------------------------------

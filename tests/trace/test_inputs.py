@@ -79,6 +79,7 @@ def test_a_product_loads_as_a_typed_input_with_its_defaults():
 def test_put_needs_the_whole_product_and_names_what_is_missing():
     missing = errors_of(ProductPutSchema(), {"name": "Cà phê", "category": "coffee"})
     assert set(missing) == {
+        "name_en",
         "gtin",
         "unit",
         "description",
@@ -89,6 +90,7 @@ def test_put_needs_the_whole_product_and_names_what_is_missing():
     }
     whole = {
         "name": "Cà phê",
+        "name_en": None,
         "category": "coffee",
         "gtin": None,
         "unit": "kg",

@@ -6,6 +6,7 @@ from decimal import Decimal
 from core.urls import base_url
 from gs1.codes import lot_uri, party_uri, reference_uri
 from trace.models import UOM_CODES, Batch, EventKind
+from trace.process_steps import biz_step_uri
 
 BIZ_STEPS = {
     EventKind.HARVEST: "commissioning",
@@ -92,13 +93,17 @@ def transformation_event(
     inputs: list[tuple[Batch, Decimal]],
     outputs: list[tuple[Batch, Decimal]],
     extra: dict,
+    process_step: str | None = None,
 ) -> dict:
-    """An EPCIS TransformationEvent: inputs consumed, outputs made, with quantities."""
+    """An EPCIS TransformationEvent: inputs consumed, outputs made, with quantities; a
+    named processing step (``trace.process_steps``) is its business step, one of ours."""
     event = {
         "type": "TransformationEvent",
         "eventTime": _time(event_time),
         "eventTimeZoneOffset": offset,
-        "bizStep": TRANSFORMATION_STEPS[step],
+        "bizStep": (
+            biz_step_uri(base_url(), process_step) if process_step else TRANSFORMATION_STEPS[step]
+        ),
         "disposition": "active",
         "readPoint": {"id": location},
         "bizLocation": {"id": location},

@@ -89,6 +89,7 @@ def product_input(product: Product) -> ProductInput:
     """A product as it stands, in the form its create and update take."""
     return ProductInput(
         name=product.name,
+        name_en=product.name_en,
         category=product.category,
         gtin=product.gtin,
         unit=product.unit,
@@ -121,6 +122,7 @@ def _apply(product: Product, values: ProductInput) -> None:
                 "gtin", _("GTIN %(gtin)s is already used by %(name)s.", gtin=gtin, name=clash.name)
             )
     product.name = values.name
+    product.name_en = values.name_en
     product.category = values.category
     product.gtin = gtin
     product.unit = values.unit

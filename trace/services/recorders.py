@@ -113,6 +113,7 @@ def record_transformation(user: User, values: TransformationInput) -> TraceEvent
         checked.of(LineRole.INPUT),
         checked.of(LineRole.OUTPUT),
         {},
+        values.process_step,
     )
     rules.activate(checked)
     return event

@@ -29,6 +29,7 @@ from trace.inputs import (
     TransformationInput,
 )
 from trace.models import Batch, BatchStatus, EventKind, EventLine, LineRole, Site, TraceEvent
+from trace.process_steps import steps_for
 from trace.services.batches import check_dates, create_batch
 from trace.services.quantities import (
     held_quantities,
@@ -289,9 +290,25 @@ def check_transformation(
     if not values.outputs:
         raise ValidationFailed.on_field("outputs", _("List at least one output."))
     outputs = [_output(user, spec, ledger) for spec in values.outputs]
+    _check_process_step(values, [batch for batch, _qty in inputs + outputs])
     lines = _as(LineRole.INPUT, inputs) + _as(LineRole.OUTPUT, outputs)
     activates = [batch for batch, _qty in outputs]
     return Checked(EventKind.TRANSFORMATION, site, lines, activates=activates)
+
+
+def _check_process_step(values: TransformationInput, lots: list[Batch]) -> None:
+    """A named step is a processing one, of the vocabulary of the lots' product categories."""
+    step = values.process_step
+    if step is None:
+        return
+    if values.transformation != "processing":
+        raise ValidationFailed.on_field(
+            "process_step", _("Only a processing event names a processing step.")
+        )
+    if step not in steps_for(lot.product.category for lot in lots):
+        raise ValidationFailed.on_field(
+            "process_step", _("This step is not one of these products' processing steps.")
+        )
 
 
 def _output(user: User, spec: OutputInput, ledger: Ledger) -> tuple[Batch, Decimal]:

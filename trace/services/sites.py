@@ -61,6 +61,7 @@ def site_input(site: Site) -> SiteInput:
     return SiteInput(
         kind=site.kind,
         name=site.name,
+        name_en=site.name_en,
         planting_area_code=site.planting_area_code,
         admin_unit=site.admin_unit.code,
         latitude=site.latitude,
@@ -73,6 +74,7 @@ def site_input(site: Site) -> SiteInput:
 
 def _apply(site: Site, values: SiteInput) -> None:
     site.name = values.name
+    site.name_en = values.name_en
     site.planting_area_code = values.planting_area_code
     site.latitude, site.longitude = values.latitude, values.longitude
     site.area_ha = values.area_ha

@@ -19,6 +19,7 @@ from registry.services.organizations import directory
 from registry.views.common import FIELD_ERRORS, done, form_number, form_text, load, refusal
 from trace.models import Batch, LineRole
 from trace.names import EVENT_LABELS
+from trace.process_steps import STEP_NAMES, steps_for
 from trace.schemas import CorrectionInputSchema, EventInputSchema
 from trace.services import batches, events, quantities
 from trace.views.batches import incoming_shipments, render_batch
@@ -39,7 +40,14 @@ FORM_FIELDS = {
         "dose_unit",
         "pre_harvest_interval_days",
     ),
-    "transformation": ("event_time", "site_id", "transformation", "inputs", "outputs"),
+    "transformation": (
+        "event_time",
+        "site_id",
+        "transformation",
+        "process_step",
+        "inputs",
+        "outputs",
+    ),
     "shipping": ("event_time", "site_id", "destination_org_id", "quantity", "reference_type"),
     "receiving": ("event_time", "source_org_id", "quantity", "reference_type"),
     "inspection": ("event_time", "site_id", "result", "certificate"),
@@ -179,6 +187,7 @@ def _posted_transformation(batch: Batch) -> tuple[dict, dict]:
     rows = [{name: _output_value(i, name) for name in OUTPUT_FIELDS} for i in range(OUTPUT_ROWS)]
     outputs = compact(rows)
     raw = {**_common(), "transformation": form_text("transformation")}
+    raw["process_step"] = form_text("process_step")
     raw.update(inputs=inputs, outputs=outputs)
     renames = {f"inputs.{i}.quantity": f"in-{line['batch_id']}" for i, line in enumerate(inputs)}
     fields = {f"in-{lot.id}" for lot in lots}
@@ -239,9 +248,12 @@ def _held_lots(batch: Batch) -> list[tuple[Batch, Decimal]]:
 
 def _transformation_options(batch: Batch) -> dict:
     products = events.output_products(current_user)
+    held = _held_lots(batch)
+    steps = steps_for({lot.product.category for lot, _held in held} | {batch.product.category})
     return {
-        "held_lots": _held_lots(batch),
+        "held_lots": held,
         "product_options": [(str(p.id), p.name) for p in products],
+        "process_step_options": [(step, STEP_NAMES[step]) for step in steps],
     }
 
 

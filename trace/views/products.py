@@ -25,7 +25,7 @@ STANDARD_ROWS = 3  # blank rows offered; more come one at a time, after each sav
 MAX_STANDARD_ROWS = 20
 _STANDARD_KEY = re.compile(r"standards\.(\d{1,2})\.")
 STANDARD_FIELDS = ("kind", "stars", "certificate_number", "issuer", "issued_on", "expires_on")
-PLAIN_FIELDS = ("name", "category", "gtin", "unit", "description", "shelf_life_days")
+PLAIN_FIELDS = ("name", "name_en", "category", "gtin", "unit", "description", "shelf_life_days")
 
 
 @bp.get("/products", endpoint="products")

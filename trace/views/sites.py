@@ -24,6 +24,7 @@ from trace.views.common import as_text, bp, form_coordinate, placed, require_rec
 PLAIN_FIELDS = (
     "kind",
     "name",
+    "name_en",
     "planting_area_code",
     "admin_unit",
     "latitude",
