@@ -164,17 +164,22 @@ def line_chart(
 
 
 def _polyline(line: Series, labels, xy, fmt) -> str:
-    points, dots = [], []
+    """A month without data breaks the line: one polyline per run of months with a value."""
+    runs: list[list[str]] = [[]]
+    dots = []
     for index, value in enumerate(line.values):
         if value is None:
+            runs.append([])
             continue
         x, y = xy(index, value)
-        points.append(f"{x:.1f},{y:.1f}")
+        runs[-1].append(f"{x:.1f},{y:.1f}")
         dots.append(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5">'
             f"<title>{escape(labels[index])}: {escape(fmt(value))}</title></circle>"
         )
-    path = f'<polyline fill="none" points="{" ".join(points)}"/>' if len(points) > 1 else ""
+    paths = "".join(
+        f'<polyline fill="none" points="{" ".join(run)}"/>' for run in runs if len(run) > 1
+    )
     return (
-        f'<g class="series {line.css}" data-name={quoteattr(line.name)}>{path}{"".join(dots)}</g>'
+        f'<g class="series {line.css}" data-name={quoteattr(line.name)}>{paths}{"".join(dots)}</g>'
     )
