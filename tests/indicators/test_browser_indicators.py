@@ -42,6 +42,7 @@ def test_department_reads_both_numbers_drills_down_and_downloads(
 ):
     page = laptop
     log_in(page, base_url, "so@nnmt.gialai.gov.vn")
+    page.locator("header nav details:has(a[href='/indicators/']) > summary").click()
     page.locator("header nav a[href='/indicators/']").click()
     page.wait_for_url(f"{base_url}/indicators/")
     expect(page.locator("#linkage-rate .rate")).to_have_text("50,0%")
