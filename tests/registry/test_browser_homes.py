@@ -15,7 +15,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests import labels_helpers
+from tests import consumer_helpers, labels_helpers
 from tests.browser_helpers import ARTIFACTS, axe_violations, cut_off, fits_the_phone
 from tests.conftest import PASSWORD
 from tests.consumer_helpers import make_lot
@@ -189,7 +189,9 @@ def test_the_consumer_walks_a_lot_and_its_recall(farm, page, base_url, no_smtp):
         "/recalls",
         {"batch_id": lot["batch"]["id"], "reason": "Nấm mốc", "severity": "serious"},
     )
-    _walk(page, base_url, "consumer", {"recalled": f"/q/{lot['code']}"})
+    link = f"/01/{consumer_helpers.GTIN}/10/{lot['batch']['lot_code']}"  # a fresh page
+    _walk(page, base_url, "consumer", {"recalled": link})
+    expect(page.locator("#recall")).to_be_visible()
 
 
 # The layout's own promises (issue 20 item 4) ------------------------------------------------
