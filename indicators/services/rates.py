@@ -444,6 +444,4 @@ def monthly_series(kind: str, query: IndicatorQuery, months: int = 24) -> list:
     denominator = next(iter(found.values())).denominator if found else None
     if denominator is None:
         denominator = traceability_rate(period)[0].denominator
-    return [
-        found.get(k) or TraceabilityRow(k, k, 0, denominator or 0, None) for k in keys
-    ]
+    return [found.get(k) or TraceabilityRow(k, k, 0, denominator or 0, None) for k in keys]
