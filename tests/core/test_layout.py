@@ -158,6 +158,9 @@ def test_a_month_without_data_is_a_gap_in_the_line():
     lines = re.findall(r'<polyline fill="none" points="([^"]+)"', svg)
     assert [len(points.split()) for points in lines] == [2, 2]  # broken at March
     assert svg.count("<circle") == 4
+    # Axis labels and legend are page text (axe-core cannot measure the contrast of SVG text).
+    assert "<text" not in svg and svg.count('class="tick tick-y"') == 5
+    assert 'class="chart-legend"' in svg
 
 
 def test_months_without_batches_have_no_traceability_rate(app, farm):

@@ -347,5 +347,6 @@ def test_charts_escape_their_text_and_scale_by_viewbox():
         "d",
         fmt=lambda value: f"{value:.0%}",
     )
-    root = ET.fromstring(str(line))  # noqa: S314
+    svg = re.search(r"<svg\b.*?</svg>", str(line), re.S).group(0)
+    root = ET.fromstring(svg)  # noqa: S314
     assert len(root.findall(f".//{SVG}circle")) == 2
