@@ -182,6 +182,15 @@ def test_the_enterprise_walks_its_pages(scene, page, base_url):
 
 
 @pytest.mark.browser
+def test_the_login_page_keeps_the_language_switch_beside_the_name(page, base_url):
+    _walk(page, base_url, "signed-out", {"login": "/login"})
+    for size in (PHONE_SIZE, WIDE):
+        page.set_viewport_size(size)
+        brand, lang = page.locator(".brand").bounding_box(), page.locator(".lang").bounding_box()
+        assert lang["y"] < brand["y"] + brand["height"], f"VI · EN on a line of its own: {size}"
+
+
+@pytest.mark.browser
 def test_the_consumer_walks_a_lot_and_its_recall(farm, page, base_url, no_smtp):
     lot = make_lot(farm)
     _walk(page, base_url, "consumer", {"lot": f"/q/{lot['code']}"})
