@@ -1,9 +1,9 @@
-"""Charts of the indicators as inline SVG, drawn on the server: no script, no CDN, no font file.
+"""Charts of the indicators, drawn on the server: no script, no CDN, no font file.
 
-Each chart carries a ``<title>`` and a ``<desc>`` (read by screen readers), writes
-every value as text beside its mark, and scales to its container through its
-``viewBox`` (the stylesheet caps it at the screen's width), so it reads the same
-on a laptop and on a 360 px phone.
+Bar charts are HTML (a list of bars whose text is page text); the line chart is inline
+SVG with a ``<title>`` and a ``<desc>`` (read by screen readers) that scales to its
+container through its ``viewBox``. Each writes every value as text beside its mark, so
+it reads the same on a laptop and on a 360 px phone.
 """
 
 from collections.abc import Callable, Sequence
@@ -15,12 +15,7 @@ from markupsafe import Markup
 
 # Widths in viewBox units: the page scales them to the container, so a narrower box
 # means larger text on a phone; the stylesheet caps the width on a laptop.
-BAR_WIDTH = 320
 WIDTH = 360  # the line chart: 24 months need the room
-LABEL_HEIGHT = 18
-BAR_HEIGHT = 14
-ROW_GAP = 8
-VALUE_ROOM = 64  # right of the longest bar: room for its value written as text
 _ids = count(1)
 
 
@@ -58,41 +53,40 @@ def bar_chart(
     target: float | None = None,
     target_text: str = "",
 ) -> Markup:
-    """Horizontal bars, one per point, the label above each bar and the value at its end.
+    """Horizontal bars as HTML, one list item per point: its label, a bar whose width is the
+    value's share of the scale, and the value written beside it.
 
-    Bars are the ``rect`` elements of class ``bar`` (one per point, in order); a
-    value of None draws no length but keeps its row and writes "—".
+    HTML rather than SVG so that the text is page text: it wraps on a phone and its contrast
+    can be measured. Bars are the elements of class ``bar`` (one per point, in order) with
+    the value in ``data-value``; a value of None draws no length but keeps its row ("—").
+    The target is a dashed line across every row, named below the list.
     """
     scale_max = maximum or max([p.value or 0 for p in points] + [target or 0]) or 1
-    room = BAR_WIDTH - VALUE_ROOM
-    row = LABEL_HEIGHT + BAR_HEIGHT + ROW_GAP
-    height = max(row * len(points), row) + (14 if target is not None else 0)
-    parts, _uid = _open(kind, "bar", BAR_WIDTH, height, title, desc)
-    for index, point in enumerate(points):
-        y = index * row
-        length = 0 if point.value is None else max(0.0, min(point.value, scale_max)) / scale_max
-        width = round(length * room, 1)
+    uid = f"chart-{kind}-{next(_ids)}"
+    at = "" if target is None else f' style="--target: {_share_of(target, scale_max):g}%"'
+    parts = [
+        f'<div class="chart hbars chart-{kind}" role="group" '
+        f'aria-labelledby="{uid}-t" aria-describedby="{uid}-d"{at}>',
+        f'<p class="visually-hidden" id="{uid}-t">{escape(title)}</p>',
+        f'<p class="visually-hidden" id="{uid}-d">{escape(desc)}</p><ul>',
+    ]
+    for point in points:
+        width = 0 if point.value is None else _share_of(point.value, scale_max)
         parts.append(
-            f'<g class="bar-row"><title>{escape(point.label)}: {escape(point.text)}</title>'
+            f'<li><span class="bar-label">{escape(point.label)}</span>'
+            f'<span class="track"><span class="bar" style="width: {width:g}%" '
+            f"data-value={quoteattr(_data(point.value))}></span></span>"
+            f'<span class="bar-value">{escape(point.text)}</span></li>'
         )
-        parts.append(f'<text class="bar-label" x="0" y="{y + 13}">{escape(point.label)}</text>')
-        parts.append(
-            f'<rect class="bar" x="0" y="{y + LABEL_HEIGHT}" width="{width:g}" '
-            f'height="{BAR_HEIGHT}" rx="2" data-value={quoteattr(_data(point.value))}/>'
-        )
-        parts.append(
-            f'<text class="bar-value" x="{width + 4:g}" y="{y + LABEL_HEIGHT + 12}">'
-            f"{escape(point.text)}</text></g>"
-        )
+    parts.append("</ul>")
     if target is not None:
-        x = round(min(target, scale_max) / scale_max * room, 1)
-        parts.append(
-            f'<line class="target" x1="{x:g}" x2="{x:g}" y1="0" y2="{height - 14:g}"/>'
-            f'<text class="target-label" x="{x:g}" y="{height - 2:g}" text-anchor="middle">'
-            f"{escape(target_text)}</text>"
-        )
-    parts.append("</svg>")
+        parts.append(f'<p class="target-label">{escape(target_text)}</p>')
+    parts.append("</div>")
     return Markup("".join(parts))  # noqa: S704 - every text in it was escaped above
+
+
+def _share_of(value: float, scale_max: float) -> float:
+    return round(max(0.0, min(value, scale_max)) / scale_max * 100, 1)
 
 
 def _data(value: float | None) -> str:
@@ -109,7 +103,7 @@ class Series:
 
 
 LINE_HEIGHT = 200
-LEFT, RIGHT, TOP, BOTTOM = 46, 18, 10, 40
+LEFT, RIGHT, TOP, BOTTOM = 6, 8, 10, 6  # the axis labels sit outside, in HTML
 
 
 def line_chart(
@@ -121,23 +115,25 @@ def line_chart(
     targets: Sequence[tuple[float, str]] = (),
 ) -> Markup:
     """Shares (0–1) over time: one polyline per series, a dot with its value per month,
-    dashed lines at the targets, every fourth month labelled on the axis, a legend below."""
+    dashed lines at the targets, every fourth month labelled on the axis, a legend below.
+
+    The axis labels and the legend are HTML beside and under the SVG (placed in percent of
+    its box): page text, whose contrast axe-core can measure, unlike SVG text."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, LINE_HEIGHT - TOP - BOTTOM
-    legend_rows = len(series)
-    height = LINE_HEIGHT + 16 * legend_rows
-    parts, _uid = _open("months", "line", WIDTH, height, title, desc)
+    parts, _uid = _open("months", "line", WIDTH, LINE_HEIGHT, title, desc)
     step = plot_w / max(len(labels) - 1, 1)
+    axis: list[str] = []
 
     def xy(index: int, value: float) -> tuple[float, float]:
         return LEFT + index * step, TOP + plot_h * (1 - max(0.0, min(value, 1.0)))
 
+    def place(css: str, where: str, share: float, text: str) -> str:
+        return f'<span class="{css}" style="{where}: {share * 100:.2f}%">{escape(text)}</span>'
+
     for tick in (0, 0.25, 0.5, 0.75, 1):
         y = TOP + plot_h * (1 - tick)
-        parts.append(
-            f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:g}" y2="{y:g}"/>'
-            f'<text class="axis" x="{LEFT - 4}" y="{y + 4:g}" text-anchor="end">'
-            f"{round(tick * 100)}%</text>"
-        )
+        parts.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:g}" y2="{y:g}"/>')
+        axis.append(place("tick tick-y", "top", y / LINE_HEIGHT, f"{round(tick * 100)}%"))
     for value, text in targets:
         y = xy(0, value)[1]
         parts.append(
@@ -146,35 +142,39 @@ def line_chart(
         )
     for index, label in enumerate(labels):
         if index % 4 == (len(labels) - 1) % 4:
-            x = LEFT + index * step
-            parts.append(
-                f'<text class="axis" x="{x:g}" y="{TOP + plot_h + 14}" '
-                f'text-anchor="middle">{escape(label)}</text>'
-            )
+            axis.append(place("tick tick-x", "left", (LEFT + index * step) / WIDTH, label))
     for line in series:
         parts.append(_polyline(line, labels, xy, fmt))
-    for row, line in enumerate(series):
-        y = LINE_HEIGHT + 16 * row
-        parts.append(
-            f'<g class="legend {line.css}"><rect x="{LEFT}" y="{y - 9}" width="14" height="4"/>'
-            f'<text x="{LEFT + 20}" y="{y - 4}">{escape(line.name)}</text></g>'
-        )
     parts.append("</svg>")
-    return Markup("".join(parts))  # noqa: S704 - every text in it was escaped above
+    legend = "".join(
+        f'<li class="{line.css}"><span class="key" aria-hidden="true"></span>'
+        f"{escape(line.name)}</li>"
+        for line in series
+    )
+    return Markup(  # noqa: S704 - every text in it was escaped above
+        f'<div class="line-chart">{"".join(parts)}'
+        f'<div aria-hidden="true">{"".join(axis)}</div></div>'
+        f'<ul class="chart-legend">{legend}</ul>'
+    )
 
 
 def _polyline(line: Series, labels, xy, fmt) -> str:
-    points, dots = [], []
+    """A month without data breaks the line: one polyline per run of months with a value."""
+    runs: list[list[str]] = [[]]
+    dots = []
     for index, value in enumerate(line.values):
         if value is None:
+            runs.append([])
             continue
         x, y = xy(index, value)
-        points.append(f"{x:.1f},{y:.1f}")
+        runs[-1].append(f"{x:.1f},{y:.1f}")
         dots.append(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5">'
             f"<title>{escape(labels[index])}: {escape(fmt(value))}</title></circle>"
         )
-    path = f'<polyline fill="none" points="{" ".join(points)}"/>' if len(points) > 1 else ""
+    paths = "".join(
+        f'<polyline fill="none" points="{" ".join(run)}"/>' for run in runs if len(run) > 1
+    )
     return (
-        f'<g class="series {line.css}" data-name={quoteattr(line.name)}>{path}{"".join(dots)}</g>'
+        f'<g class="series {line.css}" data-name={quoteattr(line.name)}>{paths}{"".join(dots)}</g>'
     )

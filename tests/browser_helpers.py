@@ -70,3 +70,31 @@ def fits_the_phone(page, name: str) -> None:
     page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{name}: {width} px wide on a {PHONE['width']} px screen"
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's violations on the page as it stands, one line each ("rule: selector, ...").
+
+    axe-core comes inside the ``axe-playwright-python`` package (no download at test time);
+    where it is missing the test skips, except under CI."""
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:
+        unavailable("axe-playwright-python is missing (pip install -r requirements-dev.txt)")
+    results = Axe().run(page).response
+    return [
+        f"{rule['id']}: {', '.join(str(node['target']) for node in rule['nodes'][:5])}"
+        for rule in results["violations"]
+    ]
+
+
+def cut_off(page) -> list[str]:
+    """Elements that stick out of the viewport sideways, outside a frame that scrolls on
+    purpose (a table's .table-wrap, the contents bar)."""
+    return page.evaluate(
+        """() => [...document.body.querySelectorAll('*')]
+            .filter(e => !e.closest('.table-wrap, .contents, .visually-hidden'))
+            .filter(e => { const r = e.getBoundingClientRect();
+                           return r.width > 0 && (r.right > innerWidth + 1 || r.left < -1); })
+            .slice(0, 5).map(e => e.outerHTML.slice(0, 120))"""
+    )

@@ -419,8 +419,8 @@ def monthly_series(kind: str, query: IndicatorQuery, months: int = 24) -> list:
 
     ``kind`` is "linkage" (the rate on each month's last day, or on ``query.day`` for its
     own month) or "traceability" (each month's batches). Returns LinkageRow or
-    TraceabilityRow items keyed "YYYY-MM"; months with no data are present with zeros.
-    One SQL statement.
+    TraceabilityRow items keyed "YYYY-MM"; months with no data are present with zeros and
+    no rate (a chart draws them as gaps, not as 0%). One SQL statement.
     """
     if kind not in ("linkage", "traceability"):
         raise ValidationFailed.on_field("kind", _("Must be linkage or traceability."))
@@ -444,6 +444,4 @@ def monthly_series(kind: str, query: IndicatorQuery, months: int = 24) -> list:
     denominator = next(iter(found.values())).denominator if found else None
     if denominator is None:
         denominator = traceability_rate(period)[0].denominator
-    return [
-        found.get(k) or TraceabilityRow(k, k, 0, denominator, _rate(0, denominator)) for k in keys
-    ]
+    return [found.get(k) or TraceabilityRow(k, k, 0, denominator or 0, None) for k in keys]

@@ -1,8 +1,7 @@
 """Fulfilment as the pages show it: a share per contract and a bar chart drawn on the server.
 
-The chart is inline SVG (no JavaScript, no CDN): per season, three bars for the
-committed, delivered and accepted quantities, and a tick where deliveries should
-have reached by now.
+The chart is HTML (no JavaScript, no CDN): per season, three bars for the committed,
+delivered and accepted quantities, and a tick where deliveries should have reached by now.
 """
 
 from dataclasses import dataclass
@@ -11,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from linkage.services.fulfilment import SeasonFulfilment
 
-BAR_MAX = 180  # the widest bar, in the SVG's own units (the values are written after it)
+BAR_MAX = 180  # the widest bar, in the chart's own units (the page draws it as a share)
 BAR_HEIGHT = 16
 BAR_GAP = 4
 LABEL_HEIGHT = 22

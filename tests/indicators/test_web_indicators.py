@@ -102,18 +102,22 @@ def test_dashboard_shows_both_numbers_targets_definitions_and_charts(
     communes = page.tables["table-by-commune"]
     names = [row[0] for row in communes[1:]]
     assert names == ["Xã Chư Sê", "Xã Đak Đoa"] or sorted(names) == ["Xã Chư Sê", "Xã Đak Đoa"]
-    # Every chart is valid SVG with a title and a description; one bar per commune.
-    assert len(page.svgs) == 4
+    # The line chart is valid SVG with a title and a description; the bar charts are HTML
+    # lists with a name and a description, one bar per commune.
+    assert len(page.svgs) == 1
     for svg in page.svgs:
         root = ET.fromstring(svg)  # noqa: S314 - our own page
         assert root.find(f"{SVG}title").text and root.find(f"{SVG}desc").text
         assert root.get("viewBox") and not root.findall(f".//{SVG}script")
-    commune_chart = ET.fromstring(page.svgs[0])  # noqa: S314
-    bars = commune_chart.findall(f".//{SVG}rect[@class='bar']")
-    assert len(bars) == len(names)
-    by_name = dict(zip(names, (float(bar.get("data-value")) for bar in bars), strict=True))
+    bar_charts = re.findall(r'<div class="chart hbars chart-([\w-]+)".*?</div>', html, re.S)
+    assert bar_charts == ["commune-linkage", "commune-traceability", "category"]
+    commune_chart = html.split('chart-commune-linkage"', 1)[1].split("</div>", 1)[0]
+    assert re.search(r'aria-labelledby="[\w-]+-t" aria-describedby="[\w-]+-d"', commune_chart)
+    values = re.findall(r'class="bar" style="width: [\d.]+%" data-value="([^"]*)"', commune_chart)
+    assert len(values) == len(names)
+    by_name = dict(zip(names, (float(value) for value in values), strict=True))
     assert by_name == {"Xã Đak Đoa": 1.0, "Xã Chư Sê": 0.0}
-    line = ET.fromstring(page.svgs[2])  # noqa: S314 - the monthly series
+    line = ET.fromstring(page.svgs[0])  # noqa: S314 - the monthly series
     assert len(line.findall(f".//{SVG}g[@class='series series-linkage']/{SVG}circle")) == 24
 
 
@@ -319,23 +323,23 @@ def test_charts_escape_their_text_and_scale_by_viewbox():
     from indicators.charts import Point, Series, bar_chart, line_chart
 
     hostile = 'Xã <script>alert("x")</script> & Co'
-    svg = bar_chart(
-        [Point(hostile, 0.25, "25%"), Point("Xã B", None, "—")],
-        "Tỷ lệ <b>",
-        "desc & more",
-        maximum=1,
-        target=0.5,
-        target_text="Target 50%",
+    html = str(
+        bar_chart(
+            [Point(hostile, 0.25, "25%"), Point("Xã B", None, "—")],
+            "Tỷ lệ <b>",
+            "desc & more",
+            maximum=1,
+            target=0.5,
+            target_text="Target 50%",
+        )
     )
-    root = ET.fromstring(str(svg))  # noqa: S314 - our own output
-    assert root.get("viewBox").startswith("0 0 ") and root.get("width") is None
-    assert root.find(f"{SVG}title").text == "Tỷ lệ <b>"
-    assert not root.findall(f".//{SVG}script")
-    bars = root.findall(f".//{SVG}rect[@class='bar']")
-    assert [bar.get("data-value") for bar in bars] == ["0.25", ""]
-    assert float(bars[1].get("width")) == 0
-    labels = [node.text for node in root.findall(f".//{SVG}text[@class='bar-label']")]
-    assert labels == [hostile, "Xã B"]
+    assert "<script" not in html and "<b>" not in html
+    assert 'Xã &lt;script&gt;alert("x")&lt;/script&gt; &amp; Co' in html
+    assert "Tỷ lệ &lt;b&gt;" in html and 'style="--target: 50%"' in html
+    bars = re.findall(r'class="bar" style="width: ([\d.]+)%" data-value="([^"]*)"', html)
+    assert bars == [("25", "0.25"), ("0", "")]
+    labels = re.findall(r'<span class="bar-label">([^<]*)</span>', html)
+    assert labels == ['Xã &lt;script&gt;alert("x")&lt;/script&gt; &amp; Co', "Xã B"]
     line = line_chart(
         ["01/26", "02/26", "03/26"],
         [Series("A", "series-linkage", [0.1, None, 0.3])],
@@ -343,5 +347,6 @@ def test_charts_escape_their_text_and_scale_by_viewbox():
         "d",
         fmt=lambda value: f"{value:.0%}",
     )
-    root = ET.fromstring(str(line))  # noqa: S314
+    svg = re.search(r"<svg\b.*?</svg>", str(line), re.S).group(0)
+    root = ET.fromstring(svg)  # noqa: S314
     assert len(root.findall(f".//{SVG}circle")) == 2

@@ -179,7 +179,7 @@ def test_delivery_through_the_form_shows_in_fulfilment(app, world, login, farm, 
     page = text(ent.get(path))
     assert lot["lot_code"] in page and "Xanh" in page
     accepted = re.search(r'<td class="num accepted">(.*?)</td>', page, re.S).group(1)
-    assert "580" in accepted and '<svg class="chart"' in page
+    assert "580" in accepted and 'class="chart hbars fulfilment-chart"' in page
     with app.app_context():
         delivery = db.session.scalar(db.select(Delivery))
         assert delivery.price_vnd == 96000 and delivery.lines[0].accepted_quantity == 580
@@ -263,7 +263,7 @@ def test_the_enterprise_records_a_delivery_on_a_phone(world, linkage, farm, page
     page.locator("#delivery-form button[type=submit]").click()
     page.wait_for_load_state()
     assert page.locator("#deliveries tr.delivery-line").count() == 1
-    assert page.locator("#fulfilment svg.chart rect.bar-accepted").count() == 1
+    assert page.locator("#fulfilment .fulfilment-chart .bar-accepted").count() == 1
     fits_the_phone(page, "linkage-contract")
     for name, path in (
         ("overview", "/linkage/"),

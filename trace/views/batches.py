@@ -118,9 +118,14 @@ def batch_status(batch_id: int):
 def batch_chain(batch_id: int):
     """The batch's genealogy, backward or forward, as an indented tree, a page of lots at a
     time: ``?from=<lot id>`` shows the part of the chain below one of its lots."""
-    direction = "backward" if request.args.get("direction") == "backward" else "forward"
+    asked = request.args.get("direction")
+    direction = "backward" if asked == "backward" else "forward"
     start = request.args.get("from", type=int)
     view = genealogy.chain_view(current_user, batch_id, direction, start)
+    if asked is None and start is None and not (view.trace.links or view.trace.shipments):
+        # Nothing was made from it nor shipped (a final product): open on where it came from.
+        direction = "backward"
+        view = genealogy.chain_view(current_user, batch_id, direction, start)
     return render_template(
         "trace/batch_chain.html",
         trace=view.trace,
