@@ -25,6 +25,8 @@ from playwright.sync_api import expect
 from tests.browser_helpers import ARTIFACTS, PHONE, fits_the_phone
 from tests.labels_helpers import decode_pdf, zxing  # noqa: F401 (a fixture)
 
+from tests.linkage_helpers import contract_body
+
 pytestmark = pytest.mark.browser
 
 WIDE = {"width": 1280, "height": 900}
@@ -41,6 +43,7 @@ HOUSEHOLDS = [
 ]
 HARVEST = {"Nguyễn Văn Hùng": 800, "Trần Thị Lan": 700, "Đinh Văn Ân": 500}  # kg
 DELIVERED = 1200  # kg
+PRODUCT = "Cà phê nhân Robusta Đak Đoa"
 
 
 def _shot(page, name: str, phone: bool = False) -> None:
@@ -192,7 +195,7 @@ def _cooperative_makes_a_lot(page, base_url, tmp_path) -> int:
     """On the cooperative's phone: product, area, lot, harvest; the lot completed."""
     page.goto(f"{base_url}/")
     _step(page, "products")
-    page.locator("#f-name").fill("Cà phê nhân Robusta Đak Đoa")
+    page.locator("#f-name").fill(PRODUCT)
     page.locator("#f-category").select_option("coffee")
     page.locator("#f-shelf_life_days").fill("365")
     page.locator("input[name=no_standard_declared]").check()
@@ -263,6 +266,107 @@ def _cooperative_prints_labels(page, base_url, lot: int, zxing, tmp_path) -> str
     return url
 
 
+TERMS = (
+    "quality_standard",
+    "delivery_terms",
+    "payment_terms",
+    "input_advances",
+    "rights_obligations",
+    "risk_sharing",
+    "force_majeure",
+    "breach_liability",
+    "dispute_resolution",
+    "amendment_termination",
+)
+
+
+def _enterprise_drafts_a_contract(page, base_url, coop: int) -> int:
+    """The enterprise drafts a contract with the cooperative, naming every term, and signs."""
+    body = contract_body(coop, "HĐLK-01/2026-PN")
+    page.goto(f"{base_url}/linkage/contracts/new")
+    page.locator("#f-number").fill(body["number"])
+    page.locator("#f-linkage_form").select_option(str(body["linkage_form"]))
+    page.locator("#f-lead_representative").fill(body["lead_representative"])
+    page.locator("[id='f-parties.0.organization_id']").select_option(str(coop))
+    page.locator("[id='f-parties.0.representative']").fill("Ông Lê Văn Xã Viên, Giám đốc")
+    page.locator("[id='f-parties.0.households']").fill(str(len(HOUSEHOLDS)))
+    item = body["items"][0]
+    page.locator("[id='f-items.0.category']").select_option("coffee")
+    page.locator("[id='f-items.0.product_id']").select_option(label=f"{PRODUCT} · {COOP['name']}")
+    page.locator("[id='f-items.0.season']").fill(item["season"])
+    page.locator("[id='f-items.0.quantity']").fill("5000")
+    page.locator("[id='f-items.0.due_from']").fill(item["due_from"])
+    page.locator("[id='f-items.0.due_to']").fill(item["due_to"])
+    page.locator("#f-price_mechanism").select_option(body["price_mechanism"])
+    page.locator("#f-price_vnd").fill(str(body["price_vnd"]))
+    page.locator("#f-price_formula").fill(body["price_formula"])
+    for name in TERMS:
+        page.locator(f"#f-{name}").fill(body[name])
+    page.locator("#f-effective_from").fill(body["effective_from"])
+    page.locator("#f-effective_to").fill(body["effective_to"])
+    _shot(page, "20-enterprise-contract-form")
+    _submit(page)
+    contract = int(re.search(r"/contracts/(\d+)", page.url).group(1))
+    with page.expect_navigation():
+        page.locator("#actions button[type=submit]").first.click()
+    _shot(page, "21-enterprise-contract-signed")
+    return contract
+
+
+def _cooperative_confirms_and_delivers(page, base_url, contract: int, lot: int) -> None:
+    """From its home's list of contracts to confirm, the cooperative signs, then records a
+    delivery of part of the lot (confirmed at once: it recorded it)."""
+    page.goto(f"{base_url}/")
+    _shot(page, "22-cooperative-home-contract-to-confirm", phone=True)
+    page.locator("#contracts-to-confirm a").first.click()
+    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("#actions button[type=submit]").first.click()
+    expect(page.locator("main")).to_contain_text("Đang có hiệu lực")
+    page.locator("#delivery-form > summary").click()
+    page.locator("[id='f-lines.0.batch_id']").select_option(str(lot))
+    page.locator("[id='f-lines.0.quantity']").fill(str(DELIVERED))
+    _shot(page, "23-cooperative-delivery-form", phone=True)
+    _submit(page, "#delivery-form")
+    _shot(page, "24-cooperative-delivery-recorded", phone=True)
+
+
+def _kg(text: str) -> list[int]:
+    """The whole numbers of a figure such as "2.000 / 2.000 kg", whichever grouping mark
+    the locale writes."""
+    return [int(re.sub(r"[.,\u202f\xa0]", "", n)) for n in re.findall(r"\d[\d.,\u202f\xa0]*", text)]
+
+
+def _enterprise_finds_it_received(page, base_url, lot: int, qr: str) -> None:
+    """The buyer's lot list shows what it holds; its receipt is recorded, once."""
+    page.goto(f"{base_url}/trace/batches")
+    row = page.locator("tr", has_text=PRODUCT)
+    assert _kg(row.locator(".held").inner_text()) == [DELIVERED]
+    _shot(page, "25-enterprise-lots")
+    page.goto(f"{base_url}/trace/batches/{lot}")
+    expect(page.get_by_role("link", name="Ghi nhận đã nhận hàng")).to_have_count(0)
+    expect(page.locator("#events")).to_contain_text(ENT["name"])
+    _shot(page, "26-enterprise-lot")
+    page.goto(qr)
+    journey = page.locator("main").inner_text().lower()
+    assert journey.count("nhận hàng") == 1, journey
+    _shot(page, "27-public-page-after-delivery", phone=True)
+
+
+def _department_reads_the_indicators(page, base_url) -> None:
+    """Each kilogram once: the lot's 2,000 kg, traced; the cooperative linked."""
+    page.goto(f"{base_url}/indicators/")
+    _shot(page, "28-department-indicators")
+    rates = page.locator("#traceability-rate dd")
+    assert _kg(rates.nth(0).inner_text())[:2] == [1, 1]  # products
+    assert _kg(rates.nth(1).inner_text())[:2] == [1, 1]  # lots
+    total = sum(HARVEST.values())
+    assert _kg(rates.nth(2).inner_text())[:2] == [total, total]  # kilograms
+    assert _kg(page.locator("#linked-count").inner_text()) == [1]
+    page.goto(f"{base_url}/")
+    _shot(page, "29-department-home-at-the-end")
+
+
 def test_a_first_deployment_from_an_empty_database(
     app, runner, base_url, page, browser, no_smtp, zxing, tmp_path, monkeypatch
 ):
@@ -285,9 +389,13 @@ def test_a_first_deployment_from_an_empty_database(
         assert qr.startswith(f"{base_url}/")
         public = browser.new_page(viewport=PHONE, locale="vi-VN")
         public.goto(qr)
-        expect(public.locator("body")).to_contain_text("Cà phê nhân Robusta Đak Đoa")
+        expect(public.locator("body")).to_contain_text(PRODUCT)
         expect(public.locator("body")).to_contain_text(COOP["name"])
         _shot(public, "19-public-page-from-the-qr", phone=True)
+        contract = _enterprise_drafts_a_contract(ent, base_url, setup["coop"])
+        _cooperative_confirms_and_delivers(coop, base_url, contract, lot)
+        _enterprise_finds_it_received(ent, base_url, lot, qr)
+        _department_reads_the_indicators(page, base_url)
     finally:
         coop_context.close()
         ent_context.close()
