@@ -23,8 +23,8 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests.browser_helpers import ARTIFACTS, PHONE, fits_the_phone
-from tests.labels_helpers import decode_pdf, zxing  # noqa: F401 (a fixture)
-
+from tests.labels_helpers import decode_pdf
+from tests.labels_helpers import zxing as zxing_fixture  # noqa: F401 (the fixture zxing)
 from tests.linkage_helpers import contract_body
 
 pytestmark = pytest.mark.browser
@@ -344,7 +344,7 @@ def _enterprise_finds_it_received(page, base_url, lot: int, qr: str) -> None:
     assert _kg(row.locator(".held").inner_text()) == [DELIVERED]
     _shot(page, "25-enterprise-lots")
     page.goto(f"{base_url}/trace/batches/{lot}")
-    expect(page.get_by_role("link", name="Ghi nhận đã nhận hàng")).to_have_count(0)
+    expect(page.get_by_role("link", name="Xác nhận đã nhận hàng")).to_have_count(0)
     expect(page.locator("#events")).to_contain_text(ENT["name"])
     _shot(page, "26-enterprise-lot")
     page.goto(qr)
