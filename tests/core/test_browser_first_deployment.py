@@ -16,16 +16,18 @@ from the page. Screenshots go to ``test-artifacts/first-deployment-*.png``.
 import csv
 import io
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from core.clock import vn_today
 from tests.browser_helpers import ARTIFACTS, PHONE, fits_the_phone
 from tests.labels_helpers import decode_pdf
-from tests.labels_helpers import zxing as zxing_fixture  # noqa: F401 (the fixture zxing)
 from tests.linkage_helpers import contract_body
+from tests.missing import unavailable
 
 pytestmark = pytest.mark.browser
 
@@ -44,6 +46,20 @@ HOUSEHOLDS = [
 HARVEST = {"Nguyễn Văn Hùng": 800, "Trần Thị Lan": 700, "Đinh Văn Ân": 500}  # kg
 DELIVERED = 1200  # kg
 PRODUCT = "Cà phê nhân Robusta Đak Đoa"
+PHONE_BROWSER = (
+    "Mozilla/5.0 (Linux; Android 14; SM-A155F) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Mobile Safari/537.36"
+)
+
+
+@pytest.fixture
+def qr_reader():
+    """zxing-cpp, as the label tests use it."""
+    try:
+        import zxingcpp
+    except ImportError:
+        unavailable("zxing-cpp is not installed (pip install -r requirements-dev.txt)")
+    return zxingcpp
 
 
 def _shot(page, name: str, phone: bool = False) -> None:
@@ -235,6 +251,8 @@ def _cooperative_completes_the_lot(page, dept, base_url, lot: int, coop: int) ->
     department's to add."""
     page.goto(f"{base_url}/trace/batches/{lot}")
     assert _missing(page) == ["producer_address", "households", "label"]
+    # Only the department edits an organization: the cooperative is told whom to ask.
+    expect(page.locator("li[data-key=producer_address] .department-keeps")).to_be_visible()
     dept.goto(f"{base_url}/registry/organizations/{coop}/edit")
     dept.locator("#f-address").fill("Thôn 1, xã Đak Đoa, tỉnh Gia Lai")
     _submit(dept)
@@ -248,7 +266,7 @@ def _cooperative_completes_the_lot(page, dept, base_url, lot: int, coop: int) ->
     assert _missing(page) == ["label"]
 
 
-def _cooperative_prints_labels(page, base_url, lot: int, zxing, tmp_path) -> str:
+def _cooperative_prints_labels(page, base_url, lot: int, reader, tmp_path) -> str:
     """Labels printed as a PDF; the QR decoded from it; the public page it opens."""
     page.goto(f"{base_url}/trace/batches/{lot}")
     page.locator("#checklist li[data-key=label] a").click()
@@ -257,7 +275,7 @@ def _cooperative_prints_labels(page, base_url, lot: int, zxing, tmp_path) -> str
     with page.expect_download() as download:
         page.locator("#download").click()
     pdf = Path(download.value.path()).read_bytes()
-    codes = set(decode_pdf(zxing, pdf, tmp_path, first=1, last=1))
+    codes = set(decode_pdf(reader, pdf, tmp_path, first=1, last=1))
     assert len(codes) == 1, codes
     (url,) = codes
     page.goto(f"{base_url}/trace/batches/{lot}")
@@ -282,7 +300,20 @@ TERMS = (
 
 def _enterprise_drafts_a_contract(page, base_url, coop: int) -> int:
     """The enterprise drafts a contract with the cooperative, naming every term, and signs."""
-    body = contract_body(coop, "HĐLK-01/2026-PN")
+    today = vn_today()
+    body = contract_body(
+        coop,
+        "HĐLK-01/2026-PN",
+        effective_from=today.isoformat(),
+        effective_to=(today + timedelta(days=365)).isoformat(),
+        items=[
+            {
+                "season": "2026/27",
+                "due_from": today.isoformat(),
+                "due_to": (today + timedelta(days=120)).isoformat(),
+            }
+        ],
+    )
     page.goto(f"{base_url}/linkage/contracts/new")
     page.locator("#f-number").fill(body["number"])
     page.locator("#f-linkage_form").select_option(str(body["linkage_form"]))
@@ -323,6 +354,7 @@ def _cooperative_confirms_and_delivers(page, base_url, contract: int, lot: int) 
     with page.expect_navigation():
         page.locator("#actions button[type=submit]").first.click()
     expect(page.locator("main")).to_contain_text("Đang có hiệu lực")
+    expect(page.locator("main")).not_to_contain_text("Chậm tiến độ")  # nothing due yet
     page.locator("#delivery-form > summary").click()
     page.locator("[id='f-lines.0.batch_id']").select_option(str(lot))
     page.locator("[id='f-lines.0.quantity']").fill(str(DELIVERED))
@@ -365,10 +397,11 @@ def _department_reads_the_indicators(page, base_url) -> None:
     assert _kg(page.locator("#linked-count").inner_text()) == [1]
     page.goto(f"{base_url}/")
     _shot(page, "29-department-home-at-the-end")
+    expect(page.locator("li[data-step=lots]")).to_have_class("ok")
 
 
 def test_a_first_deployment_from_an_empty_database(
-    app, runner, base_url, page, browser, no_smtp, zxing, tmp_path, monkeypatch
+    app, runner, base_url, page, browser, no_smtp, qr_reader, tmp_path, monkeypatch
 ):
     # The labels' QR codes name this server, as a deployment's name its own domain.
     monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", base_url)
@@ -385,9 +418,10 @@ def test_a_first_deployment_from_an_empty_database(
         _shot(coop, "08-cooperative-new-home", phone=True)
         lot = _cooperative_makes_a_lot(coop, base_url, tmp_path)
         _cooperative_completes_the_lot(coop, page, base_url, lot, setup["coop"])
-        qr = _cooperative_prints_labels(coop, base_url, lot, zxing, tmp_path)
+        qr = _cooperative_prints_labels(coop, base_url, lot, qr_reader, tmp_path)
         assert qr.startswith(f"{base_url}/")
-        public = browser.new_page(viewport=PHONE, locale="vi-VN")
+        # A shopper's phone (a headless browser's visits are not counted as scans).
+        public = browser.new_page(viewport=PHONE, locale="vi-VN", user_agent=PHONE_BROWSER)
         public.goto(qr)
         expect(public.locator("body")).to_contain_text(PRODUCT)
         expect(public.locator("body")).to_contain_text(COOP["name"])
@@ -396,6 +430,10 @@ def test_a_first_deployment_from_an_empty_database(
         _cooperative_confirms_and_delivers(coop, base_url, contract, lot)
         _enterprise_finds_it_received(ent, base_url, lot, qr)
         _department_reads_the_indicators(page, base_url)
+        # The label was scanned (by the shopper's phone): not listed as never scanned.
+        coop.goto(f"{base_url}/")
+        expect(coop.locator("#unscanned-labels")).to_have_count(0)
+        _shot(coop, "30-cooperative-home-at-the-end", phone=True)
     finally:
         coop_context.close()
         ent_context.close()
