@@ -264,6 +264,11 @@ def _cooperative_completes_the_lot(page, dept, base_url, lot: int, coop: int) ->
     _shot(page, "16-cooperative-complete-households", phone=True)
     _submit(page)
     assert _missing(page) == ["label"]
+    # The harvest dated the lot, and the shelf life its expiry (365 days on).
+    harvested = vn_today()
+    data = page.locator("#data")
+    expect(data).to_contain_text(harvested.strftime("%d/%m/%Y"))
+    expect(data).to_contain_text((harvested + timedelta(days=365)).strftime("%d/%m/%Y"))
 
 
 def _cooperative_prints_labels(page, base_url, lot: int, reader, tmp_path) -> str:
