@@ -28,6 +28,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from core.clock import vn_today
+
 FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 FONT, BOLD = "DejaVuSansCondensed", "DejaVuSansCondensed-Bold"
 GREEN, BLUE = colors.HexColor("#1f6f43"), colors.HexColor("#175cd3")
@@ -148,7 +150,7 @@ def build_pdf(data: ReportData) -> bytes:
         _p(scope, styles["base"]),
         _p(
             f"Liên kết tính tại ngày {vn_date(data.day)}; lô hàng từ {vn_date(start)} "
-            f"đến {vn_date(end)}. Lập ngày {vn_date(date.today())}.",
+            f"đến {vn_date(end)}. Lập ngày {vn_date(vn_today())}.",
             styles["base"],
         ),
         _p(HEADINGS["indicators"], styles["h2"]),

@@ -1,10 +1,9 @@
 """marshmallow schemas of linkage: contracts, deliveries, support policies and claims."""
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from core.clock import vn_today
 from core.representation import RefusesFields, WholeRepresentation
 from core.validation import InputSchema
 from linkage.inputs import (
@@ -304,7 +303,7 @@ class ContractSchema(Schema):
     lead_org_id = fields.Integer()
     linkage_form = fields.Integer()
     state = fields.String()
-    status = fields.Function(lambda c: status_on(c, date.today()))
+    status = fields.Function(lambda c: status_on(c, vn_today()))
     parties = fields.List(fields.Nested(PartySchema))
     items = fields.List(fields.Nested(ItemSchema))
     area_ha = fields.Float(allow_none=True)

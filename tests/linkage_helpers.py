@@ -1,13 +1,14 @@
 """Helpers for linkage tests: a complete contract body and a signed contract via the API."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from core.clock import vn_today
 from tests.web_helpers import text
 
-TODAY = date.today()
+TODAY = vn_today()
 
 
 def contract_body(coop_id: int, number: str = "HĐLK-01/2026", **overrides) -> dict:

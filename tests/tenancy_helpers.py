@@ -6,10 +6,10 @@ Used by test_tenancy_matrix.py and test_api_fuzz.py.
 """
 
 import io
-from datetime import date
 
 from PIL import Image
 
+from core.clock import vn_today
 from core.extensions import db
 from labels.models import LabelPrint, PrintKind
 from tests.conftest import PASSWORD
@@ -39,7 +39,7 @@ X_MARKERS = ("INV-XONLY", "PO-XONLY", "CERT-XONLY", "LOT-XONLY")
 # A reference to another tenant's object inside a body is refused as an invalid field.
 REFUSED_REFERENCE = REFUSED | {422}
 
-TODAY = date.today()
+TODAY = vn_today()
 
 
 def png_bytes() -> bytes:

@@ -21,6 +21,7 @@ from types import SimpleNamespace
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
+from core.clock import vn_today
 from core.errors import ValidationFailed
 from core.extensions import db
 from epcis.capture.identifiers import CHUNK, Resolver
@@ -238,7 +239,7 @@ class LotMaker:
             product=product,
             unit=product.unit,
             public_code=lot.key[1] if lot.key[0] == "q" else new_public_code(),
-            lot_code=code or new_lot_code(date.today().strftime("%y%m%d")),
+            lot_code=code or new_lot_code(vn_today().strftime("%y%m%d")),
             quantity=lot.quantity,
             status=BatchStatus.DRAFT,
             created_by_id=self.user.id,

@@ -1,12 +1,11 @@
 """A growing area's plots: their outlines, what evidence each lacks, and forms to add a plot,
 attach its land-use right document and delete it (the cooperative's own staff)."""
 
-from datetime import date
-
 from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from core.clock import vn_today
 from core.extensions import db
 from eudr import svg
 from eudr.models import Plot
@@ -90,7 +89,7 @@ def plots_page(site_id: int, values: dict, errors: dict):
         errors=errors,
         households=households,
         consents=plots.consents_of([m.id for plot in rows for m in plot.households]),
-        today=date.today().isoformat(),
+        today=vn_today().isoformat(),
     )
 
 

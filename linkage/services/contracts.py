@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import selectinload
 
+from core.clock import vn_today
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.inputs import sent_fields
@@ -87,7 +88,7 @@ def contracts_query(
     if admin_unit:
         stmt = stmt.where(_party_in_unit(admin_unit))
     if status:
-        stmt = stmt.where(status_condition(status, date.today()))
+        stmt = stmt.where(status_condition(status, vn_today()))
     return stmt.order_by(Contract.created_at.desc(), Contract.id.desc())
 
 
@@ -222,7 +223,7 @@ def _as_lead(user: User, contract_id: int) -> Contract:
 
 
 def _apply(contract: Contract, lead: Organization, data: ContractInput) -> None:
-    errors = rules.contract_errors(data, lead.id, date.today())
+    errors = rules.contract_errors(data, lead.id, vn_today())
     if errors:
         raise ValidationFailed(next(iter(errors.values()))[0], errors)
     contract.linkage_form = data.linkage_form
@@ -306,7 +307,7 @@ def confirm(user: User, contract_id: int) -> Contract:
             "state",
             _(
                 "This contract is %(status)s; it cannot be confirmed.",
-                status=status_label(contract, date.today()),
+                status=status_label(contract, vn_today()),
             ),
         )
     missing = missing_terms(contract)
@@ -321,7 +322,7 @@ def confirm(user: User, contract_id: int) -> Contract:
     party.confirmed_at, party.confirmed_by_id = datetime.now(UTC), user.id
     if all(p.confirmed_at for p in contract.parties):
         contract.state = ContractState.SIGNED
-        contract.signed_on = contract.signed_on or date.today()
+        contract.signed_on = contract.signed_on or vn_today()
         supersede_on_signing(contract)
     db.session.flush()
     return contract
@@ -357,11 +358,11 @@ def end(
             "state",
             _(
                 "This contract is %(status)s; it cannot be ended.",
-                status=status_label(contract, date.today()),
+                status=status_label(contract, vn_today()),
             ),
         )
-    on = on or date.today()
-    refusal = rules.end_date_refusal(on, date.today(), contract.effective_from)
+    on = on or vn_today()
+    refusal = rules.end_date_refusal(on, vn_today(), contract.effective_from)
     if refusal:
         raise ValidationFailed.on_field("on", refusal)
     contract.state, contract.ended_on, contract.end_reason = outcome, on, reason

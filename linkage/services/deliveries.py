@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
+from core.clock import vn_today
 from core.db import utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
@@ -213,25 +214,25 @@ def may_record_delivery(contract: Contract, today: date | None = None) -> bool:
     party and in force (not yet started, expired or ended contracts take none)."""
     if contract.superseded_at is not None or contract.state != ContractState.SIGNED:
         return False
-    return status_on(contract, today or date.today()) == "active"
+    return status_on(contract, today or vn_today()) == "active"
 
 
 def _check_open(contract: Contract) -> None:
-    status = status_on(contract, date.today())
+    status = status_on(contract, vn_today())
     if status in CLOSED_STATUSES:
         raise Conflict.on_field(
             "contract",
             _(
                 "The contract is no longer in force (%(status)s): "
                 "no delivery can be recorded under it.",
-                status=status_label(contract, date.today()),
+                status=status_label(contract, vn_today()),
             ),
         )
 
 
 def _check_day(contract: Contract, day: date) -> None:
     status = status_on(contract, day)
-    if day > date.today():
+    if day > vn_today():
         raise ValidationFailed.on_field("delivered_on", _("The delivery date is in the future."))
     if status != "active":
         raise ValidationFailed.on_field(

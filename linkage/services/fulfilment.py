@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from core.clock import vn_today
 from linkage.models import Contract
 from linkage.services.deliveries import delivered_totals
 from linkage.services.lifecycle import status_on
@@ -57,7 +58,7 @@ def fulfilment(
     contracts: list[Contract], today: date | None = None
 ) -> dict[int, list[SeasonFulfilment]]:
     """Per contract id, the fulfilment of each committed item (one aggregate query)."""
-    today = today or date.today()
+    today = today or vn_today()
     totals = delivered_totals([c.id for c in contracts])
     result = {}
     for contract in contracts:

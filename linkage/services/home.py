@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from core.clock import vn_today
 from core.extensions import db
 from linkage.models import (
     ClaimStatus,
@@ -81,7 +82,7 @@ def deliveries_due(user: User, today: date | None = None, limit: int = SHOWN) ->
     """The caller's commitments under contracts in force that are late (behind the expected
     pace) or whose delivery window is open in the coming seven days with a quantity left;
     late ones first, then by the end of their window (three queries, however many)."""
-    today = today or date.today()
+    today = today or vn_today()
     contracts = [
         c for c in in_force_contracts(user, today) if c.effective_from and c.effective_from <= today
     ]

@@ -4,6 +4,7 @@ from datetime import date
 
 from sqlalchemy import case, func, select
 
+from core.clock import vn_today
 from core.extensions import db
 from linkage.models import Contract
 from linkage.names import CONTRACT_STATUS_LABELS, LINKAGE_FORMS
@@ -16,7 +17,7 @@ IN_FORCE = ("active", "signed")
 
 def counts_by_status(user: User | None, day: date | None = None) -> dict[str, int]:
     """How many of the caller's current contracts have each status on ``day`` (one query)."""
-    day = day or date.today()
+    day = day or vn_today()
     current = contracts_query(user).order_by(None).subquery()
     counts = db.session.execute(
         select(
@@ -42,7 +43,7 @@ def recent_contracts(user: User | None, limit: int) -> list[Contract]:
 
 def in_force_contracts(user: User | None, day: date | None = None) -> list[Contract]:
     """The caller's contracts signed by every party: in force on ``day`` first, then later ones."""
-    day = day or date.today()
+    day = day or vn_today()
     active, signed = (status_condition(status, day) for status in IN_FORCE)
     stmt = (
         contracts_query(user)

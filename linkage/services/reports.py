@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select
 from sqlalchemy.orm import selectinload
 
+from core.clock import vn_today
 from core.exports import table_file
 from core.extensions import db
 from linkage.models import Contract, ContractParty
@@ -41,7 +42,7 @@ def _header() -> list[str]:
 
 def contract_rows(stmt: Select, today: date | None = None) -> list[list]:
     """One row per contract of ``stmt`` (a contracts_query), fulfilment included."""
-    today = today or date.today()
+    today = today or vn_today()
     contracts = list(
         db.session.scalars(
             stmt.options(
@@ -87,6 +88,6 @@ def contracts_file(stmt: Select, fmt: str) -> tuple[bytes, str, str]:
         _header(),
         contract_rows(stmt),
         fmt,
-        f"contracts-{date.today().isoformat()}",
+        f"contracts-{vn_today().isoformat()}",
         title=_("Contracts"),
     )

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
+from core.clock import vn_today
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from linkage.inputs import ClaimDecision, ClaimInput, PolicyInput
@@ -85,7 +86,7 @@ def submit_claim(user: User, data: ClaimInput) -> SupportClaim:
         raise ValidationFailed.on_field(
             "contract_id", _("Support is claimed for a signed contract.")
         )
-    if data.claimed_on > date.today():
+    if data.claimed_on > vn_today():
         raise ValidationFailed.on_field("claimed_on", _("The claim date is in the future."))
     policy = policy_in_force(data.category, data.claimed_on)
     if policy is None:
@@ -139,7 +140,7 @@ def decide_claim(user: User, claim_id: int, decision: ClaimDecision) -> SupportC
         amount if status == ClaimStatus.GRANTED else None,
     )
     claim.decided_on, claim.decided_by_id, claim.decision_note = (
-        date.today(),
+        vn_today(),
         user.id,
         decision.note,
     )

@@ -4,12 +4,12 @@ The lead's form (create, edit, amend) is in ``contract_form``; deliveries in ``d
 """
 
 import io
-from datetime import date
 
 from flask import abort, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from core.clock import vn_today
 from files.views import send_stored
 from linkage.models import Contract, ContractState
 from linkage.names import form_options
@@ -58,7 +58,7 @@ def contract_list():
         args=link_args(),
         shares={cid: progress.overall_share(rows) for cid, rows in progress_by_id.items()},
         behind={cid: is_behind(rows) for cid, rows in progress_by_id.items()},
-        statuses={c.id: status_on(c, date.today()) for c in page.items},
+        statuses={c.id: status_on(c, vn_today()) for c in page.items},
         communes=commune_options(),
         form_choices=form_options(),
     )
@@ -93,7 +93,7 @@ def render_contract(contract: Contract, **forms):
     ``delivery_values`` and ``decision_errors`` (a refused confirmation or rejection).
     """
     rows = fulfilment([contract])[contract.id]
-    history, today = contracts.versions(contract), date.today()
+    history, today = contracts.versions(contract), vn_today()
     may = permissions(contract)
     return render_template(
         "linkage/contract_detail.html",

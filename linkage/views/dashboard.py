@@ -6,11 +6,10 @@ deliveries its buyers recorded that wait for its confirmation;
 the department the contracts counted by status and by linkage form.
 """
 
-from datetime import date
-
 from flask import render_template
 from flask_login import current_user
 
+from core.clock import vn_today
 from linkage.models import Contract
 from linkage.services import deliveries, overview
 from linkage.services.fulfilment import fulfilment, is_behind
@@ -49,7 +48,7 @@ def _recent_contracts() -> tuple[list[Contract], dict]:
     """The user's latest current contracts, with status, fulfilment share and behind flag."""
     found = overview.recent_contracts(current_user, SHOWN)
     rows = fulfilment(found)
-    today = date.today()
+    today = vn_today()
     summary = {
         c.id: {
             "status": status_on(c, today),

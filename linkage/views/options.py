@@ -5,12 +5,11 @@ These are read-only look-ups for selects (the queries are in
 services, which check every posted id again.
 """
 
-from datetime import date
-
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from core.clock import vn_today
 from linkage.models import Contract
 from linkage.services import choices
 from trace.names import UNIT_LABELS
@@ -59,5 +58,5 @@ def lot_options(contract: Contract) -> list[tuple[str, str]]:
 
 def claimable_contracts() -> list[tuple[str, str]]:
     """(id, number) of the user's current contracts that support may be claimed for."""
-    found = choices.claimable_contracts(current_user, date.today())
+    found = choices.claimable_contracts(current_user, vn_today())
     return [(str(c.id), f"{c.number} · {c.lead_org.name}") for c in found]

@@ -5,12 +5,11 @@ claims support for one of its signed contracts, sees the ceiling the policy in
 force allows, and the department grants an amount up to it or rejects the claim.
 """
 
-from datetime import date
-
 from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from core.clock import vn_today
 from core.extensions import db
 from linkage.inputs import ClaimInput
 from linkage.models import SupportPolicy
@@ -41,7 +40,7 @@ def policy_new():
     """Add a policy row (department)."""
     require_department(current_user)
     if request.method == "GET":
-        return _policy_form(None, {"valid_from": date.today().isoformat()}, {})
+        return _policy_form(None, {"valid_from": vn_today().isoformat()}, {})
     return _save_policy(None)
 
 
@@ -136,7 +135,7 @@ def _claims_page(values, errors: dict, decision: dict | None = None, ceiling=Non
         "linkage/claim_list.html",
         page=paginate(stmt),
         args=link_args(),
-        values=values or {"claimed_on": date.today().isoformat()},
+        values=values or {"claimed_on": vn_today().isoformat()},
         errors=errors,
         decision=decision or {"claim_id": None, "values": {}, "errors": {}},
         may_claim=may_claim,

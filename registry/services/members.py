@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
+from core.clock import vn_today
 from core.db import vietnamese
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
@@ -104,7 +105,7 @@ def leave_member(user: User | None, member_id: int, left_on: date) -> MemberHous
         raise ValidationFailed.on_field(
             "left_on", _("The leaving date is before the joining date.")
         )
-    if left_on > date.today():
+    if left_on > vn_today():
         raise ValidationFailed.on_field("left_on", _("The leaving date is in the future."))
     member.left_on = left_on
     db.session.flush()
@@ -118,7 +119,7 @@ def check_member_values(
 
     A field may be UNSET (an import's bad row): it is then not checked.
     """
-    today = today or date.today()
+    today = today or vn_today()
     if data.joined_on and data.joined_on > today:
         return {"joined_on": [_("The joining date is in the future.")]}
     return {}

@@ -2,12 +2,12 @@
 
 import dataclasses
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
+from core.clock import vn_today
 from core.db import vietnamese
 from core.errors import Conflict
 from core.extensions import db
@@ -198,7 +198,7 @@ def merge_organization(
     merged = dataclasses.replace(
         stored, **{name: getattr(data, name) for name in fields & editable}
     )
-    year = merged.rating_year or date.today().year - 1
+    year = merged.rating_year or vn_today().year - 1
     held = next((r.rating for r in org.ratings if r.year == year), None)
     if merged.rating is None or merged.rating == held:
         merged = dataclasses.replace(merged, rating=None, rating_year=None)
@@ -244,7 +244,7 @@ def _checked_commune(data: OrganizationInput, org_id: int | None = None) -> Admi
 
 
 def _set_rating(org: Organization, year: int | None, rating: Rating) -> None:
-    year = year or date.today().year - 1
+    year = year or vn_today().year - 1
     existing = next((r for r in org.ratings if r.year == year), None)
     if existing:
         existing.rating = rating

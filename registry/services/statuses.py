@@ -9,6 +9,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 
+from core.clock import vn_today
 from core.errors import Conflict, ValidationFailed
 from core.extensions import db
 from registry.inputs import StatusChange
@@ -74,8 +75,8 @@ def change_status(
     refusal = transition_refusal(org.status, action)
     if refusal:
         raise Conflict.on_field("status", refusal)
-    on = change.on or date.today()
-    refusal = date_refusal(on, date.today(), org.established_on, org.status_since)
+    on = change.on or vn_today()
+    refusal = date_refusal(on, vn_today(), org.established_on, org.status_since)
     if refusal:
         raise ValidationFailed.on_field("on", refusal)
     org.status, org.status_since = _TRANSITIONS[action][1], on

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema
 
+from core.clock import vn_today
 from core.validation import load_or_errors
 from registry.models import MemberHousehold, Organization
 from registry.schemas import (
@@ -160,7 +161,7 @@ def _organization_form(
         errors=errors,
         status_errors=status_errors or {},
         status_actions=statuses.allowed_actions(org.status) if org else [],
-        today=date.today().isoformat(),
+        today=vn_today().isoformat(),
         communes=commune_options(values.get("admin_unit")),
     )
 
@@ -273,7 +274,7 @@ def _member_form(org, member, values, errors: dict, leave_errors: dict | None = 
         values=values,
         errors=errors,
         leave_errors=leave_errors or {},
-        today=date.today().isoformat(),
+        today=vn_today().isoformat(),
         communes=commune_options(values.get("admin_unit")),
     )
 

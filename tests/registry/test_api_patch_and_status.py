@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from core.clock import vn_today
 from core.extensions import db
 from registry.models import MemberHousehold, Organization
 
@@ -122,7 +123,7 @@ def test_suspending_keeps_the_profile_and_the_lots_complete(
 
     # The old way, PUT {"status": …}, erased the profile; it is now refused.
     assert client.put(org_path, json={"status": "suspended"}, headers=dept).status_code == 422
-    on = (date.today() - timedelta(days=1)).isoformat()
+    on = (vn_today() - timedelta(days=1)).isoformat()
     suspended = client.post(f"{org_path}/suspend", json={"on": on}, headers=dept)
     assert suspended.status_code == 200, suspended.json
     assert suspended.json["status"] == "suspended" and suspended.json["status_since"] == on
@@ -143,7 +144,7 @@ def test_transitions_the_rules_refuse(app, client, world, dept, org_path):
 
     reactivate_active = act("reactivate")
     assert reactivate_active.status_code == 409 and "status" in reactivate_active.json["errors"]
-    future = act("suspend", on=(date.today() + timedelta(days=1)).isoformat())
+    future = act("suspend", on=(vn_today() + timedelta(days=1)).isoformat())
     assert future.status_code == 422 and list(future.json["errors"]) == ["on"]
     before_founding = act("suspend", on="2018-01-01")
     assert before_founding.status_code == 422 and list(before_founding.json["errors"]) == ["on"]
@@ -159,7 +160,7 @@ def test_transitions_the_rules_refuse(app, client, world, dept, org_path):
         # In the caller's language: English or Vietnamese.
         assert any(word in refused.json["message"] for word in ("dissolved", "giải thể"))
     stored = _stored(app, world["coop_a"])
-    assert (stored["status"], stored["status_since"]) == ("dissolved", date.today())
+    assert (stored["status"], stored["status_since"]) == ("dissolved", vn_today())
 
 
 @pytest.mark.parametrize("who", ["coop_a", "ent_x"])

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from core.clock import vn_today
 from core.extensions import db
 from registry.models import MemberHousehold, Organization
 from tests.conftest import GIA_LAI_COMMUNES, PASSWORD
@@ -115,7 +116,7 @@ def test_other_cooperative_cannot_change_members(app, world, login):
         f"/registry/members/{m}/edit",
         {"head_name": "Đổi tên", "admin_unit": GIA_LAI_COMMUNES[0]},
     )
-    leave = post(client, f"/registry/members/{m}/leave", {"left_on": date.today().isoformat()})
+    leave = post(client, f"/registry/members/{m}/leave", {"left_on": vn_today().isoformat()})
     assert (new.status_code, edit.status_code, leave.status_code) == (404, 404, 404)
     assert count(app, MemberHousehold) == before
     with app.app_context():

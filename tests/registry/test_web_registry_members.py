@@ -1,10 +1,11 @@
 """The registry's member-household and user pages: forms, refusals, search, paging."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from core.clock import vn_today
 from core.extensions import db
 from registry.models import MemberHousehold, User
 from tests.conftest import GIA_LAI_COMMUNES, PASSWORD, csrf_token
@@ -50,7 +51,7 @@ def test_cooperative_adds_edits_and_records_leaving(app, world, login):
     with app.app_context():
         assert db.session.get(MemberHousehold, member_id).village == "Làng Mới"
 
-    today = date.today().isoformat()
+    today = vn_today().isoformat()
     response = post(client, f"/registry/members/{member_id}/leave", {"left_on": today})
     assert response.status_code == 302
     assert households_tile(text(client.get(f"/registry/organizations/{a}"))) == 1
@@ -86,7 +87,7 @@ def test_leaving_in_the_future_is_refused(app, world, login):
     client = login(world["users"]["coop_a"])
     client.get("/lang/en")  # the message is checked in English
     m = world["member_a"]
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (vn_today() + timedelta(days=1)).isoformat()
     response = post(client, f"/registry/members/{m}/leave", {"left_on": tomorrow})
     assert response.status_code == 422
     assert "The leaving date is in the future." in text(response)

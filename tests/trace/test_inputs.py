@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from marshmallow import ValidationError
 
+from core.clock import vn_today
 from core.errors import ValidationFailed
 from core.inputs import UNSET, sent_fields
 from trace.inputs import (
@@ -37,7 +38,7 @@ from trace.schemas import (
 )
 from trace.services.batches import allowed_transitions, check_dates, check_shares, status_refusal
 
-TODAY = date.today()
+TODAY = vn_today()
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import selectinload
 
+from core.clock import vn_today
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
 from gs1.codes import new_lot_code, new_public_code
@@ -344,9 +345,9 @@ def _lot_code(org_id: int, wanted: str | None) -> str:
         if _lot_taken(org_id, wanted):
             raise Conflict.on_field("lot_code", _("Lot code %(lot)s is already used.", lot=wanted))
         return wanted
-    code = new_lot_code(date.today().strftime("%y%m%d"))
+    code = new_lot_code(vn_today().strftime("%y%m%d"))
     while _lot_taken(org_id, code):
-        code = new_lot_code(date.today().strftime("%y%m%d"))
+        code = new_lot_code(vn_today().strftime("%y%m%d"))
     return code
 
 
@@ -380,7 +381,7 @@ def _apply(batch: Batch, values: BatchInput) -> None:
 
 def check_dates(batch: Batch | BatchInput) -> None:
     """Refuse dates that cannot be: in the future, harvest after packing, expiry before making."""
-    today = date.today()
+    today = vn_today()
     for field in ("harvest_date", "production_date", "packing_date"):
         value = getattr(batch, field)
         if value and value > today:

@@ -3,6 +3,7 @@ built with its lines and its EPCIS 2.0 form."""
 
 from datetime import UTC, datetime
 
+from core.clock import VIETNAM
 from core.urls import base_url
 from gs1.codes import location_uri, reference_uri
 from registry.models import User
@@ -56,10 +57,21 @@ def _new_event(user: User, checked: Checked, values: EventInput) -> TraceEvent:
 def _default_expiries(checked: Checked, values: EventInput) -> None:
     """The lots a harvest or transformation makes get their missing expiry date from their
     product's shelf life, counted from their dates or else the event's day (before the event's
-    ILMD is built, so it carries the date). A lot whose labels are printed stays as printed."""
+    ILMD is built, so it carries the date). A harvested lot with neither a harvest nor a
+    production date takes the harvest's day as its harvest date. A lot whose labels are
+    printed stays as printed."""
+    day = _vietnam_day(values.event_time)
     for batch in checked.activates:
-        if batch.label_issued_at is None:
-            default_expiry(batch, values.event_time.date())
+        if batch.label_issued_at is not None:
+            continue
+        if checked.kind == EventKind.HARVEST and not (batch.harvest_date or batch.production_date):
+            batch.harvest_date = day
+        default_expiry(batch, day)
+
+
+def _vietnam_day(when: datetime):
+    """The event's date on Vietnam's calendar (an event time may come in UTC)."""
+    return when.astimezone(VIETNAM).date() if when.tzinfo else when.date()
 
 
 def _object_event(event: TraceEvent, checked: Checked, values: EventInput, extra: dict) -> dict:
