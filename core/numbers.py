@@ -101,9 +101,9 @@ def input_value(value) -> str:
     return number(Decimal(digits), "0." + "#" * max(len(digits.partition(".")[2]), 1))
 
 
-def coordinates(latitude, longitude) -> str:
+def coordinates(latitude, longitude, pattern: str = COORDINATE) -> str:
     """A point as "latitude; longitude": a semicolon, since a comma may be a decimal mark."""
-    return f"{number(latitude, COORDINATE)}; {number(longitude, COORDINATE)}"
+    return f"{number(latitude, pattern)}; {number(longitude, pattern)}"
 
 
 def examples() -> dict[str, str]:

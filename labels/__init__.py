@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
+from core.numbers import number
 from gs1.codes import new_public_code
 from labels import images, pdf
 from labels.content import facts_for, lay_out
@@ -266,8 +267,8 @@ def _check_modules(stock: Layout, symbol: Symbol) -> None:
             _(
                 "On this label the QR code's modules would be %(size)s mm, below the "
                 "%(least)s mm that print and scan reliably: choose a larger label.",
-                size=f"{size:.2f}",
-                least=MIN_MODULE_MM,
+                size=number(size, "#,##0.00"),
+                least=number(MIN_MODULE_MM),
             ),
         )
 

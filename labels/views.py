@@ -150,5 +150,5 @@ def _page(batch: Batch, values: dict, errors: dict):
         max_units=labels.MAX_UNITS,
         max_copies=labels.MAX_COPIES,
         prints=list(jobs),
-        layout_titles={key: layout.title for key, layout in labels.LAYOUTS.items()},
+        layout_titles={key: layout.name() for key, layout in labels.LAYOUTS.items()},
     )
