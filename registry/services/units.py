@@ -1,6 +1,7 @@
 """Administrative units: look-ups and loading the shipped reference data."""
 
 import csv
+import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
@@ -86,13 +87,17 @@ def commune_codes_by_name(
     """
     if not names:
         return {}, {}
-    by_key: dict[str, list[AdminUnit]] = {}
+    exact: dict[str, list[AdminUnit]] = {}
+    folded: dict[str, list[AdminUnit]] = {}
     for unit in communes_of(province_code):
+        for label in {unit.full_name, unit.name}:
+            exact.setdefault(_spelled(label), []).append(unit)
         for label in {fold(unit.full_name), fold(unit.name)}:
-            by_key.setdefault(label, []).append(unit)
+            folded.setdefault(label, []).append(unit)
     codes, refused = {}, {}
     for name in names:
-        found = by_key.get(fold(name), [])
+        # Spelled with its diacritics, "Văn Lang" is not "Văn Lăng"; without, it names both.
+        found = exact.get(_spelled(name)) or folded.get(fold(name), [])
         if len(found) == 1:
             codes[name] = found[0].code
         elif found:
@@ -110,6 +115,10 @@ def commune_codes_by_name(
                 name=name,
             )
     return codes, refused
+
+
+def _spelled(name: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", name).casefold().split())
 
 
 def communes_of(province_code: str | None = None, q: str | None = None) -> list[AdminUnit]:
