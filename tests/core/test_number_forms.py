@@ -86,9 +86,7 @@ def test_the_forms_hints_write_numbers_in_the_locale(coop, department, world, lo
 
 
 @pytest.mark.parametrize("locale", LOCALES)
-def test_the_label_form_writes_sizes_and_limits_in_the_locale(
-    app, coop, complete_batch, locale
-):
+def test_the_label_form_writes_sizes_and_limits_in_the_locale(app, coop, complete_batch, locale):
     batch = complete_batch()
     html = text(coop.get(f"/trace/batches/{batch['id']}/labels?lang={locale}"))
     options = re.findall(r'<option value="[a-z0-9-]+"[^>]*>([^<]+)</option>', html)
@@ -112,14 +110,38 @@ def _refused(client, path: str, data: dict, locale: str) -> str:
 def test_the_forms_errors_write_numbers_in_the_locale(coop, department, world, locale):
     a, member = world["coop_a"], world["member_a"]
     refusals = [
-        (coop, "/trace/sites/new", {"name": "Vùng A", "kind": "growing_area",
-                                    "admin_unit": GIA_LAI_COMMUNES[0], "latitude": "abc",
-                                    "area_ha": "1.234.5"}),
-        (coop, "/trace/products/new", {"name": "Cà phê", "category": "coffee", "unit": "kg",
-                                       "no_standard_declared": "1", "shelf_life_days": "99999"}),
-        (coop, f"/registry/organizations/{a}/members/new", {
-            "head_name": "Hộ Số", "admin_unit": GIA_LAI_COMMUNES[0], "member_type": "official",
-            "planted_area_ha": "twelve"}),
+        (
+            coop,
+            "/trace/sites/new",
+            {
+                "name": "Vùng A",
+                "kind": "growing_area",
+                "admin_unit": GIA_LAI_COMMUNES[0],
+                "latitude": "abc",
+                "area_ha": "1.234.5",
+            },
+        ),
+        (
+            coop,
+            "/trace/products/new",
+            {
+                "name": "Cà phê",
+                "category": "coffee",
+                "unit": "kg",
+                "no_standard_declared": "1",
+                "shelf_life_days": "99999",
+            },
+        ),
+        (
+            coop,
+            f"/registry/organizations/{a}/members/new",
+            {
+                "head_name": "Hộ Số",
+                "admin_unit": GIA_LAI_COMMUNES[0],
+                "member_type": "official",
+                "planted_area_ha": "twelve",
+            },
+        ),
         (department, "/registry/organizations/new", org_form(member_count="2000000")),
         (coop, "/trace/batches/new", {**batch_form(0, member), "quantity": "x"}),
     ]
