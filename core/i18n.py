@@ -4,6 +4,8 @@ from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
+from core.numbers import coordinates, number
+
 LOCALE_SESSION_KEY = "locale"
 
 
@@ -30,5 +32,9 @@ def select_locale() -> str:
 
 
 def template_helpers() -> dict:
-    """Names every template can use: the current locale code."""
-    return {"current_locale": lambda: str(get_locale())}
+    """Names every template can use: the current locale code, and numbers in its format."""
+    return {
+        "current_locale": lambda: str(get_locale()),
+        "coordinates": coordinates,
+        "number": number,
+    }

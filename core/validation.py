@@ -6,15 +6,16 @@ the catalogue so a Vietnamese user reads Vietnamese.
 
 import unicodedata
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, pre_load
+from marshmallow import Schema, ValidationError, pre_load, validate
+
+from core.numbers import examples, number
 
 _BUILTIN_MESSAGES = {
     "Missing data for required field.": _l("This field is required."),
     "Field may not be null.": _l("This field is required."),
     "Not a valid string.": _l("Not a valid text."),
-    "Not a valid integer.": _l("Not a valid whole number."),
-    "Not a valid number.": _l("Not a valid number."),
     "Not a valid date.": _l("Not a valid date (use YYYY-MM-DD)."),
     "Not a valid datetime.": _l("Not a valid date and time."),
     "Not a valid boolean.": _l("Not a valid yes/no value."),
@@ -22,8 +23,25 @@ _BUILTIN_MESSAGES = {
     "Unknown field.": _l("Unknown field."),
     "Invalid input type.": _l("Invalid input type."),
     "Invalid value.": _l("Invalid value."),
-    "Special numeric values (nan or infinity) are not permitted.": _l("Not a valid number."),
 }
+_NUMBER_MESSAGES = {
+    "Not a valid integer.",
+    "Not a valid number.",
+    "Special numeric values (nan or infinity) are not permitted.",
+}
+
+
+def _number_message(text: str) -> str:
+    """How to write a number, with examples the one parser reads (``core.numbers``)."""
+    if text == "Not a valid integer.":
+        return _("Not a valid whole number: write it like %(whole)s.", **examples())
+    return _("Not a valid number: write it like %(decimal)s or %(small)s.", **examples())
+
+
+def _message(text: str) -> str:
+    if text in _NUMBER_MESSAGES:
+        return _number_message(text)
+    return str(_BUILTIN_MESSAGES.get(text, text))
 
 
 def translated_errors(messages) -> dict[str, list[str]]:
@@ -40,7 +58,7 @@ def translated_errors(messages) -> dict[str, list[str]]:
                 walk(prefix, item)
         else:
             text = str(value)
-            flat.setdefault(prefix or "_schema", []).append(str(_BUILTIN_MESSAGES.get(text, text)))
+            flat.setdefault(prefix or "_schema", []).append(_message(text))
 
     walk("", messages)
     return flat
@@ -74,3 +92,31 @@ class InputSchema(Schema):
                     continue
             cleaned[key] = value
         return cleaned
+
+
+class Range(validate.Range):
+    """marshmallow's Range, its bounds written in the user's locale (``Tối đa 10.000``)."""
+
+    def __init__(self, min=None, max=None, *, error=None, **kwargs):  # noqa: A002
+        super().__init__(min, max, error=error, **kwargs)
+        # The parent interpolates its English operators into its messages; ours are whole.
+        self.message_max = _l("Must be at most {max}.")
+        if kwargs.get("min_inclusive") is False:
+            self.message_min = self.message_all = _l("Must be more than {min}.")
+        else:
+            self.message_min = _l("Must be at least {min}.")
+            self.message_all = _l("Must be between {min} and {max}.")
+
+    def _format_error(self, value, message) -> str:
+        return str(self.error or message).format(
+            input=value, min=number(self.min), max=number(self.max)
+        )
+
+
+class Length(validate.Length):
+    """marshmallow's Length, its bounds written in the user's locale (``4.000 ký tự``)."""
+
+    def _format_error(self, value, message) -> str:
+        return str(self.error or message).format(
+            input=value, min=number(self.min), max=number(self.max), equal=number(self.equal)
+        )

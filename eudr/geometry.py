@@ -24,6 +24,8 @@ from shapely import Polygon as ShapelyPolygon
 from shapely.geometry.polygon import orient
 from shapely.validation import explain_validity
 
+from core.numbers import number as locale_number
+
 MIN_DECIMALS = 6
 POINT_MAX_HA = Decimal(4)
 # Past this many vertices a crossing is placed at the nearest vertex (a pairwise scan is slow).
@@ -102,7 +104,7 @@ def _point(coordinates, declared_ha: Decimal | None, province: str | None) -> Ch
         raise GeometryError(
             _(
                 "A plot of more than 4 ha must be a polygon, not a point (declared: %(area)s ha).",
-                area=declared_ha,
+                area=locale_number(declared_ha),
             )
         )
     text = _compact({"type": "Point", "coordinates": [float(lon), float(lat)]})

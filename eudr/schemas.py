@@ -5,10 +5,10 @@ import json
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from core.validation import InputSchema
+from core.validation import InputSchema, Length, Range
 
-AREA = validate.Range(
-    min=0, min_inclusive=False, max=100_000, error=_l("Must be more than 0 and at most 100,000.")
+AREA = Range(
+    min=0, min_inclusive=False, max=100_000, error=_l("Must be more than {min} and at most {max}.")
 )
 
 
@@ -29,9 +29,7 @@ class PlotInputSchema(InputSchema):
 
     name = fields.String(
         required=True,
-        validate=validate.Length(
-            min=1, max=120, error=_l("Must be between {min} and {max} characters.")
-        ),
+        validate=Length(min=1, max=120, error=_l("Must be between {min} and {max} characters.")),
     )
     geometry = GeometryField(
         required=True,
@@ -40,7 +38,7 @@ class PlotInputSchema(InputSchema):
     declared_area_ha = fields.Decimal(as_string=False, allow_none=True, validate=AREA)
     production_since = fields.Date(allow_none=True)
     land_document_number = fields.String(
-        allow_none=True, validate=validate.Length(max=80, error=_l("At most {max} characters."))
+        allow_none=True, validate=Length(max=80, error=_l("At most {max} characters."))
     )
     household_ids = fields.List(fields.Integer(), load_default=list)
 
@@ -49,9 +47,9 @@ class WalkInputSchema(PlotInputSchema):
     """A plot walked with a phone's GPS: the plot's fields and each corner's accuracy."""
 
     accuracies_m = fields.List(
-        fields.Float(validate=validate.Range(min=0, max=100_000)),
+        fields.Float(validate=Range(min=0, max=100_000)),
         required=True,
-        validate=validate.Length(min=3, error=_l("Record at least {min} corners.")),
+        validate=Length(min=3, error=_l("Record at least {min} corners.")),
         metadata={"description": "the GPS accuracy (metres) of each corner, in the order walked"},
     )
 
@@ -72,13 +70,11 @@ class PlotCheckInputSchema(InputSchema):
 
     tool = fields.String(
         required=True,
-        validate=validate.Length(
-            min=1, max=120, error=_l("Must be between {min} and {max} characters.")
-        ),
+        validate=Length(min=1, max=120, error=_l("Must be between {min} and {max} characters.")),
     )
     checked_on = fields.Date(required=True)
     passed = fields.Boolean(required=True)
-    note = fields.String(allow_none=True, validate=validate.Length(max=500))
+    note = fields.String(allow_none=True, validate=Length(max=500))
 
 
 class PlotSchema(Schema):
@@ -135,9 +131,7 @@ class CheckImportArgsSchema(InputSchema):
 
     tool = fields.String(
         required=True,
-        validate=validate.Length(
-            min=1, max=120, error=_l("Must be between {min} and {max} characters.")
-        ),
+        validate=Length(min=1, max=120, error=_l("Must be between {min} and {max} characters.")),
     )
     checked_on = fields.Date(required=True)
 

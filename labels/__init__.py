@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
+from core.numbers import number
 from gs1.codes import new_public_code
 from labels import images, pdf
 from labels.content import facts_for, lay_out
@@ -65,7 +66,7 @@ def mint_units(user: User, batch_id: int, count: int) -> list[UnitCode]:
     """
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_UNITS:
         raise ValidationFailed.on_field(
-            "count", _("Make between 1 and %(most)s unit codes at a time.", most=MAX_UNITS)
+            "count", _("Make between 1 and %(most)s unit codes at a time.", most=number(MAX_UNITS))
         )
     batch = get_batch(user, batch_id)
     require_own_org(user, batch.organization_id)
@@ -149,7 +150,7 @@ def sheet(
         copies = stock.per_page if copies is None else copies
         if not 1 <= copies <= MAX_COPIES:
             raise ValidationFailed.on_field(
-                "copies", _("Between 1 and %(most)s labels.", most=MAX_COPIES)
+                "copies", _("Between 1 and %(most)s labels.", most=number(MAX_COPIES))
             )
         _check_modules(stock, encode(public_uri(batch)))
         return Sheet(batch, stock, copies=copies)
@@ -266,8 +267,8 @@ def _check_modules(stock: Layout, symbol: Symbol) -> None:
             _(
                 "On this label the QR code's modules would be %(size)s mm, below the "
                 "%(least)s mm that print and scan reliably: choose a larger label.",
-                size=f"{size:.2f}",
-                least=MIN_MODULE_MM,
+                size=number(size, "#,##0.00"),
+                least=number(MIN_MODULE_MM),
             ),
         )
 

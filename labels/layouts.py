@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
+from core.numbers import number
 from labels.qr import QUIET_ZONE
 
 MM = 72 / 25.4  # PDF points in a millimetre
@@ -57,6 +58,11 @@ class Layout:
             for column in range(self.columns)
         ]
 
+    def name(self) -> str:
+        """The stock as a list names it, its size in the user's locale: "… — 63,5 × 33,9 mm"."""
+        width, height = (number(side, "0.#") for side in self.label)
+        return f"{self.title} — {width} × {height} mm"
+
     def module_size(self, symbol_size: int) -> float:
         """Module size (mm) of a ``symbol_size``-module symbol, quiet zone included, in the box."""
         return self.qr_box / (symbol_size + 2 * QUIET_ZONE)
@@ -65,7 +71,7 @@ class Layout:
         """The layout for the API and the print page."""
         return {
             "key": self.key,
-            "title": str(self.title),
+            "title": self.name(),
             "page_mm": list(self.page),
             "label_mm": list(self.label),
             "columns": self.columns,
@@ -83,7 +89,7 @@ LAYOUTS: dict[str, Layout] = {
     for layout in (
         Layout(
             "a4-3x8",
-            _l("A4 sheet, 3 × 8 labels of 63.5 × 33.9 mm"),
+            _l("A4 sheet, 3 × 8 labels"),
             page=A4,
             label=(63.5, 33.9),
             columns=3,
@@ -95,7 +101,7 @@ LAYOUTS: dict[str, Layout] = {
         ),
         Layout(
             "a4-4x10",
-            _l("A4 sheet, 4 × 10 labels of 45.7 × 25.4 mm"),
+            _l("A4 sheet, 4 × 10 labels"),
             page=A4,
             label=(45.7, 25.4),
             columns=4,
@@ -108,14 +114,14 @@ LAYOUTS: dict[str, Layout] = {
         # Thermal printers keep labels within about half a millimetre: a narrower edge.
         Layout(
             "roll-50x30",
-            _l("Thermal roll, 50 × 30 mm"),
+            _l("Thermal roll"),
             page=(50.0, 30.0),
             label=(50.0, 30.0),
             padding=1.2,
         ),
         Layout(
             "roll-40x25",
-            _l("Thermal roll, 40 × 25 mm"),
+            _l("Thermal roll"),
             page=(40.0, 25.0),
             label=(40.0, 25.0),
             padding=1.2,

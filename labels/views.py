@@ -19,9 +19,10 @@ from sqlalchemy.orm import joinedload
 import labels
 from core.errors import Forbidden
 from core.extensions import db
+from core.numbers import number
 from labels import prints
 from labels.models import LabelPrint
-from registry.views.common import FIELD_ERRORS, form_text, refusal
+from registry.views.common import FIELD_ERRORS, form_number, form_text, refusal
 from trace.models import Batch, UnitCode
 from trace.services.batches import get_batch
 from trace.views.common import require_recorder, trace_blueprint
@@ -53,7 +54,8 @@ def batch_labels_print(batch_id: int):
     """Print: record a print job (batch labels, N new unit codes' labels, or the existing
     units') and answer with its PDF."""
     batch = _own_batch(batch_id)
-    values = {name: form_text(name) for name in ("layout", "mode", "copies", "count")}
+    values = {name: form_text(name) for name in ("layout", "mode")}
+    values.update({name: form_number(name) for name in ("copies", "count")})
     errors, status = _checked(values), 422
     if not errors:
         try:
@@ -96,7 +98,7 @@ def _checked(values: dict) -> dict[str, list[str]]:
     field = {"batch": "copies", "units": "count"}.get(values["mode"])
     raw = values.get(field) if field else None
     if raw is not None and not raw.isdigit():
-        errors[field] = [_("Enter a whole number.")]
+        errors[field] = [_("Enter a whole number, like %(example)s.", example=number(12))]
     elif field == "count" and raw is None:
         errors["count"] = [_("How many items should get their own code?")]
     return errors
@@ -148,5 +150,5 @@ def _page(batch: Batch, values: dict, errors: dict):
         max_units=labels.MAX_UNITS,
         max_copies=labels.MAX_COPIES,
         prints=list(jobs),
-        layout_titles={key: layout.title for key, layout in labels.LAYOUTS.items()},
+        layout_titles={key: layout.name() for key, layout in labels.LAYOUTS.items()},
     )

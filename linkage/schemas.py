@@ -5,7 +5,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from core.clock import vn_today
 from core.representation import RefusesFields, WholeRepresentation
-from core.validation import InputSchema
+from core.validation import InputSchema, Length, Range
 from linkage.inputs import (
     ClaimDecision,
     ClaimInput,
@@ -21,8 +21,8 @@ from linkage.models import ClaimStatus, LinkageForm, PriceMechanism, SupportCate
 from linkage.services.lifecycle import missing_terms, status_on
 from trace.models import ProductCategory, QuantityUnit
 
-POSITIVE = validate.Range(min=0, min_inclusive=False, max=1e12, error=_l("Must be more than 0."))
-NOT_NEGATIVE = validate.Range(min=0, max=1e12, error=_l("Must not be negative."))
+POSITIVE = Range(min=0, min_inclusive=False, max=1e12, error=_l("Must be more than 0."))
+NOT_NEGATIVE = Range(min=0, max=1e12, error=_l("Must not be negative."))
 
 
 def _choice(values, **kwargs) -> fields.String:
@@ -37,7 +37,7 @@ def _choice(values, **kwargs) -> fields.String:
 def _text(max_len: int = 4000, **kwargs) -> fields.String:
     return fields.String(
         allow_none=True,
-        validate=validate.Length(max=max_len, error=_l("At most {max} characters.")),
+        validate=Length(max=max_len, error=_l("At most {max} characters.")),
         **kwargs,
     )
 
@@ -47,7 +47,7 @@ class PartyInputSchema(InputSchema):
 
     organization_id = fields.Integer(required=True)
     representative = _text(120)
-    households = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100_000))
+    households = fields.Integer(allow_none=True, validate=Range(min=0, max=100_000))
 
     @post_load
     def _make(self, data, **kwargs):
@@ -59,7 +59,7 @@ class ItemInputSchema(InputSchema):
 
     category = _choice(ProductCategory, required=True)
     product_id = fields.Integer(allow_none=True)
-    season = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    season = fields.String(required=True, validate=Length(min=1, max=40))
     due_from = fields.Date(required=True)
     due_to = fields.Date(required=True)
     quantity = fields.Decimal(required=True, places=3, as_string=False, validate=POSITIVE)
@@ -91,7 +91,7 @@ class ContractInputSchema(RefusesFields, InputSchema):
 
     refused = {"state": _STATE_ENDPOINTS, "status": _STATE_ENDPOINTS}
 
-    number = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    number = fields.String(required=True, validate=Length(min=1, max=60))
     linkage_form = fields.Integer(
         required=True,
         validate=validate.OneOf(
@@ -102,7 +102,7 @@ class ContractInputSchema(RefusesFields, InputSchema):
     parties = fields.List(
         fields.Nested(PartyInputSchema),
         required=True,
-        validate=validate.Length(min=1, error=_l("Name at least one cooperative.")),
+        validate=Length(min=1, error=_l("Name at least one cooperative.")),
     )
     items = fields.List(fields.Nested(ItemInputSchema), load_default=list)
     area_ha = fields.Float(allow_none=True, validate=NOT_NEGATIVE)
@@ -156,14 +156,14 @@ class ContractPatchSchema(ContractInputSchema):
 class ReasonSchema(InputSchema):
     """Why a contract ends or a claim is decided, and when."""
 
-    reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
+    reason = fields.String(required=True, validate=Length(min=3, max=500))
     on = fields.Date(load_default=None)
 
 
 class DeliveryRejectSchema(InputSchema):
     """Why the seller rejects a delivery the buyer recorded."""
 
-    reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
+    reason = fields.String(required=True, validate=Length(min=3, max=500))
 
 
 class DeliveryLineInputSchema(InputSchema):
@@ -191,7 +191,7 @@ class DeliveryInputSchema(InputSchema):
     lines = fields.List(
         fields.Nested(DeliveryLineInputSchema),
         required=True,
-        validate=validate.Length(min=1, error=_l("List at least one batch.")),
+        validate=Length(min=1, error=_l("List at least one batch.")),
     )
 
     @post_load
@@ -206,13 +206,13 @@ class PolicyInputSchema(InputSchema):
     rate_percent = fields.Decimal(
         required=True,
         as_string=False,
-        validate=validate.Range(min=0, max=100, error=_l("A percentage from 0 to 100.")),
+        validate=Range(min=0, max=100, error=_l("A percentage from 0 to 100.")),
     )
     cap_vnd = fields.Integer(allow_none=True, validate=NOT_NEGATIVE)
-    max_cycles = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=20))
+    max_cycles = fields.Integer(allow_none=True, validate=Range(min=1, max=20))
     valid_from = fields.Date(required=True)
     valid_to = fields.Date(allow_none=True)
-    legal_basis = fields.String(required=True, validate=validate.Length(min=3, max=255))
+    legal_basis = fields.String(required=True, validate=Length(min=3, max=255))
     note = _text(500)
 
     @validates_schema

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
-from core.validation import InputSchema
+from core.validation import InputSchema, Length, Range
 from recall.models import RecallOutcome, RecallSeverity, RecallStatus
 
 
@@ -30,10 +30,10 @@ def _choice(values, **kwargs) -> fields.String:
 class RecallInputSchema(InputSchema):
     """A recall as it is opened: the lot, why, and how serious."""
 
-    batch_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    batch_id = fields.Integer(required=True, validate=Range(min=1))
     reason = fields.String(
         required=True,
-        validate=validate.Length(min=5, max=2000, error=_l("Between {min} and {max} characters.")),
+        validate=Length(min=5, max=2000, error=_l("Between {min} and {max} characters.")),
     )
     severity = _choice(RecallSeverity, required=True)
 
@@ -43,7 +43,7 @@ class AcknowledgeInputSchema(InputSchema):
 
     name = fields.String(
         load_default=None,
-        validate=validate.Length(max=120, error=_l("At most {max} characters.")),
+        validate=Length(max=120, error=_l("At most {max} characters.")),
     )
 
 
@@ -53,7 +53,7 @@ class CloseInputSchema(InputSchema):
     outcome = _choice(RecallOutcome, required=True)
     note = fields.String(
         load_default=None,
-        validate=validate.Length(max=4000, error=_l("At most {max} characters.")),
+        validate=Length(max=4000, error=_l("At most {max} characters.")),
     )
 
 

@@ -14,7 +14,7 @@ from marshmallow import (
 )
 
 from core.representation import RefusesFields, WholeRepresentation
-from core.validation import InputSchema
+from core.validation import InputSchema, Length, Range
 from gs1.codes import gs1_check_digit_ok
 from registry.inputs import (
     MemberInput,
@@ -37,7 +37,7 @@ def _text(max_len: int, required: bool = False, **kwargs) -> fields.String:
     return fields.String(
         required=required,
         allow_none=not required,
-        validate=validate.Length(
+        validate=Length(
             min=1, max=max_len, error=_l("Must be between {min} and {max} characters.")
         ),
         **kwargs,
@@ -80,7 +80,7 @@ class RatingSchema(Schema):
     """One year's rating of a cooperative."""
 
     year = fields.Integer(
-        required=True, validate=validate.Range(min=1990, max=2100, error=_l("Not a valid year."))
+        required=True, validate=Range(min=1990, max=2100, error=_l("Not a valid year."))
     )
     rating = _choice(Rating, required=True)
 
@@ -101,10 +101,10 @@ class OrganizationFieldsSchema(InputSchema):
     )
     address = _text(255)
     latitude = fields.Float(
-        allow_none=True, validate=validate.Range(min=-90, max=90, error=_l("Out of range."))
+        allow_none=True, validate=Range(min=-90, max=90, error=_l("Out of range."))
     )
     longitude = fields.Float(
-        allow_none=True, validate=validate.Range(min=-180, max=180, error=_l("Out of range."))
+        allow_none=True, validate=Range(min=-180, max=180, error=_l("Out of range."))
     )
     sector = _choice(Sector, load_default=Sector.AGRICULTURAL.value)
     main_products = _text(255)
@@ -115,10 +115,10 @@ class OrganizationFieldsSchema(InputSchema):
     established_on = fields.Date(allow_none=True)
     member_count = fields.Integer(
         allow_none=True,
-        validate=validate.Range(min=0, max=1_000_000, error=_l("Must be between {min} and {max}.")),
+        validate=Range(min=0, max=1_000_000, error=_l("Must be between {min} and {max}.")),
     )
     rating_year = fields.Integer(
-        allow_none=True, validate=validate.Range(min=1990, max=2100, error=_l("Not a valid year."))
+        allow_none=True, validate=Range(min=1990, max=2100, error=_l("Not a valid year."))
     )
     rating = _choice(Rating)
 
@@ -250,7 +250,7 @@ class MemberInputSchema(InputSchema):
     phone = fields.String(allow_none=True, validate=PHONE)
     planted_area_ha = fields.Float(
         allow_none=True,
-        validate=validate.Range(min=0, max=10_000, error=_l("Must be between {min} and {max}.")),
+        validate=Range(min=0, max=10_000, error=_l("Must be between {min} and {max}.")),
     )
     member_type = _choice(MemberType, load_default=MemberType.OFFICIAL.value)
     joined_on = fields.Date(allow_none=True)
@@ -308,9 +308,7 @@ class UserInputSchema(InputSchema):
     password = fields.String(
         load_only=True,
         allow_none=True,
-        validate=validate.Length(
-            min=10, max=128, error=_l("Use between {min} and {max} characters.")
-        ),
+        validate=Length(min=10, max=128, error=_l("Use between {min} and {max} characters.")),
         metadata={"description": "Left out: the user chooses one through the invitation link"},
     )
     role = _choice(Role, required=True)
@@ -344,9 +342,7 @@ class PasswordChangeSchema(InputSchema):
     new_password = fields.String(
         required=True,
         load_only=True,
-        validate=validate.Length(
-            min=10, max=128, error=_l("Use between {min} and {max} characters.")
-        ),
+        validate=Length(min=10, max=128, error=_l("Use between {min} and {max} characters.")),
     )
     new_password_again = fields.String(required=True, load_only=True)
     revoke_tokens = fields.Boolean(load_default=False, load_only=True)
@@ -369,9 +365,7 @@ class NewPasswordSchema(InputSchema):
     new_password = fields.String(
         required=True,
         load_only=True,
-        validate=validate.Length(
-            min=10, max=128, error=_l("Use between {min} and {max} characters.")
-        ),
+        validate=Length(min=10, max=128, error=_l("Use between {min} and {max} characters.")),
     )
     new_password_again = fields.String(required=True, load_only=True)
 

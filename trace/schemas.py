@@ -15,7 +15,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from core.validation import InputSchema
+from core.validation import InputSchema, Length, Range
 from gs1.codes import gs1_check_digit_ok, is_cset82
 from registry.schemas import AdminUnitSchema
 from trace.inputs import (
@@ -43,8 +43,8 @@ from trace.models import (
 from trace.process_steps import STEP_NAMES
 from trace.services.uris import public_uri
 
-POSITIVE = validate.Range(
-    min=0, min_inclusive=False, max=1e10, error=_l("Must be more than 0 and at most 10 billion.")
+POSITIVE = Range(
+    min=0, min_inclusive=False, max=1e10, error=_l("Must be more than {min} and at most {max}.")
 )
 
 
@@ -94,7 +94,7 @@ def _undefaulted(schema_cls: type[Schema], required: bool) -> dict[str, fields.F
 
 def _text(max_len: int, **kwargs) -> fields.String:
     return fields.String(
-        validate=validate.Length(
+        validate=Length(
             min=1, max=max_len, error=_l("Must be between {min} and {max} characters.")
         ),
         **kwargs,
@@ -106,7 +106,7 @@ class StandardSchema(InputSchema):
 
     kind = _choice(StandardKind, required=True)
     stars = fields.Integer(
-        allow_none=True, validate=validate.Range(min=3, max=5, error=_l("OCOP stars are 3 to 5."))
+        allow_none=True, validate=Range(min=3, max=5, error=_l("OCOP stars are 3 to 5."))
     )
     certificate_number = _text(80, allow_none=True)
     issuer = _text(160, allow_none=True)
@@ -142,7 +142,7 @@ class ProductInputSchema(InputSchema):
     no_standard_declared = fields.Boolean(load_default=False)
     shelf_life_days = fields.Integer(
         allow_none=True,
-        validate=validate.Range(min=1, max=3650, error=_l("Between 1 and 3650 days.")),
+        validate=Range(min=1, max=3650, error=_l("Between {min} and {max} days.")),
     )
     standards = fields.List(fields.Nested(StandardSchema), load_default=list)
 
@@ -217,10 +217,10 @@ class SiteInputSchema(InputSchema):
     planting_area_code = _text(40, allow_none=True)
     admin_unit = fields.String(required=True)
     latitude = fields.Float(
-        allow_none=True, validate=validate.Range(min=-90, max=90, error=_l("Out of range."))
+        allow_none=True, validate=Range(min=-90, max=90, error=_l("Out of range."))
     )
     longitude = fields.Float(
-        allow_none=True, validate=validate.Range(min=-180, max=180, error=_l("Out of range."))
+        allow_none=True, validate=Range(min=-180, max=180, error=_l("Out of range."))
     )
     area_ha = fields.Float(allow_none=True, validate=POSITIVE)
     gln = fields.String(allow_none=True)
@@ -312,7 +312,7 @@ class BatchInputSchema(InputSchema):
 def _reason_field() -> fields.String:
     return fields.String(
         allow_none=True,
-        validate=validate.Length(max=255),
+        validate=Length(max=255),
         metadata={
             "description": "Why the batch is changed: required (else 409) once its labels"
             " are printed; kept with the batch's revision"
@@ -481,9 +481,7 @@ class EventInputSchema(InputSchema):
     input_name = _text(200, allow_none=True)
     dose = fields.Decimal(allow_none=True, as_string=False, validate=POSITIVE)
     dose_unit = _text(20, allow_none=True)
-    pre_harvest_interval_days = fields.Integer(
-        allow_none=True, validate=validate.Range(min=0, max=365)
-    )
+    pre_harvest_interval_days = fields.Integer(allow_none=True, validate=Range(min=0, max=365))
     result = fields.String(allow_none=True, validate=validate.OneOf(["pass", "fail"]))
     certificate = _text(200, allow_none=True)
     note = _text(500, allow_none=True)

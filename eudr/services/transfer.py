@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from core.errors import ValidationFailed
 from core.extensions import db
+from core.numbers import number
 from core.validation import load_or_errors
 from eudr.models import Plot
 from eudr.schemas import PlotInputSchema
@@ -101,7 +102,7 @@ def import_plots(user: User, site_id: int, fmt: str, data: bytes) -> PlotImportR
     report.total = len(features)
     if len(features) > MAX_FEATURES:
         report.errors.append(
-            FeatureError(0, "file", _("At most %(n)s plots a file.", n=MAX_FEATURES))
+            FeatureError(0, "file", _("At most %(n)s plots a file.", n=number(MAX_FEATURES)))
         )
         return report
     sites = _sites_by_code(default_site.organization_id)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from core.clock import vn_today
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
+from core.numbers import number
 from linkage.inputs import ClaimDecision, ClaimInput, PolicyInput
 from linkage.models import ClaimStatus, Contract, SupportCategory, SupportClaim, SupportPolicy
 from linkage.services.contracts import get_contract, party_of
@@ -99,7 +100,7 @@ def submit_claim(user: User, data: ClaimInput) -> SupportClaim:
             "amount_asked_vnd",
             _(
                 "At most %(max)s ₫ can be asked under %(basis)s.",
-                max=f"{ceiling:,}".replace(",", "."),
+                max=number(ceiling),
                 basis=policy.legal_basis,
             ),
         )
@@ -132,7 +133,7 @@ def decide_claim(user: User, claim_id: int, decision: ClaimDecision) -> SupportC
             "amount_granted_vnd",
             _(
                 "Grant an amount up to the ceiling of %(max)s ₫.",
-                max=f"{claim.max_support_vnd:,}".replace(",", "."),
+                max=number(claim.max_support_vnd),
             ),
         )
     claim.status, claim.amount_granted_vnd = (

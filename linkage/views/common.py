@@ -8,11 +8,10 @@ and on a refusal roll back and re-render the page with the messages by field.
 import re
 from decimal import Decimal
 
-from babel.numbers import format_decimal
 from flask import Blueprint, request
-from flask_babel import get_locale
 from flask_login import current_user
 
+from core.numbers import input_value
 from linkage import names as labels
 from linkage.models import Contract
 from registry.views.common import (
@@ -103,7 +102,7 @@ def as_text(value) -> str:
         return ""
     if isinstance(value, Decimal | float):
         # In the user's locale, so that posting the form back reads the same number.
-        return format_decimal(value, format="0.###", locale=get_locale())
+        return input_value(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(getattr(value, "value", value))

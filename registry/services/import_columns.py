@@ -75,3 +75,8 @@ CHOICE_KEYS = {
 }
 # Excel turns codes typed as numbers into numbers and drops their leading zeros.
 DIGITS = {"admin_unit": 5, "tax_code": 10, "registration_code": 10, "phone": 10}
+
+
+def choice_names(name: str) -> list[str]:
+    """The Vietnamese a template suggests for each value of a choice column ("HTX", "Tốt")."""
+    return [names.split("|")[0] for names in _CHOICES.get(name, {}).values()]

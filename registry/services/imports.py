@@ -25,7 +25,7 @@ from core.validation import load_or_errors
 from registry.inputs import MemberInput, MemberPatch, OrganizationInput, OrganizationPatch
 from registry.models import AdminUnit, MemberHousehold, Organization, User
 from registry.schemas import MemberInputSchema, OrganizationInputSchema
-from registry.services import members, organizations, units
+from registry.services import import_guide, members, organizations, units
 from registry.services.import_columns import (
     CHOICE_KEYS,
     DIGITS,
@@ -176,11 +176,14 @@ def template_file(kind: str, fmt: str) -> tuple[bytes, str, str]:
     spec = _SPECS.get(kind)
     if spec is None or fmt not in ("csv", "xlsx"):
         raise NotFound(_("No such template."))
-    header = [spec.template_label(name) for name in spec.headers]
+    labels = {name: spec.template_label(name) for name in spec.headers}
+    header = list(labels.values())
     if fmt == "csv":
         return write_csv(header), CSV_MIMETYPE, f"{kind}-template.csv"
     text_columns = {spec.template_label(name) for name in (*DIGITS, "gln") if name in spec.headers}
-    return write_xlsx(header, text_columns, spec.title), XLSX_MIMETYPE, f"{kind}-template.xlsx"
+    notes, sheets = import_guide.guide_sheets(kind, spec.schema(), labels)
+    content = write_xlsx(header, text_columns, spec.title, notes, sheets)
+    return content, XLSX_MIMETYPE, f"{kind}-template.xlsx"
 
 
 def _import(spec: _Spec, filename: str, data: bytes, progress, build, matcher=None) -> ImportReport:
@@ -240,6 +243,7 @@ def _check_rows(spec: _Spec, table: Table, columns: dict[str, _Column], progress
     used = {column.index for column in columns.values()} | {
         index for index, label in enumerate(table.header) if _is_row_number(label)
     }
+    dates = {name for name, kind in schema.fields.items() if isinstance(kind, fields.Date)}
     rows = []
     for number, cells in progress(table.rows):
         raw = {
@@ -248,6 +252,7 @@ def _check_rows(spec: _Spec, table: Table, columns: dict[str, _Column], progress
             if column.index < len(cells) and not is_blank(cells[column.index])
         }
         values, errors = load_or_errors(schema, raw)
+        errors.update({name: [_bad_date()] for name in errors if name in dates})
         row = _Row(number, values if values is not None else _salvage(schema, raw, errors), errors)
         if any(not is_blank(cell) for i, cell in enumerate(cells) if i not in used):
             row.fail("", _("This row has a value in a column that is not imported."))
@@ -255,6 +260,11 @@ def _check_rows(spec: _Spec, table: Table, columns: dict[str, _Column], progress
     _check_units(rows)
     spec.check(rows)
     return rows
+
+
+def _bad_date() -> str:
+    """A date cell the import cannot read, naming the formats ``cell_date`` reads."""
+    return _("Not a valid date: write %(formats)s.", formats=import_guide.day_formats())
 
 
 def _salvage(schema: Schema, raw: dict, errors: dict):
@@ -302,12 +312,16 @@ def _convert(name: str, schema_field: fields.Field, value):
 
 def _check_units(rows: list[_Row]) -> None:
     """Each row's commune, by the rule of units.current_commune, all fetched in one query."""
-    codes = {row.values.admin_unit for row in rows if row.values.admin_unit}
-    communes, refused = units.current_communes(codes)
+    given = {row.values.admin_unit for row in rows if row.values.admin_unit}
+    # A commune may be named instead of coded: "Xã Ia Hrú" (or "Ia Hru") for its code.
+    named, refused = units.commune_codes_by_name({text for text in given if not text.isdigit()})
+    codes = {named.get(text, text) for text in given if text not in refused}
+    communes, unknown = units.current_communes(codes)
     for row in rows:
-        code = row.values.admin_unit or None
-        if code in refused:
-            row.fail("admin_unit", refused[code])
+        text = row.values.admin_unit or None
+        code = named.get(text, text)
+        if text in refused or code in unknown:
+            row.fail("admin_unit", refused.get(text) or unknown[code])
         row.unit = communes.get(code)
 
 

@@ -22,10 +22,12 @@ from xml.etree.ElementTree import ParseError
 import openpyxl
 from flask_babel import format_number
 from flask_babel import gettext as _
+from openpyxl.comments import Comment
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from core.numbers import parse_number
 from core.text import fold
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -44,7 +46,6 @@ _ENCODINGS = ("utf-8-sig", "cp1258", "cp1252")
 
 _DAY_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _ISO_WITH_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T]\d{1,2}:\d{2}(:\d{2})?$")
-_GROUPED_INTEGER = re.compile(r"^\d{1,3}([., ]\d{3})+$")
 
 CSV_MIMETYPE = "text/csv; charset=utf-8"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -242,25 +243,30 @@ def cell_date(value):
 
 
 def cell_decimal(value):
-    """A number cell; text may use a decimal comma (1,5 or 1.234,5) as Vietnamese Excel writes."""
+    """A number cell; text is read by the forms' rule (``core.numbers``) as Vietnamese Excel
+    writes it (``1,5``, ``1.234,5``), else as English (``1,234.5``); else left as typed."""
     if isinstance(value, (int, float)):
         return value
-    text = str(value).strip().replace(" ", "")
-    if "," in text and "." in text:
-        # 1.234,5 (Vietnamese) or 1,234.5 (English): the last mark is the decimal point.
-        thousands = "." if text.rfind(",") > text.rfind(".") else ","
-        text = text.replace(thousands, "")
-    return text.replace(",", ".")
+    text = str(value).strip()
+    for locale in ("vi", "en"):
+        number = parse_number(text, locale)
+        if number is not None:
+            return format(number, "f")
+    return text
 
 
 def cell_integer(value):
-    """A whole-number cell; text may group thousands (1.234, 1,234 or 1 234)."""
+    """A whole-number cell; text may group thousands (1.234, 1,234 or 1 234), by the same rule."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, (int, float)):
         return value
     text = str(value).strip()
-    return re.sub(r"[., ]", "", text) if _GROUPED_INTEGER.match(text) else text
+    for locale in ("vi", "en"):
+        number = parse_number(text, locale)
+        if number is not None and number == number.to_integral_value():
+            return int(number)
+    return text
 
 
 def write_csv(header: list[str]) -> bytes:
@@ -270,22 +276,54 @@ def write_csv(header: list[str]) -> bytes:
     return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
 
 
-def write_xlsx(header: list[str], text_columns: set[str], title: str) -> bytes:
+def write_xlsx(
+    header: list[str],
+    text_columns: set[str],
+    title: str,
+    notes: dict[str, str] | None = None,
+    sheets: Iterable[tuple[str, list[list]]] = (),
+) -> bytes:
     """An XLSX with a bold header; ``text_columns`` are formatted as text.
 
     Formatting code and phone columns as text keeps their leading zeros when typed in.
+    ``notes`` (by header) become the header cells' comments; ``sheets`` (title, rows,
+    the first row bold) follow the first sheet, which alone is ever imported.
     """
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = title
     sheet.append(header)
     for index, label in enumerate(header, start=1):
-        sheet.cell(row=1, column=index).font = Font(bold=True)
+        cell = sheet.cell(row=1, column=index)
+        cell.font = Font(bold=True)
+        if notes and notes.get(label):
+            cell.comment = Comment(notes[label], "HTX Trace", width=320, height=140)
         column = sheet.column_dimensions[get_column_letter(index)]
         column.width = max(12, len(label) + 4)
         if label in text_columns:
             column.number_format = "@"
     sheet.freeze_panes = "A2"
+    for sheet_title, rows in sheets:
+        _add_sheet(book, sheet_title, rows)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _add_sheet(book, title: str, rows: list[list]) -> None:
+    sheet = book.create_sheet(title[:31])  # Excel's limit on a sheet's name
+    widths: dict[int, int] = {}
+    for row in rows:
+        sheet.append(row)
+        for index, value in enumerate(row, start=1):
+            widths[index] = max(widths.get(index, 10), min(len(str(value or "")) + 2, 80))
+    for cell in sheet[1] if rows else ():
+        cell.font = Font(bold=True)
+    for index, width in widths.items():
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = width
+        # Codes stay text: 01234 keeps its zero if the user copies it elsewhere.
+        for (cell,) in sheet.iter_rows(min_col=index, max_col=index):
+            if isinstance(cell.value, str):
+                cell.number_format = "@"
+    sheet.freeze_panes = "A2"

@@ -1,6 +1,7 @@
 """Administrative units: look-ups and loading the shipped reference data."""
 
 import csv
+import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
@@ -63,12 +64,61 @@ def current_communes(codes: set[str]) -> tuple[dict[str, AdminUnit], dict[str, s
     for code in codes:
         unit = found.get(code)
         if unit is None:
-            refused[code] = _("Unknown administrative unit: %(code)s.", code=code)
+            refused[code] = _(
+                "Unknown administrative unit: %(code)s. A commune's or ward's code "
+                "(5 digits) is expected.",
+                code=code,
+            )
         elif unit.level not in COMMUNE_LEVELS:
             refused[code] = _("%(name)s is not a commune or ward.", name=unit.full_name)
         else:
             communes[code] = unit
     return communes, refused
+
+
+def commune_codes_by_name(
+    names: set[str], province_code: str | None = None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The codes of the province's current communes named so (``Xã Ia Hrú`` or ``Ia Hrú``,
+    with or without diacritics), in one query.
+
+    Returns (code by name, refusal message by name): every name is in exactly one of the
+    two; a name two communes share is refused, listing them with their codes.
+    """
+    if not names:
+        return {}, {}
+    exact: dict[str, list[AdminUnit]] = {}
+    folded: dict[str, list[AdminUnit]] = {}
+    for unit in communes_of(province_code):
+        for label in {unit.full_name, unit.name}:
+            exact.setdefault(_spelled(label), []).append(unit)
+        for label in {fold(unit.full_name), fold(unit.name)}:
+            folded.setdefault(label, []).append(unit)
+    codes, refused = {}, {}
+    for name in names:
+        # Spelled with its diacritics, "Văn Lang" is not "Văn Lăng"; without, it names both.
+        found = exact.get(_spelled(name)) or folded.get(fold(name), [])
+        if len(found) == 1:
+            codes[name] = found[0].code
+        elif found:
+            listed = "; ".join(f"{unit.full_name} ({unit.code})" for unit in found)
+            refused[name] = _(
+                "%(name)s names more than one commune: %(communes)s. Write the code of the "
+                "one you mean.",
+                name=name,
+                communes=listed,
+            )
+        else:
+            refused[name] = _(
+                "Unknown commune: %(name)s. Write the commune's or ward's code (5 digits) or "
+                "its name, as the template's sheet of communes lists them.",
+                name=name,
+            )
+    return codes, refused
+
+
+def _spelled(name: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", name).casefold().split())
 
 
 def communes_of(province_code: str | None = None, q: str | None = None) -> list[AdminUnit]:

@@ -4,14 +4,13 @@ The registry is the lowest feature with pages, so the others (linkage, trace…)
 import these; a feature's own ``common`` module adds what only it needs.
 """
 
-from babel.numbers import NumberFormatError, parse_decimal
 from flask import flash, redirect, request
-from flask_babel import get_locale
 from flask_login import current_user
 from marshmallow import Schema
 
 from core.errors import Conflict, ServiceError, ValidationFailed
 from core.extensions import db, login_manager
+from core.numbers import read_number
 from core.validation import load_or_errors
 from registry.services import units
 
@@ -74,19 +73,11 @@ def form_text(name: str) -> str | None:
 
 
 def form_number(name: str) -> str | None:
-    """A posted number read in the user's locale (``1.234,5`` in Vietnamese), as ``1234.5``.
+    """A posted number read by the one rule of ``core.numbers`` (``1.234,5`` or ``13.98``).
 
-    What the locale cannot read ("12.5" in Vietnamese) is passed on as typed: the schema
-    reads plain decimals and names the field when it cannot.
+    What is no number is passed on as typed: the schema names the field.
     """
-    value = form_text(name)
-    if value is None:
-        return None
-    try:
-        number = parse_decimal(value.replace(" ", ""), locale=get_locale(), strict=True)
-    except NumberFormatError:
-        return value
-    return format(number, "f")
+    return read_number(form_text(name))
 
 
 def load(schema, raw: dict) -> tuple[dict | None, dict[str, list[str]]]:

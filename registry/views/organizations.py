@@ -9,6 +9,7 @@ commit once; every scoping rule lives in the services.
 import dataclasses
 import enum
 from datetime import date
+from decimal import Decimal
 
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,6 +17,7 @@ from flask_login import current_user
 from marshmallow import Schema
 
 from core.clock import vn_today
+from core.numbers import input_value, read_number
 from core.validation import load_or_errors
 from registry.models import MemberHousehold, Organization
 from registry.schemas import (
@@ -48,9 +50,19 @@ bp.before_request(require_login)
 # Helpers shared by the registry's views ------------------------------------------------
 
 
+# The forms' number fields, read by the one rule of core.numbers (``13,98`` or ``13.98``).
+NUMBER_FIELDS = frozenset(
+    {"latitude", "longitude", "member_count", "rating_year", "planted_area_ha"}
+)
+
+
 def form_data() -> dict[str, str]:
     """The posted form without the CSRF token, which no input schema knows."""
-    return {key: value for key, value in request.form.items() if key != "csrf_token"}
+    return {
+        key: read_number(value) if key in NUMBER_FIELDS else value
+        for key, value in request.form.items()
+        if key != "csrf_token"
+    }
 
 
 def query_args(schema: Schema) -> tuple[dict, dict[str, list[str]]]:
@@ -179,6 +191,8 @@ def _organization_values(org: Organization) -> dict[str, str]:
 def _as_text(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, float | Decimal):
+        return input_value(value)
     if isinstance(value, enum.Enum):
         return str(value.value)
     return value.isoformat() if isinstance(value, date) else str(value)

@@ -102,6 +102,9 @@ def test_every_gia_lai_unit_has_a_mapping_row(ctx):
     assert unmapped == []
 
 
+CODE_EXPECTED = "A commune's or ward's code (5 digits) is expected."
+
+
 @pytest.fixture
 def english(ctx):
     """Messages in English, whatever the catalogues say, for tests that read them."""
@@ -115,8 +118,8 @@ def test_current_communes_finds_or_refuses_every_code(english):
     assert set(communes) == {dak_doa} and communes[dak_doa].full_name == "Xã Đak Đoa"
     assert refused == {
         "52": "Tỉnh Gia Lai is not a commune or ward.",
-        "622": "Unknown administrative unit: 622.",  # a district before the 2025 reform
-        "99999": "Unknown administrative unit: 99999.",
+        "622": f"Unknown administrative unit: 622. {CODE_EXPECTED}",  # a pre-2025 district
+        "99999": f"Unknown administrative unit: 99999. {CODE_EXPECTED}",
     }
     assert units.current_communes(set()) == ({}, {})
     assert units.current_commune(dak_doa) is communes[dak_doa]

@@ -89,7 +89,7 @@ def test_harvest_activates_and_quantities_are_checked(farm, world):
     farm.harvest(batch["id"], site["id"])
     assert farm.get(f"/batches/{batch['id']}")["status"] == "active"
     over = farm.ship(batch["id"], 1200, world["ent_x"], expect=422)
-    assert "1000" in over["errors"]["lines"][0]
+    assert "1.000" in over["errors"]["lines"][0]
     farm.ship(batch["id"], 700, world["ent_x"])
     left = farm.ship(batch["id"], 400, world["ent_x"], expect=422)
     assert "300" in left["errors"]["lines"][0]
@@ -137,7 +137,7 @@ def test_transformation_chain_and_trace(farm, world):
     over = farm.transform(
         [(green_id, 1001)], [{"product_id": roasted["id"], "quantity": 800}], expect=422
     )
-    assert "1000" in over["errors"]["inputs"][0]
+    assert "1.000" in over["errors"]["inputs"][0]
     split = farm.transform(
         [(green_id, 1000)],
         [

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from core.clock import vn_today
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
+from core.numbers import number
 from gs1.codes import new_lot_code, new_public_code
 from registry.models import MemberHousehold, User
 from registry.services.scoping import require_own_org, scope_to_caller
@@ -426,8 +427,8 @@ def check_shares(shares: tuple[Contribution, ...], quantity: Decimal) -> None:
             "households",
             _(
                 "The households' quantities add up to %(total)s, not to the batch's %(quantity)s.",
-                total=total,
-                quantity=quantity,
+                total=number(total),
+                quantity=number(quantity),
             ),
         )
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from core.errors import Conflict, UnknownReference, ValidationFailed
 from core.extensions import db
+from core.numbers import number
 from registry.models import Organization, User
 from trace.inputs import (
     BatchInput,
@@ -222,7 +223,7 @@ def _require_held(
                 _(
                     "Lot %(lot)s has only %(left)s %(unit)s left.",
                     lot=batch.lot_code,
-                    left=plain(held[batch.id]),
+                    left=number(held[batch.id]),
                     unit=batch.unit.value,
                 ),
             )
@@ -234,11 +235,6 @@ def _require_own(user: User, lines: list[tuple[Batch, Decimal | None]]) -> None:
             raise ValidationFailed.on_field(
                 "lines", _("Lot %(lot)s is not yours.", lot=batch.lot_code)
             )
-
-
-def plain(value: Decimal) -> str:
-    """A quantity as people write it: 1000, 12.5."""
-    return format(value.normalize(), "f") if value else "0"
 
 
 def _as(role: LineRole, lines) -> list[tuple[LineRole, Batch, Decimal | None]]:
@@ -261,7 +257,7 @@ def check_harvest(user: User, values: HarvestInput, ledger: Ledger = DATABASE) -
                 _(
                     "Lot %(lot)s has only %(left)s %(unit)s left to harvest.",
                     lot=batch.lot_code,
-                    left=plain(left),
+                    left=number(left),
                     unit=batch.unit.value,
                 ),
             )
@@ -379,7 +375,7 @@ def check_receiving(user: User, values: ReceivingInput, ledger: Ledger = DATABAS
                 "lines",
                 _(
                     "Only %(qty)s %(unit)s of lot %(lot)s were shipped to you.",
-                    qty=plain(shipped[batch.id]),
+                    qty=number(shipped[batch.id]),
                     unit=batch.unit.value,
                     lot=batch.lot_code,
                 ),

@@ -9,15 +9,15 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from babel.numbers import format_decimal
 from flask import Blueprint, request
-from flask_babel import get_locale, get_timezone
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.errors import Forbidden
+from core.numbers import input_value
 from registry.views.common import (
-    form_text,
+    form_number,
     require_login,
     valid_filters,
 )
@@ -58,9 +58,8 @@ def require_recorder() -> None:
 
 
 def form_coordinate(name: str) -> str | None:
-    """A posted latitude or longitude; a decimal comma is read as a point."""
-    value = form_text(name)
-    return value.replace(",", ".") if value else value
+    """A posted latitude or longitude, read as every number field is (``13,98`` or ``13.98``)."""
+    return form_number(name)
 
 
 def form_flag(name: str) -> str:
@@ -130,8 +129,8 @@ def as_text(value) -> str:
     """A model value as a form field shows it."""
     if value is None:
         return ""
-    if isinstance(value, Decimal):
-        return format_decimal(value, format="0.###", locale=get_locale())
+    if isinstance(value, Decimal | float):
+        return input_value(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(getattr(value, "value", value))

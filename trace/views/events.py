@@ -171,9 +171,9 @@ def _posted_harvest(batch: Batch) -> tuple[dict, dict]:
 
 
 def _posted_input(batch: Batch) -> tuple[dict, dict]:
-    names = ("input_name", "dose_unit", "pre_harvest_interval_days")
     raw = {**_common(), "lines": [{"batch_id": batch.id}], "dose": form_number("dose")}
-    raw.update({name: form_text(name) for name in names})
+    raw.update({name: form_text(name) for name in ("input_name", "dose_unit")})
+    raw["pre_harvest_interval_days"] = form_number("pre_harvest_interval_days")
     return raw, {}
 
 

@@ -7,7 +7,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from files.views import send_stored
-from registry.views.common import FIELD_ERRORS, done, form_text, load, paginate, refusal
+from registry.views.common import (
+    FIELD_ERRORS,
+    done,
+    form_number,
+    form_text,
+    load,
+    paginate,
+    refusal,
+)
 from trace.models import Product
 from trace.schemas import ProductInputSchema, ProductQueryArgsSchema
 from trace.services import products
@@ -108,17 +116,22 @@ def _save_product(product: Product | None):
             message = _("%(name)s has been saved.", name=saved.name)
             return done(message, url_for(".product", product_id=saved.id))
     shown = {**raw, "is_agricultural": raw["is_agricultural"] == "true"}
+    shown["shelf_life_days"] = form_text("shelf_life_days")  # as typed
     shown["no_standard_declared"] = raw["no_standard_declared"] == "true"
     return _product_form(product, shown, errors), 422
 
 
 def _posted_product() -> dict:
     raw = {name: form_text(name) for name in PLAIN_FIELDS}
+    raw["shelf_life_days"] = form_number("shelf_life_days")
     raw["is_agricultural"] = form_flag("is_agricultural")
     raw["no_standard_declared"] = form_flag("no_standard_declared")
     indexes = {int(m.group(1)) for key in request.form if (m := _STANDARD_KEY.match(key))}
     rows = [
-        {name: form_text(f"standards.{i}.{name}") for name in STANDARD_FIELDS}
+        {
+            name: (form_number if name == "stars" else form_text)(f"standards.{i}.{name}")
+            for name in STANDARD_FIELDS
+        }
         for i in sorted(indexes)[:MAX_STANDARD_ROWS]
     ]
     raw["standards"] = compact(rows)

@@ -87,7 +87,8 @@ def _save_site(site: Site | None):
         else:
             message = _("%(name)s has been saved.", name=saved.name)
             return done(message, url_for(".site", site_id=saved.id))
-    return _site_form(site, raw, placed(errors, {*PLAIN_FIELDS, "household_ids"})), 422
+    shown = {**raw, **{name: form_text(name) for name in ("latitude", "longitude", "area_ha")}}
+    return _site_form(site, shown, placed(errors, {*PLAIN_FIELDS, "household_ids"})), 422
 
 
 def _site_form(site: Site | None, values: dict, errors: dict):
