@@ -18,7 +18,7 @@ from sqlalchemy import insert, select
 from bench.common import Result, measure_pair, timing_result
 from core.extensions import db
 from eudr.models import NameConsent, Plot, plot_households
-from eudr.services import evidence, package
+from eudr.services import evidence, features, package
 from registry.models import MemberHousehold, User
 from trace.models import Site
 from trace.services.genealogy import reachable_ids, trace_json
@@ -81,6 +81,8 @@ def _plant(site: Site) -> int:
             {"member_id": m, "agreed": True, "decided_on": date(2026, 11, 1)} for m in members[::3]
         ]
         db.session.execute(insert(NameConsent.__table__), consents)
+    # Written as the app writes them when plots, households or consents are saved.
+    features.store(db.session.connection(), select(Plot.id).where(Plot.site_id == site.id))
     db.session.commit()
     db.session.execute(db.text("ANALYZE eudr_plots"))
     db.session.execute(db.text("ANALYZE eudr_plot_households"))
