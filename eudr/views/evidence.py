@@ -8,10 +8,14 @@ from flask import render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from eudr import svg
 from eudr.schemas import EvidenceQueryArgsSchema, StatementInputSchema
 from eudr.services import evidence, package, statements
 from eudr.views.common import bp
 from registry.views.common import FIELD_ERRORS, done, form_text, load, refusal
+
+# The lot's page draws the outlines of its first plots; the rest are in the download.
+OUTLINES = 60
 
 
 @bp.get("/lots/<int:batch_id>/evidence", endpoint="lot_evidence")
@@ -105,9 +109,11 @@ def statement_new(batch_id: int):
 
 def _page(batch_id: int, values: dict, errors: dict):
     found = evidence.for_lot(current_user, batch_id)
+    outlines = [(plot, svg.feature_outline(plot.feature)) for plot in found.plots[:OUTLINES]]
     return render_template(
         "eudr/evidence.html",
         batch_id=batch_id,
+        outlines=outlines,
         download=url_for(".lot_evidence_zip", batch_id=batch_id),
         facts=evidence.summary(found),
         statements=statements.statements_for_lot(current_user, batch_id),

@@ -61,6 +61,7 @@ def test_one_click_on_the_lot_page_downloads_the_evidence(farm, plots, login, wo
     assert f'href="/eudr/lots/{lot["id"]}/evidence.zip"' in html
     page = web.get(f"/eudr/lots/{lot['id']}/evidence").get_data(as_text=True)
     assert 'id="plot-count">1<' in page
+    assert '<svg class="plot-outline"' in page and '<path d="M' in page  # the plot's outline
     response = web.get(f"/eudr/lots/{lot['id']}/evidence.zip")
     assert response.status_code == 200 and response.mimetype == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(response.data)).namelist()
