@@ -6,7 +6,10 @@ one household each, a third of the households consenting to their names), writte
 Core executemany. ``eudr.export`` times what the ZIP download does for the enterprise
 (``evidence.for_lot`` + summary + cover sheet + ZIP); ``eudr.geojson`` only the plots and
 their GeoJSON files (``evidence.for_lot``). The baseline is the API's backward trace of the
-same lot (``trace_json(...).encode()``), timed in alternation with each figure.
+same lot (``trace_json(...).encode()``), timed in alternation with each figure. The same two
+figures are timed again beside the floor (``eudr.*_vs_floor``): the bare SELECT of the plots'
+stored feature texts (``eudr_plots.eu_feature``) on the growing areas the lot traces to, what
+any export must at least read (the trace itself reads no plot).
 Target: under 5 s, and within 3× of the backward trace.
 """
 
@@ -18,7 +21,7 @@ from sqlalchemy import insert, select
 from bench.common import Result, measure_pair, timing_result
 from core.extensions import db
 from eudr.models import NameConsent, Plot, plot_households
-from eudr.services import evidence, package
+from eudr.services import evidence, features, package
 from registry.models import MemberHousehold, User
 from trace.models import Site
 from trace.services.genealogy import reachable_ids
@@ -28,6 +31,7 @@ PLOTS = 30_000
 SIDE = 0.0009  # degrees: about 97 m × 100 m, 0.97 ha
 TARGET = "< 5 s and ≤ 3× the backward trace"
 BASELINE = "the API's backward trace of the same lot (trace_json), alternating"
+FLOOR = "the floor: bare SELECT of the stored features of the lot's growing areas, alternating"
 BUDGET = 30.0
 
 
@@ -82,6 +86,8 @@ def _plant(site: Site) -> int:
             {"member_id": m, "agreed": True, "decided_on": date(2026, 11, 1)} for m in members[::3]
         ]
         db.session.execute(insert(NameConsent.__table__), consents)
+    # Written as the app writes them when plots, households or consents are saved.
+    features.store(db.session.connection(), select(Plot.id).where(Plot.site_id == site.id))
     db.session.commit()
     db.session.execute(db.text("ANALYZE eudr_plots"))
     db.session.execute(db.text("ANALYZE eudr_plot_households"))
@@ -127,9 +133,18 @@ def run(ctx) -> list[Result]:
         "zip_bytes": len(export(prepare())),
         "trace_bytes": len(trace(prepare())),
     }
+
+    def floor(_user):
+        areas = evidence.growing_areas(evidence.traced_lots([leaf_id]))
+        return db.session.scalars(select(Plot.eu_feature).where(Plot.site_id.in_(areas))).all()
+
     results = []
     for name, call in (("export", export), ("geojson", geojson)):
         figure, baseline = measure_pair(call, trace, ctx.runs, ctx.warmup, prepare, budget_s=BUDGET)
         results.append(timing_result(f"eudr.{name}", figure, baseline, BASELINE, TARGET, **facts))
+    # The second baseline: what any export must at least do, read the stored features.
+    for name, call in (("export_vs_floor", export), ("geojson_vs_floor", geojson)):
+        figure, baseline = measure_pair(call, floor, ctx.runs, ctx.warmup, prepare, budget_s=BUDGET)
+        results.append(timing_result(f"eudr.{name}", figure, baseline, FLOOR, "reference", **facts))
     db.session.rollback()
     return results

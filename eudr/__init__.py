@@ -8,6 +8,7 @@ from flask import Flask
 def register(app: Flask) -> None:
     """Attach this feature's models, views and demo step to the app (called by the factory)."""
     import eudr.models  # noqa: F401 - registers the tables with the metadata
+    import eudr.services.features  # noqa: F401 - its flush listeners keep eu_feature current
     from eudr import views
     from eudr.demo import create_eudr_demo
     from eudr.models import Plot

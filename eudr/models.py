@@ -63,6 +63,9 @@ class Plot(db.Model):
     land_document_name: Mapped[str | None] = mapped_column(String(200))
     # A plot walked with a phone's GPS: each corner's accuracy in metres, in the ring's order.
     walk_accuracies_m: Mapped[list[float] | None] = mapped_column(JSON)
+    # Its GeoJSON Feature for the EU Information System, written by eudr.services.features
+    # whenever what it shows changes; null until then (the export writes it on the fly).
+    eu_feature: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow

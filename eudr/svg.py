@@ -8,10 +8,10 @@ import math
 PAD = 4
 
 
-def outline(geometry_text: str, size: int = 96) -> dict:
+def outline(geometry_text: str | dict, size: int = 96) -> dict:
     """``{"kind": "polygon", "rings": ["x,y x,y …", …]}`` or ``{"kind": "point"}`` in a
-    ``size``-square viewBox."""
-    geometry = json.loads(geometry_text)
+    ``size``-square viewBox (from GeoJSON text or data)."""
+    geometry = json.loads(geometry_text) if isinstance(geometry_text, str) else geometry_text
     if geometry["type"] != "Polygon":
         return {"kind": "point", "size": size}
     rings = geometry["coordinates"]
@@ -34,3 +34,8 @@ def outline(geometry_text: str, size: int = 96) -> dict:
         "size": size,
         "rings": [" ".join(point(lon, lat) for lon, lat, *_rest in ring) for ring in rings],
     }
+
+
+def feature_outline(feature_text: str, size: int = 48) -> dict:
+    """The outline of a stored EU feature's geometry."""
+    return outline(json.loads(feature_text)["geometry"], size)

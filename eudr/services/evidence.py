@@ -5,24 +5,27 @@ It comes from the backward trace, never from anything typed again: the lots ship
 they were made from (a recursive query over the genealogy links, in the database), the growing
 areas where those lots were harvested, and those areas' plots farmed by the households that
 contributed to the harvest (``contributing_plots``). A buyer therefore sees only the
-plots its own lots trace to. Feature text is written from the stored canonical geometry, so a
-shipment of 30,000 plots is one pass over rows, not 30,000 objects.
+plots its own lots trace to. Each plot's feature is stored text (``eudr.services.features``),
+so the files of a shipment of 30,000 plots are one query and a concatenation.
 """
 
+import gc
 import hashlib
-import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from operator import attrgetter
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, exists, or_, select, union
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, tuple_, union
 
 from core.errors import ValidationFailed
 from core.extensions import db
-from eudr.models import CUT_OFF, NameConsent, Plot, PlotCheck, plot_households
+from eudr.models import CUT_OFF, Plot, PlotCheck, plot_households
+from eudr.services import features
 from linkage.services.deliveries import get_delivery
-from registry.models import AdminUnit, MemberHousehold, Organization, User
+from registry.models import User
 from registry.services.scoping import sees_everything
 from trace.models import (
     Batch,
@@ -46,11 +49,11 @@ MISSING_ITEMS = ("production_since", "after_cut_off", "land_document", "deforest
 
 @dataclass(slots=True)
 class PlotRow:
-    """What the evidence needs of one plot."""
+    """What the evidence needs of one plot (``feature``: its stored EU GeoJSON Feature)."""
 
     id: int
     name: str
-    geometry: str
+    feature: str | None
     geometry_type: str
     area_ha: float
     production_since: date | None
@@ -58,10 +61,6 @@ class PlotRow:
     has_check: bool
     site_id: int
     site_name: str
-    commune: str
-    organization: str
-    producers: list[str] = field(default_factory=list)
-    households: set[int] = field(default_factory=set)
 
     @property
     def missing(self) -> list[str]:
@@ -85,6 +84,7 @@ class Evidence:
     subject: str
     lot_count: int
     plots: list[PlotRow]
+    households: int
     areas_without_plots: list[tuple[int, str]]
     files: list[str] = field(default_factory=list)
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
@@ -139,14 +139,34 @@ def _shipped_lots(user: User, start: date, end: date) -> Select:
     return stmt.where(or_(TraceEvent.organization_id == org, TraceEvent.destination_org_id == org))
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while the evidence makes its objects.
+
+    Why: 30,000 plots make some 100,000 small objects that live until the response is sent;
+    each burst of them past the collector's thresholds made it walk every live object of the
+    process (the app's own included): half the time of the export went there. They hold no
+    cycles, so nothing is lost (reference counting still frees them).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def gather(subject: str, lot_ids: list[int], max_bytes: int = MAX_FILE_BYTES) -> Evidence:
     """The plots the lots trace back to, and their GeoJSON files (a handful of queries)."""
     lots = traced_lots(lot_ids).subquery("lots")
     lot_count = db.session.scalar(select(db.func.count()).select_from(lots)) or 0
     sites = growing_areas(select(lots.c.batch_id)).subquery("areas")
-    plots = _plot_rows(contributing_plots(select(lots.c.batch_id)))
-    evidence = Evidence(subject, lot_count, plots, _areas_without_plots(select(sites.c.site_id)))
-    evidence.files = feature_collections(plots, max_bytes)
+    with collector_paused():
+        plots, households = _plot_rows(contributing_plots(select(lots.c.batch_id)))
+        areas = _areas_without_plots(select(sites.c.site_id))
+        evidence = Evidence(subject, lot_count, plots, households, areas)
+        evidence.files = feature_collections(plots, max_bytes)
     return evidence
 
 
@@ -186,13 +206,14 @@ def growing_areas(lot_ids: Select):
     )
 
 
-def contributing_plots(lot_ids: Select) -> Select:
-    """A select of the plots the lots' coffee can have come from.
+def contributing_plots(lot_ids: Select) -> ColumnElement[bool]:
+    """Whether ``Plot`` is one the lots' coffee can have come from (a condition on its row).
 
     A plot of a growing area a lot was harvested on counts unless both sides name households
     and none is shared: the lot lists its contributing households and the plot is farmed only
     by others. A lot with no households recorded, or a plot with none, keeps every plot of the
-    area (nothing says it did not contribute).
+    area (nothing says it did not contribute). The same rule as ``contributes``, written over
+    sets, each computed once (a correlated test per plot and lot took 0.5 s for 30,000 plots).
     """
     listed = select(batch_sites.c.batch_id, batch_sites.c.site_id).where(
         batch_sites.c.batch_id.in_(lot_ids)
@@ -207,16 +228,33 @@ def contributing_plots(lot_ids: Select) -> Select:
             not_erroneous(),
         )
     )
-    pairs = union(listed, harvested).subquery("lot_areas")
-    return (
-        select(Plot.id)
-        .join(pairs, pairs.c.site_id == Plot.site_id)
-        .join(Site, Site.id == Plot.site_id)
-        .where(
-            Site.kind == SiteKind.GROWING_AREA,
-            contributes(pairs.c.batch_id),
-        )
+    every = union(listed, harvested).subquery("lot_areas")
+    pairs = (
+        select(every.c.batch_id, every.c.site_id)
+        .join(Site, Site.id == every.c.site_id)
+        .where(Site.kind == SiteKind.GROWING_AREA)
+        .cte("lot_area_pairs")
+    )
+    unnamed_lot_areas = select(pairs.c.site_id).where(
+        ~exists(select(BatchHousehold.batch_id).where(BatchHousehold.batch_id == pairs.c.batch_id))
+    )
+    harvesters = (
+        select(pairs.c.site_id, BatchHousehold.member_id)
+        .join(BatchHousehold, BatchHousehold.batch_id == pairs.c.batch_id)
         .distinct()
+        .subquery("harvesters")
+    )
+    shared = select(harvesters.c.site_id, plot_households.c.plot_id).join(
+        plot_households, plot_households.c.member_id == harvesters.c.member_id
+    )
+    # One pass over the areas' plots, each condition an uncorrelated set (hashed once).
+    return and_(
+        Plot.site_id.in_(select(pairs.c.site_id)),
+        or_(
+            Plot.site_id.in_(unnamed_lot_areas),
+            Plot.id.not_in(select(plot_households.c.plot_id)),
+            tuple_(Plot.site_id, Plot.id).in_(shared),
+        ),
     )
 
 
@@ -246,54 +284,40 @@ def contributes(lot_id):
     return or_(~lot_names_households, ~plot_names_households, shared_household)
 
 
-def _plot_rows(plot_ids: Select) -> list[PlotRow]:
-    passed = exists(select(PlotCheck.id).where(PlotCheck.plot_id == Plot.id, PlotCheck.passed))
-    owner = aliased(Organization)
+def _plot_rows(contributing: ColumnElement[bool]) -> tuple[list[PlotRow], int]:
+    """The plots with their stored feature text, and how many households farm them: one query
+    (two more for the features not yet stored, written on the fly)."""
+    passed = select(PlotCheck.plot_id).where(PlotCheck.passed)
+    # The plots chosen once (a CTE read twice is computed once), joined by hash both times.
+    chosen = select(Plot.id.label("id")).where(contributing).cte("chosen")
+    households = select(func.count(plot_households.c.member_id.distinct())).join(
+        chosen, chosen.c.id == plot_households.c.plot_id
+    )
     rows = db.session.execute(
         select(
             Plot.id,
             Plot.name,
-            Plot.geometry,
+            Plot.eu_feature,
             Plot.geometry_type,
             Plot.area_ha,
             Plot.production_since,
             Plot.land_document_path.is_not(None),
-            passed,
+            Plot.id.in_(passed),
             Site.id,
             Site.name,
-            AdminUnit.full_name,
-            owner.name,
+            households.scalar_subquery(),
         )
+        .join(chosen, chosen.c.id == Plot.id)
         .join(Site, Site.id == Plot.site_id)
-        .join(AdminUnit, AdminUnit.id == Site.admin_unit_id)
-        .join(owner, owner.id == Plot.organization_id)
-        .where(Plot.id.in_(plot_ids))
-        .order_by(Plot.id)
-    )
-    plots = {row[0]: PlotRow(*row) for row in rows}
-    _add_households(plots, plot_ids)
-    return list(plots.values())
-
-
-def _add_households(plots: dict[int, PlotRow], plot_ids: Select) -> None:
-    """Each plot's households, and the names of those that agreed to be named."""
-    rows = db.session.execute(
-        select(
-            plot_households.c.plot_id,
-            MemberHousehold.id,
-            MemberHousehold.head_name,
-            NameConsent.agreed,
-        )
-        .join(MemberHousehold, MemberHousehold.id == plot_households.c.member_id)
-        .outerjoin(NameConsent, NameConsent.member_id == MemberHousehold.id)
-        .where(plot_households.c.plot_id.in_(plot_ids))
-        .order_by(plot_households.c.plot_id, MemberHousehold.id)
-    )
-    for plot_id, member_id, name, agreed in rows:
-        plot = plots[plot_id]
-        plot.households.add(member_id)
-        if agreed:
-            plot.producers.append(name)
+    ).all()
+    # Sorted here: in SQL the sort of 30,000 rows of feature text spilled to disk.
+    plots = sorted((PlotRow(*row[:-1]) for row in rows), key=attrgetter("id"))
+    if any(plot.feature is None for plot in plots):
+        unwritten = select(Plot.id).where(contributing, Plot.eu_feature.is_(None))
+        texts = features.compute(db.session.connection(), unwritten)
+        for plot in plots:
+            plot.feature = plot.feature or texts[plot.id]
+    return plots, rows[0][-1] if rows else 0
 
 
 def _areas_without_plots(site_ids: Select) -> list[tuple[int, str]]:
@@ -305,23 +329,6 @@ def _areas_without_plots(site_ids: Select) -> list[tuple[int, str]]:
     return [(site_id, name) for site_id, name in rows]
 
 
-def feature_text(plot: PlotRow) -> str:
-    """One GeoJSON Feature with exactly the EU Information System's properties.
-
-    ``ProducerCountry`` and ``Area`` (hectares, a number) always; ``ProductionPlace`` (the
-    plot and its growing area); ``ProducerName`` only with the households' consent.
-    """
-    properties = {
-        "ProducerCountry": "VN",
-        "Area": round(plot.area_ha, 4),
-        "ProductionPlace": f"{plot.name}, {plot.site_name}, {plot.commune}",
-    }
-    if plot.producers:
-        properties["ProducerName"] = ", ".join(plot.producers)
-    props = json.dumps(properties, ensure_ascii=False, separators=(",", ":"))
-    return f'{{"type":"Feature","geometry":{plot.geometry},"properties":{props}}}'
-
-
 _HEAD = '{"type":"FeatureCollection","features":['
 _TAIL = "]}"
 
@@ -329,9 +336,13 @@ _TAIL = "]}"
 def feature_collections(plots: list[PlotRow], max_bytes: int = MAX_FILE_BYTES) -> list[str]:
     """The plots as FeatureCollections, as many as needed for each to stay under ``max_bytes``
     (UTF-8). No plots: one empty collection."""
+    whole = _HEAD + ",".join(plot.feature for plot in plots) + _TAIL
+    # Nearly always one file: its size in UTF-8 is at most 3 bytes a character.
+    if len(whole) * 3 <= max_bytes or len(whole.encode()) <= max_bytes:
+        return [whole]
     files, current, size = [], [], len(_HEAD) + len(_TAIL)
     for plot in plots:
-        text = feature_text(plot)
+        text = plot.feature
         length = len(text.encode()) + 1
         if current and size + length > max_bytes:
             files.append(_HEAD + ",".join(current) + _TAIL)
@@ -349,9 +360,13 @@ def file_name(index: int, count: int) -> str:
 
 def summary(evidence: Evidence) -> dict:
     """What the evidence holds and lacks, as JSON-ready data."""
+    with collector_paused():
+        return _summary(evidence)
+
+
+def _summary(evidence: Evidence) -> dict:
     plots = evidence.plots
     dates = sorted(plot.production_since for plot in plots if plot.production_since)
-    households = set().union(*(plot.households for plot in plots)) if plots else set()
     missing = [
         {
             "plot_id": plot.id,
@@ -371,7 +386,7 @@ def summary(evidence: Evidence) -> dict:
         "polygons": sum(1 for plot in plots if plot.geometry_type == "Polygon"),
         "points": sum(1 for plot in plots if plot.geometry_type == "Point"),
         "total_area_ha": round(sum(plot.area_ha for plot in plots), 4),
-        "households": len(households),
+        "households": evidence.households,
         "production_since": {
             "earliest": dates[0].isoformat() if dates else None,
             "latest": dates[-1].isoformat() if dates else None,

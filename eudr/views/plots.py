@@ -97,15 +97,13 @@ def _missing(plot: Plot) -> list[str]:
     row = PlotRow(
         plot.id,
         plot.name,
-        plot.geometry,
+        plot.eu_feature,
         plot.geometry_type,
         plot.area_ha,
         plot.production_since,
         plot.land_document_path is not None,
         any(check.passed for check in plot.checks),
         plot.site_id,
-        "",
-        "",
         "",
     )
     return row.missing

@@ -4,6 +4,7 @@ GeoJSON (RFC 7946), with a summary, a cover sheet, and nothing a buyer's lots do
 import io
 import json
 import zipfile
+from datetime import date, timedelta
 
 import jsonschema
 import pytest
@@ -314,3 +315,23 @@ def test_one_geojson_part_and_a_wrong_part(client, buyer, chain):
     response.close()
     response = client.get(url + "?part=2", headers=buyer.headers)
     assert response.status_code == 422 and "part" in response.json["errors"]
+
+
+def test_a_date_range_on_the_web_with_its_download(login, world, chain):
+    web = login(world["users"]["ent_x"])
+    assert 'id="range-evidence"' in web.get("/eudr/readiness").get_data(as_text=True)
+    assert web.get("/eudr/shipments/evidence").status_code == 200
+    today = date.today()
+    query = {"shipped_from": (today - timedelta(days=30)).isoformat()}
+    query["shipped_to"] = (today + timedelta(days=1)).isoformat()
+    page = web.get("/eudr/shipments/evidence", query_string=query).get_data(as_text=True)
+    assert 'id="plot-count">3<' in page
+    download = web.get("/eudr/shipments/evidence.zip", query_string=query)
+    assert download.status_code == 200 and download.mimetype == "application/zip"
+    collection = json.loads(zipfile.ZipFile(io.BytesIO(download.data)).read("plots.geojson"))
+    assert len(collection["features"]) == 3
+    backwards = {"shipped_from": query["shipped_to"], "shipped_to": query["shipped_from"]}
+    refused = web.get("/eudr/shipments/evidence", query_string=backwards)
+    assert refused.status_code == 422
+    assert 'id="e-shipped_to"' in refused.get_data(as_text=True)
+    assert web.get("/eudr/shipments/evidence.zip", query_string={}).status_code == 422

@@ -63,6 +63,10 @@ def test_the_readiness_page(login, lots, world):
     html = login(world["users"]["department"]).get("/eudr/readiness").get_data(as_text=True)
     assert 'id="lot-share">50' in html
     assert "HTX Cà phê Đăk Đoa" in html
+    # By commune, with what the cooperative still lacks (in Vietnamese, the default).
+    assert "Xã Đak Đoa" in html
+    assert "1 × giấy chứng nhận quyền sử dụng đất" in html
+    assert "1 × vùng trồng chưa có thửa đất nào" in html
     dashboard = login(world["users"]["department"]).get("/indicators/")
     assert "/eudr/readiness" in dashboard.get_data(as_text=True)
 

@@ -61,6 +61,7 @@ def test_one_click_on_the_lot_page_downloads_the_evidence(farm, plots, login, wo
     assert f'href="/eudr/lots/{lot["id"]}/evidence.zip"' in html
     page = web.get(f"/eudr/lots/{lot['id']}/evidence").get_data(as_text=True)
     assert 'id="plot-count">1<' in page
+    assert '<svg class="plot-outline"' in page and '<path d="M' in page  # the plot's outline
     response = web.get(f"/eudr/lots/{lot['id']}/evidence.zip")
     assert response.status_code == 200 and response.mimetype == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(response.data)).namelist()
@@ -68,7 +69,7 @@ def test_one_click_on_the_lot_page_downloads_the_evidence(farm, plots, login, wo
     assert login(world["users"]["ent_y"]).get(f"/eudr/lots/{lot['id']}/evidence").status_code == 404
 
 
-def test_a_contract_delivery_has_its_evidence(linkage, farm, plots, buyer):
+def test_a_contract_delivery_has_its_evidence(linkage, farm, plots, buyer, login, world):
     site = farm.site()
     plots.add(site["id"])
     plots.add(site["id"], name="Thửa 2", geometry=point(), declared_area_ha=3)
@@ -96,3 +97,19 @@ def test_a_contract_delivery_has_its_evidence(linkage, farm, plots, buyer):
     assert len(collection["features"]) == 2
     other = linkage.call("get", f"/eudr/deliveries/{delivery['id']}/evidence", linkage.dept)
     assert other.status_code == 200
+    # On the web: from the contract's page, the delivery's evidence and its download.
+    web = login(world["users"]["ent_x"])
+    contract_page = web.get(f"/linkage/contracts/{contract['id']}").get_data(as_text=True)
+    assert f'href="/eudr/deliveries/{delivery["id"]}/evidence"' in contract_page
+    page = web.get(f"/eudr/deliveries/{delivery['id']}/evidence").get_data(as_text=True)
+    assert 'id="plot-count">2<' in page
+    response = web.get(f"/eudr/deliveries/{delivery['id']}/evidence.zip")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    collection = json.loads(zipfile.ZipFile(io.BytesIO(response.data)).read("plots.geojson"))
+    assert len(collection["features"]) == 2
+    assert (
+        login(world["users"]["ent_y"])
+        .get(f"/eudr/deliveries/{delivery['id']}/evidence")
+        .status_code
+        == 404
+    )
