@@ -1,7 +1,7 @@
 """eudr: each plot's GeoJSON Feature for the EU Information System, kept as text
 
 Revision ID: 5a9e3c1f7b62
-Revises: 9b2e4c7a1d58
+Revises: 5e1c9a7d3b20
 Create Date: 2026-12-07 18:10:00.000000
 
 Written by eudr.services.features whenever the plot, its growing area, its households or their
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5a9e3c1f7b62'
-down_revision = '9b2e4c7a1d58'
+down_revision = '5e1c9a7d3b20'
 branch_labels = None
 depends_on = None
 
