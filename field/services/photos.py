@@ -1,0 +1,111 @@
+"""Event photos: the scene a phone photographed, stored in the file store with the event."""
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import gettext as _
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy import select
+
+from core.errors import NotFound, ValidationFailed
+from core.extensions import db
+from field.models import FieldPhoto
+from files import store
+from registry.models import User
+from registry.services.scoping import require_own_org, sees_everything
+from trace.models import EventKind, EventLine, TraceEvent
+
+_TYPES = {"JPEG": "image/jpeg", "WEBP": "image/webp"}
+MAX_PIXELS = 4096 * 4096
+
+
+@dataclass(frozen=True)
+class LotPhoto:
+    """A photo as the lot page lists it."""
+
+    event_id: int
+    kind: EventKind
+    event_time: datetime
+    public: bool
+
+
+def attach(event: TraceEvent, data: bytes) -> FieldPhoto:
+    """Store the photo (JPEG or WebP, checked by decoding it) with the event; only flushes."""
+    stored = store.put(data, _image_type(data))
+    photo = FieldPhoto(event_id=event.id, sha256=stored.sha256, public=False)
+    db.session.add(photo)
+    db.session.flush()
+    return photo
+
+
+def _image_type(data: bytes) -> str:
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format not in _TYPES or image.width * image.height > MAX_PIXELS:
+                raise ValueError(image.format)
+            image.verify()
+            return _TYPES[image.format]
+    except (UnidentifiedImageError, ValueError, OSError, SyntaxError):
+        raise ValidationFailed.on_field(
+            "photo", _("The photo must be a JPEG or WebP image.")
+        ) from None
+
+
+def _may_see(user: User | None, organization_id: int) -> bool:
+    return user is not None and (sees_everything(user) or user.organization_id == organization_id)
+
+
+def lot_photos(user: User | None, batch_id: int) -> list[LotPhoto]:
+    """The photos of a lot's events, oldest first, for its cooperative and the department."""
+    rows = db.session.execute(
+        select(
+            FieldPhoto.event_id,
+            TraceEvent.kind,
+            TraceEvent.event_time,
+            FieldPhoto.public,
+            TraceEvent.organization_id,
+        )
+        .join(TraceEvent, TraceEvent.id == FieldPhoto.event_id)
+        .join(EventLine, EventLine.event_id == TraceEvent.id)
+        .where(EventLine.batch_id == batch_id)
+        .order_by(TraceEvent.event_time, TraceEvent.id)
+        .distinct()
+    )
+    return [LotPhoto(*row[:4]) for row in rows if _may_see(user, row.organization_id)]
+
+
+def public_photos(batch_id: int) -> list[str]:
+    """The hashes of a lot's photos its cooperative made public (for the consumer page)."""
+    return list(
+        db.session.scalars(
+            select(FieldPhoto.sha256)
+            .join(EventLine, EventLine.event_id == FieldPhoto.event_id)
+            .where(EventLine.batch_id == batch_id, FieldPhoto.public.is_(True))
+            .order_by(FieldPhoto.event_id)
+            .distinct()
+        )
+    )
+
+
+def photo_of(user: User | None, event_id: int) -> FieldPhoto:
+    """An event's photo, for its cooperative and the department; 404 otherwise."""
+    row = db.session.execute(
+        select(FieldPhoto, TraceEvent.organization_id)
+        .join(TraceEvent, TraceEvent.id == FieldPhoto.event_id)
+        .where(FieldPhoto.event_id == event_id)
+    ).first()
+    if row is None or not _may_see(user, row.organization_id):
+        raise NotFound(_("No such photo."))
+    return row.FieldPhoto
+
+
+def set_public(user: User, event_id: int, public: bool) -> FieldPhoto:
+    """Show an event's photo on the consumer page, or hide it again; only its cooperative."""
+    photo = photo_of(user, event_id)
+    require_own_org(user, db.session.get(TraceEvent, event_id).organization_id)
+    photo.public = public
+    if public:
+        store.info(photo.sha256).public = True
+    db.session.flush()
+    return photo
