@@ -30,16 +30,17 @@ class LotPhoto:
     public: bool
 
 
-def attach(event: TraceEvent, data: bytes) -> FieldPhoto:
-    """Store the photo (JPEG or WebP, checked by decoding it) with the event; only flushes."""
-    stored = store.put(data, _image_type(data))
+def attach(event: TraceEvent, data: bytes, content_type: str) -> FieldPhoto:
+    """Store the photo (checked by ``image_type``) with the event; only flushes."""
+    stored = store.put(data, content_type)
     photo = FieldPhoto(event_id=event.id, sha256=stored.sha256, public=False)
     db.session.add(photo)
     db.session.flush()
     return photo
 
 
-def _image_type(data: bytes) -> str:
+def image_type(data: bytes) -> str:
+    """The media type of a photo, JPEG or WebP, checked by decoding it; refused otherwise."""
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.format not in _TYPES or image.width * image.height > MAX_PIXELS:

@@ -83,6 +83,7 @@ def _refused(key, status: int, code: str, message: str, errors: dict) -> dict:
 
 
 def _store(user: User, record: FieldRecordInput) -> dict:
+    photo_type = photos.image_type(record.photo) if record.photo else None
     received = utcnow()
     row = FieldRecord(
         user_id=user.id,
@@ -96,7 +97,7 @@ def _store(user: User, record: FieldRecordInput) -> dict:
     db.session.flush()  # the key first: a concurrent send of it waits here
     event, batch = _RECORDERS[record.kind](user, record)
     if record.photo:
-        photos.attach(event, record.photo)
+        photos.attach(event, record.photo, photo_type)
     result = {
         "key": record.key,
         "status": "stored",
