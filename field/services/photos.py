@@ -57,6 +57,10 @@ def _may_see(user: User | None, organization_id: int) -> bool:
     return user is not None and (sees_everything(user) or user.organization_id == organization_id)
 
 
+def _events_of(batch_id: int):
+    return select(EventLine.event_id).where(EventLine.batch_id == batch_id)
+
+
 def lot_photos(user: User | None, batch_id: int) -> list[LotPhoto]:
     """The photos of a lot's events, oldest first, for its cooperative and the department."""
     rows = db.session.execute(
@@ -68,10 +72,8 @@ def lot_photos(user: User | None, batch_id: int) -> list[LotPhoto]:
             TraceEvent.organization_id,
         )
         .join(TraceEvent, TraceEvent.id == FieldPhoto.event_id)
-        .join(EventLine, EventLine.event_id == TraceEvent.id)
-        .where(EventLine.batch_id == batch_id)
+        .where(FieldPhoto.event_id.in_(_events_of(batch_id)))
         .order_by(TraceEvent.event_time, TraceEvent.id)
-        .distinct()
     )
     return [LotPhoto(*row[:4]) for row in rows if _may_see(user, row.organization_id)]
 
@@ -81,10 +83,8 @@ def public_photos(batch_id: int) -> list[str]:
     return list(
         db.session.scalars(
             select(FieldPhoto.sha256)
-            .join(EventLine, EventLine.event_id == FieldPhoto.event_id)
-            .where(EventLine.batch_id == batch_id, FieldPhoto.public.is_(True))
+            .where(FieldPhoto.event_id.in_(_events_of(batch_id)), FieldPhoto.public.is_(True))
             .order_by(FieldPhoto.event_id)
-            .distinct()
         )
     )
 

@@ -7,8 +7,9 @@ change is a correction and needs a reason, kept in the revision.
 """
 
 import dataclasses
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, func, select
@@ -31,6 +32,7 @@ from trace.models import (
     TraceEvent,
 )
 
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 DATE_FIELDS = ("harvest_date", "production_date", "packing_date", "expiry_date")
 LABEL_FIELDS = ("product_id", "lot_code", *DATE_FIELDS)  # what a printed label shows
 # What an active lot may still be completed with: its events fix the rest (product, quantity).
@@ -380,7 +382,8 @@ def _apply(batch: Batch, values: BatchInput) -> None:
 
 def check_dates(batch: Batch | BatchInput) -> None:
     """Refuse dates that cannot be: in the future, harvest after packing, expiry before making."""
-    today = date.today()
+    # Vietnam's date: between 00:00 and 07:00 there it is already tomorrow in UTC's terms.
+    today = max(date.today(), datetime.now(VIETNAM).date())
     for field in ("harvest_date", "production_date", "packing_date"):
         value = getattr(batch, field)
         if value and value > today:
