@@ -4,7 +4,7 @@
 (() => {
   "use strict";
   const body = document.body;
-  const T = JSON.parse(document.getElementById("texts").textContent);
+  const T = JSON.parse(body.dataset.texts);
   const $ = (sel, root = document) => root.querySelector(sel);
   const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
   const MAX_PHOTO = 200 * 1024;
