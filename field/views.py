@@ -17,7 +17,7 @@ from registry.views.common import require_login
 
 STATIC = Path(__file__).resolve().parent / "static"
 # What the service worker keeps for offline use, beside the page itself.
-SHELL_FILES = ("field.css", "field.js", "icon-192.png", "icon-512.png")
+SHELL_FILES = ("field.js", "icon-192.png", "icon-512.png")
 
 bp = Blueprint("field", __name__, static_folder="static", static_url_path="/field/static")
 

@@ -90,6 +90,9 @@ def test_records_made_offline_are_stored_once_with_their_photo(
     lot = field["lot"]
     page = sign_in(phone, base_url)
     open_app(page, base_url)
+    # Its inline style is allowed by the page's CSP (hashed), so the first paint is styled.
+    header = page.evaluate("getComputedStyle(document.querySelector('header')).backgroundColor")
+    assert header == "rgb(31, 111, 67)"
     fits_the_phone(page, "field-app")
 
     phone.set_offline(True)
