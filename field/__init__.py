@@ -9,6 +9,7 @@ def register(app: Flask) -> None:
     import field.models  # noqa: F401 - registers the tables with the metadata
     from field import views
     from field.models import FieldPhoto
+    from field.services import photos
     from files import store
 
     app.register_blueprint(views.bp)
@@ -16,3 +17,5 @@ def register(app: Flask) -> None:
     store.add_reference(app, FieldPhoto.sha256)
     # The trace's lot page shows the photos without trace knowing this package.
     app.add_template_global(views.lot_photos, "field_photos")
+    # The consumer page shows the photos the cooperative made public, without knowing us.
+    app.add_template_global(photos.public_photos, "field_public_photos")

@@ -15,6 +15,7 @@ from files import store
 from registry.models import User
 from registry.services.scoping import require_own_org, sees_everything
 from trace.models import EventKind, EventLine, TraceEvent
+from trace.signals import announce_lots_changed
 
 _TYPES = {"JPEG": "image/jpeg", "WEBP": "image/webp"}
 MAX_PIXELS = 4096 * 4096
@@ -55,6 +56,10 @@ def image_type(data: bytes) -> str:
 
 def _may_see(user: User | None, organization_id: int) -> bool:
     return user is not None and (sees_everything(user) or user.organization_id == organization_id)
+
+
+def _lots_of(event_id: int):
+    return select(EventLine.batch_id).where(EventLine.event_id == event_id)
 
 
 def _events_of(batch_id: int):
@@ -106,7 +111,11 @@ def set_public(user: User, event_id: int, public: bool) -> FieldPhoto:
     photo = photo_of(user, event_id)
     require_own_org(user, db.session.get(TraceEvent, event_id).organization_id)
     photo.public = public
-    if public:
-        store.info(photo.sha256).public = True
     db.session.flush()
+    # The file is served to anyone by its hash only while some event shows it.
+    shown = select(FieldPhoto.event_id).where(
+        FieldPhoto.sha256 == photo.sha256, FieldPhoto.public.is_(True)
+    )
+    store.info(photo.sha256).public = db.session.scalar(shown.limit(1)) is not None
+    announce_lots_changed(db.session.scalars(_lots_of(event_id)))  # fresh pages
     return photo
