@@ -221,3 +221,26 @@ def test_a_record_for_a_lot_closed_meanwhile_is_refused_then_corrected(
     expect(page.locator("#records li[data-state=sent]")).to_have_count(1, timeout=15000)
     expect(page.locator("#records li[data-state=refused]")).to_have_count(0)
     assert stored(app) == (before[0] + 1, before[1] + 1)
+
+
+def test_private_mode_and_full_storage_are_told_plainly(base_url, phone, field):
+    page = sign_in(phone, base_url)
+    open_app(page, base_url)
+    # Storage full: the phone refuses to write; the record stays in the form, not lost.
+    page.evaluate(
+        """() => { IDBObjectStore.prototype.put = function () {
+             throw new DOMException("full", "QuotaExceededError"); }; }"""
+    )
+    page.locator("#tabs a[data-tab=inspection]").click()
+    page.locator("#inspection select[name=lot_id]").select_option(str(field["lot"]))
+    page.locator("#inspection textarea[name=note]").fill("Ghi chú chưa lưu")
+    page.locator("#inspection button[type=submit]").click()
+    expect(page.locator("#notice.bad")).to_contain_text("đầy")
+    expect(page.locator("#inspection textarea[name=note]")).to_have_value("Ghi chú chưa lưu")
+    # A browser that keeps nothing (private mode): said at once, and again on saving.
+    private = phone.new_page()
+    private.add_init_script(
+        "indexedDB.open = () => { throw new DOMException('no', 'InvalidStateError'); };"
+    )
+    private.goto(f"{base_url}/field#inspection")
+    expect(private.locator("#notice.bad")).to_contain_text("ẩn danh")
