@@ -428,8 +428,9 @@
     }
     if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => null);
     if (navigator.storage && navigator.storage.estimate) {
-      const { usage, quota } = await navigator.storage.estimate();
-      if (quota && quota - usage < 2 * MAX_PHOTO) notice(T.full, true);
+      navigator.storage.estimate().then(({ usage, quota }) => {
+        if (quota && quota - usage < 2 * MAX_PHOTO) notice(T.full, true);
+      }).catch(() => null);
     }
     ref = (await read("meta", "reference").catch(() => null)) || null;
   }
