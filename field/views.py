@@ -16,6 +16,7 @@ from files.views import send_stored
 from registry.views.common import require_login
 
 STATIC = Path(__file__).resolve().parent / "static"
+TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "field" / "app.html"
 # What the service worker keeps for offline use, beside the page itself.
 SHELL_FILES = ("field.js", "icon-192.png", "icon-512.png")
 
@@ -28,7 +29,7 @@ def _assets_version() -> str:
     digest = hashlib.sha256()
     for name in (*SHELL_FILES, "sw.js"):
         digest.update((STATIC / name).read_bytes())
-    digest.update((Path(current_app.root_path).parent / "templates/field/app.html").read_bytes())
+    digest.update(TEMPLATE.read_bytes())
     return digest.hexdigest()[:12]
 
 
