@@ -13,6 +13,7 @@ PATH = "/api/v1/field/records"
 def test_the_shell_manifest_and_service_worker(client, world, login):
     assert client.get("/field").status_code == 302  # signed out: to the login page
     web = login(world["users"]["coop_a"])
+    assert 'id="nav-field"' in web.get("/").get_data(as_text=True)  # the way in
     shell = web.get("/field")
     assert shell.status_code == 200
     html = shell.get_data(as_text=True)
