@@ -25,7 +25,7 @@ from trace.models import Batch, BatchStatus, TraceEvent
 from trace.services import batches, events
 
 # The trace services name a record's lot "lines"; the phone's form calls it "lot_id".
-_FORM_FIELDS = {"lines": "lot_id", "event_time": "event_time", "site_ids": "site_id"}
+_FORM_FIELDS = {"lines": "lot_id", "site_ids": "site_id"}
 
 
 def submit(user: User, records: list[FieldRecordInput | InvalidRecord]) -> list[dict]:
