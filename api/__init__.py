@@ -36,6 +36,7 @@ def register_api(app: Flask) -> None:
         epcis,
         epcis_rest,
         eudr,
+        field,
         indicators,
         labels,
         linkage,
@@ -59,6 +60,7 @@ def register_api(app: Flask) -> None:
         eudr,
         portal,
         indicators,
+        field,
     )
     for module in features:
         csrf.exempt(module.blp)

@@ -100,6 +100,7 @@ def _register_features(app: Flask) -> None:
     # know the features, and importing them registers their models with the metadata.
     import core.idempotency  # noqa: F401
     import eudr
+    import field
     import files
     import indicators
     import jobs
@@ -139,6 +140,7 @@ def _register_features(app: Flask) -> None:
     linkage_cli.register(app)
     recall.register(app)
     eudr.register(app)
+    field.register(app)
     portal.register(app)
     indicators.register(app)
     register_api(app)

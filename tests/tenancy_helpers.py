@@ -182,6 +182,10 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[int], str | None]] = {
     ("GET", "/eudr/shipments/evidence.zip"): (SIGNED_IN, REFUSED, None),
     ("POST", "/eudr/statements"): ({A, X}, REFUSED_REFERENCE, "statement"),
     ("GET", "/eudr/lots/{batch_id}/statements"): ({DEPT, A, X}, REFUSED, None),
+    # The field app: each organization's own reference data and records (the department
+    # records nothing); another's lot in a record is refused in that record's result.
+    ("GET", "/field/reference"): (SIGNED_IN - {DEPT}, REFUSED, None),
+    ("POST", "/field/records"): (SIGNED_IN - {DEPT}, REFUSED, "field_records"),
 }
 
 
@@ -475,6 +479,17 @@ def bodies(w: dict) -> dict:
             "lines": [{"batch_id": p["batch_id"]}],
         },
         "correction": {"reason": "Nhập nhầm"},
+        "field_records": {
+            "records": [
+                {
+                    "key": "matrix-field-0001",
+                    "kind": "inspection",
+                    "event_time": when(0.5),
+                    "lot_id": p["batch_id"],
+                    "result": "pass",
+                }
+            ]
+        },
         "contract": contract_body(world["coop_a"], "HĐ-MỚI"),
         "contract_draft": contract_body(world["coop_a"], "HĐ-ZQA-SECRET"),
         "contract_patch": {"price_vnd": 99000},

@@ -367,6 +367,7 @@ class InspectionInput(EventInput):
     lines: tuple[LineInput, ...] = ()
     result: str | None = None
     certificate: str | None = None
+    note: str | None = None
 
     def __post_init__(self):
         _lines(self, "lines")

@@ -9,6 +9,7 @@ change is a correction and needs a reason, kept in the revision.
 import dataclasses
 from datetime import date, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, func, select
@@ -33,6 +34,7 @@ from trace.models import (
     TraceEvent,
 )
 
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 DATE_FIELDS = ("harvest_date", "production_date", "packing_date", "expiry_date")
 LABEL_FIELDS = ("product_id", "lot_code", *DATE_FIELDS)  # what a printed label shows
 # What an active lot may still be completed with: its events fix the rest (product, quantity).

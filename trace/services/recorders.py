@@ -158,6 +158,8 @@ def record_inspection(user: User, values: InspectionInput) -> TraceEvent:
         extra["htx:result"] = values.result
     if values.certificate:
         extra["certificationInfo"] = reference_uri(base_url(), "certificate", values.certificate)
+    if values.note:
+        extra["htx:note"] = values.note
     event.epcis = _object_event(event, checked, values, extra)
     return event
 

@@ -1,0 +1,1 @@
+"""The field app's services: batch submit, event photos, reference data."""
