@@ -2,7 +2,7 @@
 and the photos taken with events
 
 Revision ID: 5d1f0b7e9c32
-Revises: 9b2e4c7a1d58
+Revises: 5a9e3c1f7b62
 Create Date: 2026-12-07 18:00:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "5d1f0b7e9c32"
-down_revision = "9b2e4c7a1d58"
+down_revision = "5a9e3c1f7b62"
 branch_labels = None
 depends_on = None
 
