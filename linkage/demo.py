@@ -200,7 +200,8 @@ class LinkageDemo:
 
     def _deliveries(self, stock: list[tuple[Batch, Decimal]], outcome: str, start: date):
         """(day, [(lot, quantity)]) of each delivery to record: most of each lot the
-        cooperative holds, a few days after the lot was made, before the contract ended."""
+        cooperative holds, a few days after the lot was made, before the contract ended; the
+        later lots go together, so a contract has two deliveries at most."""
         if outcome in ("draft", "expired"):
             return []
         last = self.today - timedelta(
@@ -213,7 +214,11 @@ class LinkageDemo:
             quantity = _round_down(held * Decimal(str(self.rng.uniform(0.5, 0.85))), 50)
             if day <= last and quantity > 0:
                 planned.append((day, [(lot, quantity)]))
-        return sorted(planned, key=lambda entry: entry[0])
+        planned.sort(key=lambda entry: entry[0])
+        if len(planned) > 2:
+            rest = planned[1:]
+            planned = [planned[0], (rest[-1][0], [line for _day, lines in rest for line in lines])]
+        return planned
 
     def _quantity(self, outcome: str, planned, stock) -> Decimal:
         """The committed quantity that the deliveries bear out.
