@@ -4,18 +4,17 @@ Made through the trace services as each cooperative's user would make it, so
 the demo shows complete and incomplete batches for real reasons.
 """
 
-import io
 import random
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from core.extensions import db
 from core.text import fold
 from registry.models import MemberHousehold, Organization, OrgKind, OrgStatus, Role, User
+from trace import demo_pictures
 from trace.inputs import (
     BatchInput,
     Contribution,
@@ -33,22 +32,31 @@ from trace.services import batches, events, products, sites
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
-# category: (keywords in the cooperative's main products, product name, unit, batch sizes, colour)
+# category: (keywords in an organization's main products, product name, unit, batch sizes,
+# picture, what its growing area grows)
 CROPS = {
-    "coffee": (("ca phe",), "Cà phê quả tươi Robusta", "kg", (4000, 12000), (110, 60, 30)),
-    "pepper": (("tieu",), "Hồ tiêu đen", "kg", (800, 3000), (40, 40, 40)),
-    "durian": (("sau rieng",), "Sầu riêng Ri6", "kg", (1500, 6000), (170, 160, 40)),
+    "coffee": (
+        ("ca phe",),
+        "Cà phê quả tươi Robusta",
+        "kg",
+        (4000, 12000),
+        "coffee_cherries",
+        "cà phê",
+    ),
+    "pepper": (("tieu",), "Hồ tiêu đen", "kg", (800, 3000), "pepper", "hồ tiêu"),
+    "durian": (("sau rieng",), "Sầu riêng Ri6", "kg", (1500, 6000), "durian", "sầu riêng"),
     "passion_fruit": (
         ("chanh leo", "chanh day"),
         "Chanh leo tím",
         "kg",
         (1000, 5000),
-        (90, 30, 90),
+        "passion_fruit",
+        "chanh leo",
     ),
-    "cashew": (("dieu",), "Hạt điều thô", "kg", (1000, 4000), (200, 150, 90)),
-    "macadamia": (("mac ca",), "Hạt mắc ca", "kg", (500, 2000), (150, 110, 70)),
-    "rice": (("lua", "gao"), "Gạo", "kg", (3000, 9000), (220, 210, 170)),
-    "vegetables": (("rau",), "Rau an toàn", "kg", (200, 800), (60, 140, 60)),
+    "cashew": (("dieu",), "Hạt điều thô", "kg", (1000, 4000), "cashew", "điều"),
+    "macadamia": (("mac ca",), "Hạt mắc ca", "kg", (500, 2000), "macadamia", "mắc ca"),
+    "rice": (("lua", "gao"), "Lúa khô", "kg", (3000, 9000), "rice", "lúa"),
+    "vegetables": (("rau",), "Rau an toàn", "kg", (200, 800), "vegetables", "rau an toàn"),
 }
 GTIN_BASE = "095201234"  # GS1's prefix 952 is reserved for examples
 
@@ -60,22 +68,25 @@ def gtin_for(item: int) -> str:
     return body + str((10 - total % 10) % 10)
 
 
-def _crop_of(org: Organization) -> str | None:
+def crops_of(org: Organization) -> list[str]:
+    """The demo categories an organization grows or buys, read from its main products (a
+    cooperative has one; a fruit exporter buys durian and passion fruit)."""
     text = fold(org.main_products or org.name)
-    for category, (keywords, *_rest) in CROPS.items():
-        if any(word in text for word in keywords):
-            return category
-    return None
+    return [
+        category
+        for category, (keywords, *_rest) in CROPS.items()
+        if any(word in text for word in keywords)
+    ]
 
 
-def _image(name: str, colour: tuple[int, int, int]) -> bytes:
-    picture = Image.new("RGB", (480, 360), colour)
-    draw = ImageDraw.Draw(picture)
-    draw.ellipse((150, 90, 330, 270), fill=tuple(min(255, c + 70) for c in colour))
-    draw.text((20, 320), fold(name).upper(), fill=(255, 255, 255))
-    buffer = io.BytesIO()
-    picture.save(buffer, "JPEG", quality=80)
-    return buffer.getvalue()
+def crop_of(org: Organization) -> str | None:
+    """A cooperative's crop: the first demo category of its main products, if any."""
+    return next(iter(crops_of(org)), None)
+
+
+def buyers_of(crop: str | None, enterprises: list[Organization]) -> list[Organization]:
+    """The enterprises that buy ``crop``: a coffee exporter buys from coffee cooperatives."""
+    return [org for org in enterprises if crop in crops_of(org)]
 
 
 def demo_actor(org: Organization) -> User:
@@ -110,6 +121,7 @@ class TraceDemo:
             )
         )
         self.counts = {"products": 0, "batches": 0, "events": 0}
+        self.pictures: dict[str, str] = {}  # picture's name: the stored image's name
 
     def run(self) -> dict[str, int]:
         """Create the data for every active cooperative whose crop is known."""
@@ -122,7 +134,7 @@ class TraceDemo:
         ).all()
         first_coffee = True
         for org in coops:
-            crop = _crop_of(org)
+            crop = crop_of(org)
             if crop is None:
                 continue
             lots = self._harvests(org, crop)
@@ -139,9 +151,8 @@ class TraceDemo:
         category: str,
         name: str,
         unit: str,
-        colour,
+        picture: str,
         *,
-        with_image=True,
         shelf_life=None,
     ) -> int:
         self.gtin_item += 1
@@ -163,23 +174,27 @@ class TraceDemo:
             ),
         )
         product = products.create_product(user, values)
-        if with_image:
-            products.save_image(user, product.id, _image(name, colour))
+        if picture in self.pictures:
+            # The store keeps one copy of equal bytes: a later product of the kind names the
+            # stored drawing as save_image would, without encoding it again.
+            product.image_path = self.pictures[picture]
+        else:
+            stored = products.save_image(user, product.id, demo_pictures.picture(picture))
+            self.pictures[picture] = stored.image_path
         self.counts["products"] += 1
         return product.id
 
     def _harvests(self, org: Organization, crop: str) -> list[Batch]:
         user = demo_actor(org)
-        _keywords, name, unit, sizes, colour = CROPS[crop]
+        _keywords, name, unit, sizes, picture, grown = CROPS[crop]
         members = _current_members(org)
         if not members:
             return []
-        # Every third cooperative has no product photo yet: its batches stay incomplete.
-        product_id = self._product(user, crop, name, unit, colour, with_image=org.id % 3 != 0)
+        product_id = self._product(user, crop, name, unit, picture)
         site = sites.create_site(
             user,
             SiteInput(
-                name=f"Vùng trồng {name.split()[0].lower()} {org.admin_unit.name}",
+                name=f"Vùng trồng {grown} {org.admin_unit.name}",
                 planting_area_code=f"VN-52-{crop[:2].upper()}-{org.id:04d}",
                 admin_unit=org.admin_unit.code,
                 area_ha=float(self.rng.randint(8, 60)),
@@ -222,10 +237,9 @@ class TraceDemo:
     def _coffee_chain(self, org: Organization, cherries: Batch) -> None:
         """Cherries → green coffee → roasted coffee in two lots, one shipped under a contract."""
         user = demo_actor(org)
-        colour = CROPS["coffee"][4]
-        green = self._product(user, "coffee", "Cà phê nhân xanh Robusta", "kg", colour)
+        green = self._product(user, "coffee", "Cà phê nhân xanh Robusta", "kg", "green_coffee")
         roasted = self._product(
-            user, "coffee", "Cà phê rang xay nguyên chất", "kg", (70, 40, 20), shelf_life=365
+            user, "coffee", "Cà phê rang xay nguyên chất", "kg", "roasted_coffee", shelf_life=365
         )
         day = cherries.harvest_date + timedelta(days=10)
         green_qty = (Decimal(cherries.quantity) / 5).quantize(Decimal(1))
@@ -267,9 +281,10 @@ class TraceDemo:
         # The roasted lots are sold under a linkage contract by the linkage demo.
 
     def _ship(self, org, batch: Batch, quantity: Decimal, days_after=None) -> None:
-        if not self.enterprises:
+        buyers = buyers_of(crop_of(org), self.enterprises)
+        if not buyers:
             return
-        buyer = self.enterprises[org.id % len(self.enterprises)]
+        buyer = buyers[org.id % len(buyers)]
         day = (days_after or batch.harvest_date or self.today - timedelta(days=5)) + timedelta(
             days=3
         )
