@@ -5,14 +5,16 @@ the fixed <style> blocks written in the templates (the public pages inline their
 slow phone saves a request), each allowed by its SHA-256 hash; style attributes (bar
 widths) are allowed, as they cannot load anything. The API docs page
 (flask-smorest's Swagger UI template) carries one fixed inline script, allowed by
-its hash; Swagger UI sets style attributes, so that one page allows inline styles.
+its hash; Swagger UI sets style attributes, so that one page allows inline styles. A view
+that writes one fixed inline script of ours (the field app) puts its hash in
+``g.csp_script_sources`` for that response alone.
 """
 
 import base64
 import hashlib
 import re
 
-from flask import Flask, abort, current_app, jsonify, render_template, request
+from flask import Flask, abort, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy.exc import DataError
 from werkzeug.routing import IntegerConverter
@@ -89,6 +91,10 @@ def _policy_for(response) -> str:
         html = response.get_data(as_text=True)
         scripts = [sha256_source(body) for body in inline_blocks(html, "script")]
         return content_security_policy(["'unsafe-inline'"], scripts)
+    scripts = g.get("csp_script_sources")
+    if scripts:  # a page that carries a fixed inline script of ours names its hash
+        default_policy(current_app)
+        return content_security_policy(current_app.extensions["csp_styles"], scripts)
     return default_policy(current_app)
 
 
@@ -96,7 +102,7 @@ def default_policy(app: Flask) -> str:
     """The CSP of every page but the API docs (built once per process)."""
     policy = app.extensions.get("csp_policy")
     if policy is None:  # the templates' inline styles are hashed once per process
-        styles = _template_style_hashes(app)
+        styles = app.extensions["csp_styles"] = _template_style_hashes(app)
         policy = app.extensions["csp_policy"] = content_security_policy(styles, [])
     return policy
 

@@ -3,6 +3,7 @@ the lot page for the cooperative only, on the consumer page once it makes one pu
 
 import re
 
+from core.security import sha256_source
 from tests.conftest import csrf_token
 from tests.consumer_helpers import page
 from tests.field.conftest import inspection, photo_data
@@ -30,7 +31,16 @@ def test_the_shell_manifest_and_service_worker(client, world, login):
     assert worker.headers["Service-Worker-Allowed"] == "/field"
     assert worker.headers["Cache-Control"] == "no-cache"
     script = worker.get_data(as_text=True)
-    assert "__VERSION__" not in script and '"/field/static/field.js"' in script
+    assert "__VERSION__" not in script and '"/field"' in script
+    # The app's script is in the page (one request on a slow link), allowed by its hash only.
+    [inline] = re.findall(r"<script>(.*?)</script>", html, re.S)
+    assert "indexedDB" in inline
+    policy = shell.headers["Content-Security-Policy"]
+    assert (
+        sha256_source(inline) in policy
+        and "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+    )
+    assert sha256_source(inline) not in web.get("/").headers["Content-Security-Policy"]
     for path in re.findall(r'"(/field[^"]*)"', script.split("SHELL = ", 1)[1].split(";")[0]):
         with web.get(path) as answer:
             assert answer.status_code == 200, path
