@@ -175,14 +175,18 @@ def _phone(browser, cookies):
     return context
 
 
+SCRIPT_FILES = "[...document.querySelectorAll('script[src]')].map((s) => s.src)"
+
+
 def _size(browser, cookies, base_url) -> Result:
-    """The app's HTML and JS (its CSS is inside the HTML) as served, compressed."""
+    """The app's page as served, compressed: its HTML with its CSS and JS inside it, and any
+    script file it still loads."""
     context = _phone(browser, cookies)
     page = context.new_page()
     raw = {"html": page.goto(f"{base_url}/field").body()}
     page.wait_for_function("() => document.body.dataset.ready === '1'")
-    script = page.evaluate("document.querySelector('script[src]').src")
-    raw["js"] = context.request.get(script).body()
+    for index, script in enumerate(page.evaluate(SCRIPT_FILES)):
+        raw[f"js{index}"] = context.request.get(script).body()
     context.close()
     level1 = {name: len(gzip.compress(body, compresslevel=1)) for name, body in raw.items()}
     level9 = {name: len(gzip.compress(body, compresslevel=9)) for name, body in raw.items()}
