@@ -1,0 +1,473 @@
+"""All-or-nothing import of a season's trace records from CSV/XLSX: lots with their harvest
+and contributing households, inputs applied, shipments.
+
+The file is read with the registry imports' reader (same size, row and zip-bomb limits,
+formulas read as their values, never run). Every record then goes through the schemas and
+services the forms and the API use: a lot through ``BatchInputSchema`` and
+``batches.create_batch``, its harvest, an input or a shipment through ``EventInputSchema`` and
+``events.record_event``, so quantities, dates, completeness and the hash chain are checked and
+written as for a form. Each record is written in a savepoint: a refused one is undone and
+reported, and the others are still checked, so the report lists every bad row at once. The
+service flushes; the caller commits only when ``report.ok``.
+
+A file sent again imports nothing: a lot whose code the cooperative already has, and an
+input or shipment already recorded, count as ``unchanged``.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from core.errors import Conflict, Forbidden, ServiceError, ValidationFailed
+from core.extensions import db
+from core.validation import load_or_errors
+from registry.models import User
+from registry.services.imports import ImportReport, RowError
+from registry.services.spreadsheets import (
+    Table,
+    UnreadableFile,
+    cell_date,
+    cell_decimal,
+    cell_integer,
+    cell_text,
+    header_key,
+    is_blank,
+    read_table,
+)
+from trace import names
+from trace.models import Batch, EventKind, EventLine, TraceEvent
+from trace.schemas import BatchInputSchema, EventInputSchema
+from trace.services import batches, events
+from trace.services import season_columns as columns
+from trace.services.season_columns import INPUTS, LOTS, SHIPMENTS
+
+Progress = Callable[[Iterable], Iterable]
+_CREATED, _UNCHANGED, _REFUSED = "created", "unchanged", "refused"
+_DATES = {"harvest_date", "date"}
+_DECIMALS = {"quantity", "household_quantity", "dose"}
+_INTEGERS = {"pre_harvest_interval_days"}
+# The services' field names, as the file's columns (per kind; "" is the row as a whole).
+_FIELD_COLUMNS = {
+    LOTS: {
+        "product_id": "product",
+        "lot_code": "lot_code",
+        "quantity": "quantity",
+        "harvest_date": "harvest_date",
+        "expiry_date": "harvest_date",
+        "event_time": "harvest_date",
+        "site_ids": "site",
+        "site_id": "site",
+        "households": "household_quantity",
+        "lines": "household_quantity",
+    },
+    INPUTS: {"lines": "lot_code", "site_id": "site", "event_time": "date"},
+    SHIPMENTS: {
+        "lines": "quantity",
+        "destination_org_id": "buyer",
+        "event_time": "date",
+        "reference.id": "reference",
+        "reference.type": "reference_type",
+        "reference": "reference",
+    },
+}
+
+
+@dataclass
+class _Record:
+    """One thing to write (a lot and its harvest, an input, a shipment): its rows, values."""
+
+    rows: list[int]
+    values: dict = field(default_factory=dict)
+    household_rows: dict[int, int] = field(default_factory=dict)  # member id -> row
+
+
+class _Sheet:
+    """A read file of one kind: its columns, the lookups its cells name, the errors found."""
+
+    def __init__(self, kind: str, user: User, table: Table):
+        self.kind, self.user, self.table = kind, user, table
+        self.columns: dict[str, tuple[int, str]] = {}
+        self.errors: list[RowError] = []
+        self.lookups = _lookups(kind, user.organization_id)
+
+    def fail(self, row: int, name: str, message: str) -> None:
+        """Record an error of ``row`` in the column of field ``name`` ("": the row)."""
+        label = self.columns[name][1] if name in self.columns else ""
+        self.errors.append(RowError(row, label, message))
+
+    def fail_service(self, record: _Record, exc: ServiceError) -> None:
+        """Report a service's refusal of a record on its first row, in the field's column."""
+        mapping = _FIELD_COLUMNS[self.kind]
+        for name, messages in (exc.errors or {"": [exc.message]}).items():
+            column = mapping.get(name, name if name in self.columns else "")
+            for message in messages:
+                self.fail(record.rows[0], column, message)
+
+
+def import_season(
+    user: User | None, kind: str, filename: str, data: bytes, progress: Progress | None = None
+) -> ImportReport:
+    """Record every lot, input or shipment (``kind``) of a CSV/XLSX file, or none if any row
+    is bad; returns the report (flushed, not committed)."""
+    if user is None or user.organization_id is None or user.is_department:
+        raise Forbidden(_("Only a cooperative's staff record this."))
+    progress = progress or (lambda items: items)
+    report = ImportReport(kind)
+    try:
+        table = read_table(filename, data)
+    except UnreadableFile as exc:
+        report.errors.append(RowError(0, "", exc.message))
+        return report
+    report.total_rows = len(table.rows)
+    sheet = _Sheet(kind, user, table)
+    _map_columns(sheet)
+    if sheet.errors:
+        report.errors = sheet.errors
+        return report
+    records = _RECORDS[kind](sheet)
+    bad = {error.row for error in sheet.errors}
+    records = [record for record in records if bad.isdisjoint(record.rows)]
+    fresh = _not_yet_recorded(sheet, records)
+    report.unchanged = len(records) - len(fresh)
+    for record in progress(fresh):
+        outcome = _write(sheet, record)
+        report.created += outcome == _CREATED
+        report.unchanged += outcome == _UNCHANGED
+    report.errors = sorted(sheet.errors, key=lambda error: error.row)
+    if report.errors:
+        report.created = report.unchanged = 0
+    return report
+
+
+def table_of(filename: str, data: bytes) -> Table:
+    """The file's table (``UnreadableFile`` when it cannot be read)."""
+    return read_table(filename, data)
+
+
+def _lookups(kind: str, org_id: int) -> dict[str, columns.Lookup]:
+    if kind == LOTS:
+        return {
+            "product": columns.products_lookup(org_id),
+            "site": columns.sites_lookup(org_id),
+            "household": columns.households_lookup(org_id),
+        }
+    if kind == INPUTS:
+        return {"site": columns.sites_lookup(org_id)}
+    return {"buyer": columns.buyers_lookup(org_id)}
+
+
+def _map_columns(sheet: _Sheet) -> None:
+    known = columns.fields_by_header(sheet.kind)
+    header_row = sheet.table.header_row
+    for index, label in enumerate(sheet.table.header):
+        key = header_key(label)
+        if not label or key in columns.ROW_NUMBER_HEADERS:
+            continue
+        name = known.get(key)
+        if name is None:
+            sheet.errors.append(
+                RowError(header_row, label, _("Unknown column: %(name)s.", name=label))
+            )
+        elif name in sheet.columns:
+            other = sheet.columns[name][1]
+            message = _("Column %(name)s repeats %(other)s.", name=label, other=other)
+            sheet.errors.append(RowError(header_row, label, message))
+        else:
+            sheet.columns[name] = (index, label)
+    for name in columns.REQUIRED[sheet.kind]:
+        if name not in sheet.columns:
+            label = columns.template_label(sheet.kind, name)
+            message = _("Missing required column: %(name)s.", name=label)
+            sheet.errors.append(RowError(header_row, label, message))
+
+
+def _cells(sheet: _Sheet, number: int, cells: list) -> tuple[dict, bool]:
+    """A row's good values by field, converted, and False when a cell is bad (recorded)."""
+    values, ok = {}, True
+    for name, (index, _label) in sheet.columns.items():
+        cell = cells[index] if index < len(cells) else None
+        if is_blank(cell):
+            continue
+        value, error = _convert(sheet, name, cell)
+        if error:
+            sheet.fail(number, name, error)
+            ok = False
+        else:
+            values[name] = value
+    return values, ok
+
+
+def _convert(sheet: _Sheet, name: str, cell) -> tuple[object, str | None]:
+    if name in _DATES:
+        try:
+            return date.fromisoformat(cell_date(cell)), None
+        except ValueError:
+            return None, _("Not a valid date (use dd/mm/yyyy or YYYY-MM-DD).")
+    if name in _DECIMALS:
+        try:
+            value = Decimal(str(cell_decimal(cell)))
+        except InvalidOperation:
+            return None, _("Not a valid number.")
+        if not value.is_finite() or value <= 0:
+            return None, _("Give a number greater than 0.")
+        return value, None
+    if name in _INTEGERS:
+        value = cell_integer(cell)
+        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+            return int(value), None
+        return None, _("Not a valid whole number.")
+    text = " ".join(cell_text(cell).split())
+    if name in sheet.lookups:
+        return sheet.lookups[name].find(text)
+    return text, None
+
+
+def _rows(sheet: _Sheet) -> Iterable[tuple[int, dict, bool]]:
+    for number, cells in sheet.table.rows:
+        yield number, *_cells(sheet, number, cells)
+
+
+# Lots with their harvest ---------------------------------------------------------------------
+
+
+def _lot_records(sheet: _Sheet) -> list[_Record]:
+    """One record per lot code; its households are its rows (one row per household)."""
+    lots: dict[str, _Record] = {}
+    for number, values, ok in _rows(sheet):
+        code = values.get("lot_code")
+        if code is None:
+            if ok:
+                sheet.fail(number, "lot_code", _("This field is required."))
+            continue
+        record = lots.setdefault(code, _Record([]))
+        record.rows.append(number)  # a bad row keeps its whole lot from being written
+        if not ok:
+            continue
+        _merge_lot_fields(sheet, record, number, values)
+        _add_household(sheet, record, number, values)
+    return list(lots.values())
+
+
+def _merge_lot_fields(sheet: _Sheet, record: _Record, number: int, values: dict) -> None:
+    record.values.setdefault("lot_code", values["lot_code"])
+    for name in columns.LOT_FIELDS:
+        if name not in values:
+            continue
+        first = record.values.setdefault(name, values[name])
+        if first != values[name]:
+            message = _(
+                "Lot %(lot)s has another value on row %(row)s.",
+                lot=values["lot_code"],
+                row=record.rows[0],
+            )
+            sheet.fail(number, name, message)
+
+
+def _add_household(sheet: _Sheet, record: _Record, number: int, values: dict) -> None:
+    member, share = values.get("household"), values.get("household_quantity")
+    if member is None:
+        sheet.fail(number, "household", _("This field is required."))
+        return
+    if share is None:
+        sheet.fail(number, "household_quantity", _("This field is required."))
+        return
+    if member in record.household_rows:
+        message = _("This household is already on row %(row)s.", row=record.household_rows[member])
+        sheet.fail(number, "household", message)
+        return
+    record.household_rows[member] = number
+    record.values.setdefault("households", []).append({"member_id": member, "quantity": share})
+
+
+def _write_lot(sheet: _Sheet, record: _Record) -> None:
+    values = record.values
+    if "harvest_date" not in values:
+        raise ValidationFailed.on_field("harvest_date", _("This field is required."))
+    shares = values.get("households", [])
+    quantity = values.get("quantity") or sum((s["quantity"] for s in shares), Decimal(0))
+    body = {
+        "product_id": values.get("product"),
+        "lot_code": values["lot_code"],
+        "quantity": str(quantity),
+        "harvest_date": values["harvest_date"].isoformat(),
+        "site_ids": [values["site"]] if "site" in values else [],
+        "households": [{**s, "quantity": str(s["quantity"])} for s in shares],
+    }
+    lot = batches.create_batch(sheet.user, _load(BatchInputSchema(), body))
+    _check_unit(lot, values.get("unit"))
+    harvest = {
+        "kind": EventKind.HARVEST.value,
+        "event_time": _event_time(values["harvest_date"]),
+        "site_id": values.get("site"),
+        "lines": [{"batch_id": lot.id}],
+    }
+    events.record_event(sheet.user, _load(EventInputSchema(), harvest))
+
+
+def _check_unit(lot: Batch, unit: str | None) -> None:
+    """A unit the file gives must be the product's (the lot is counted in it)."""
+    if unit is None:
+        return
+    wanted = header_key(unit)
+    label = names.UNIT_LABELS.get(lot.unit.value, lot.unit.value)
+    if wanted not in {header_key(lot.unit.value), header_key(str(label))}:
+        raise ValidationFailed.on_field(
+            "unit",
+            _("%(product)s is counted in %(unit)s.", product=lot.product.name, unit=label),
+        )
+
+
+# Inputs applied and shipments ------------------------------------------------------------------
+
+
+def _event_records(sheet: _Sheet) -> list[_Record]:
+    """One record per row; its lot is found by code among the cooperative's (one query)."""
+    records = [_Record([number], values) for number, values, ok in _rows(sheet) if ok]
+    codes = {r.values["lot_code"] for r in records if "lot_code" in r.values}
+    found = _lots_by_code(sheet.user.organization_id, codes)
+    for record in records:
+        code = record.values.get("lot_code")
+        if code is None:
+            if sheet.kind == SHIPMENTS or "site" not in record.values:
+                sheet.fail(record.rows[0], "lot_code", _("Name a lot (or, for an input, a site)."))
+        elif code not in found:
+            sheet.fail(
+                record.rows[0], "lot_code", _("No lot of yours has the code %(lot)s.", lot=code)
+            )
+        else:
+            record.values["batch_id"] = found[code]
+    return records
+
+
+def _lots_by_code(org_id: int, codes: set[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    ordered = sorted(codes)
+    for start in range(0, len(ordered), 900):  # SQLite's limit on bound parameters
+        chunk = ordered[start : start + 900]
+        found.update(
+            db.session.execute(
+                select(Batch.lot_code, Batch.id).where(
+                    Batch.organization_id == org_id, Batch.lot_code.in_(chunk)
+                )
+            ).all()
+        )
+    return found
+
+
+def _write_input(sheet: _Sheet, record: _Record) -> None:
+    values = record.values
+    body = {
+        "kind": EventKind.INPUT_APPLIED.value,
+        "event_time": _event_time(values["date"]),
+        "site_id": values.get("site"),
+        "lines": [{"batch_id": values["batch_id"]}] if "batch_id" in values else [],
+        "input_name": values.get("input_name"),
+        "dose": str(values["dose"]) if "dose" in values else None,
+        "dose_unit": values.get("dose_unit"),
+        "pre_harvest_interval_days": values.get("pre_harvest_interval_days"),
+    }
+    events.record_event(sheet.user, _load(EventInputSchema(), body))
+
+
+def _write_shipment(sheet: _Sheet, record: _Record) -> None:
+    values = record.values
+    body = {
+        "kind": EventKind.SHIPPING.value,
+        "event_time": _event_time(values["date"]),
+        "destination_org_id": values["buyer"],
+        "lines": [{"batch_id": values["batch_id"], "quantity": str(values["quantity"])}],
+    }
+    if "reference" in values:
+        kind = header_key(values.get("reference_type") or "")
+        body["reference"] = {
+            "type": columns.REFERENCE_TYPES.get(kind, kind or "other"),
+            "id": values["reference"],
+        }
+    events.record_event(sheet.user, _load(EventInputSchema(), body))
+
+
+# What every kind shares ------------------------------------------------------------------------
+
+
+def _load(schema, body: dict):
+    values, errors = load_or_errors(schema, body)
+    if errors:
+        raise ValidationFailed(_("Please correct the highlighted fields."), errors)
+    return values
+
+
+def _event_time(day: date) -> str:
+    """The moment a dated row's event is recorded at: the start of its day in Vietnam, so a
+    re-sent file gives the same event (never a time that is still to come)."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return datetime.combine(day, time(0, 0), zone).isoformat()
+
+
+def _write(sheet: _Sheet, record: _Record) -> str:
+    """Write a record in a savepoint; on a refusal undo it and report it."""
+    savepoint = db.session.begin_nested()
+    try:
+        _WRITERS[sheet.kind](sheet, record)
+        db.session.flush()
+    except Conflict as exc:
+        savepoint.rollback()
+        if "event_hash" in (exc.errors or {}):
+            return _UNCHANGED  # already recorded: not an error
+        sheet.fail_service(record, exc)
+        return _REFUSED
+    except ServiceError as exc:
+        savepoint.rollback()
+        sheet.fail_service(record, exc)
+        return _REFUSED
+    savepoint.commit()
+    return _CREATED
+
+
+def _not_yet_recorded(sheet: _Sheet, records: list[_Record]) -> list[_Record]:
+    """The records the cooperative does not have yet (a file sent twice adds nothing)."""
+    if sheet.kind == LOTS:
+        codes = {record.values["lot_code"] for record in records}
+        there = _lots_by_code(sheet.user.organization_id, codes)
+        return [record for record in records if record.values["lot_code"] not in there]
+    if sheet.kind == SHIPMENTS:
+        there = _shipments_of({r.values["batch_id"] for r in records})
+        return [r for r in records if _shipment_key(r) not in there]
+    return records  # an input recorded twice has the same event hash: see ``_write``
+
+
+def _shipments_of(batch_ids: set[int]) -> set[tuple]:
+    keys: set[tuple] = set()
+    ordered = sorted(batch_ids)
+    for start in range(0, len(ordered), 900):
+        rows = db.session.scalars(
+            select(TraceEvent)
+            .options(selectinload(TraceEvent.lines))
+            .join(EventLine, EventLine.event_id == TraceEvent.id)
+            .where(
+                TraceEvent.kind == EventKind.SHIPPING,
+                EventLine.batch_id.in_(ordered[start : start + 900]),
+            )
+        ).unique()
+        for event in rows:
+            for line in event.lines:
+                moment = event.event_time.replace(tzinfo=None, microsecond=0)
+                keys.add((line.batch_id, event.destination_org_id, moment, Decimal(line.quantity)))
+    return keys
+
+
+def _shipment_key(record: _Record) -> tuple:
+    moment = datetime.fromisoformat(_event_time(record.values["date"]))
+    utc = moment.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+    values = record.values
+    return (values["batch_id"], values["buyer"], utc, Decimal(values["quantity"]))
+
+
+_RECORDS = {LOTS: _lot_records, INPUTS: _event_records, SHIPMENTS: _event_records}
+_WRITERS = {LOTS: _write_lot, INPUTS: _write_input, SHIPMENTS: _write_shipment}
