@@ -43,6 +43,7 @@ def register_api(app: Flask) -> None:
         recall,
         registry,
         scans,
+        season,
         trace,
     )
 
@@ -51,6 +52,7 @@ def register_api(app: Flask) -> None:
         auth,
         registry,
         trace,
+        season,
         linkage,
         epcis,
         scans,

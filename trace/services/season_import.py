@@ -116,7 +116,7 @@ def import_season(
 ) -> ImportReport:
     """Record every lot, input or shipment (``kind``) of a CSV/XLSX file, or none if any row
     is bad; returns the report (flushed, not committed)."""
-    if user is None or user.organization_id is None or user.is_department:
+    if not may_import(user):
         raise Forbidden(_("Only a cooperative's staff record this."))
     progress = progress or (lambda items: items)
     report = ImportReport(kind)
@@ -144,6 +144,12 @@ def import_season(
     if report.errors:
         report.created = report.unchanged = 0
     return report
+
+
+def may_import(user: User | None) -> bool:
+    """True for a cooperative's staff: they record its lots and events."""
+    org = user.organization if user is not None and user.organization_id else None
+    return org is not None and org.is_cooperative_kind and not user.is_department
 
 
 def table_of(filename: str, data: bytes) -> Table:

@@ -22,7 +22,7 @@ from registry.services.imports import ImportReport, RowError
 from registry.services.spreadsheets import UnreadableFile
 from trace.season_models import SeasonImport
 from trace.services.season_columns import KINDS
-from trace.services.season_import import import_season, table_of
+from trace.services.season_import import import_season, may_import, table_of
 
 SEASON_IMPORT_JOB = "trace.season_import"  # declared in trace.tasks
 QUEUED, RUNNING, DONE, REFUSED = "queued", "running", "done", "refused"
@@ -33,7 +33,7 @@ def require_importer(user: User | None, kind: str) -> None:
     """Only a cooperative's staff import its season (404 for a kind there is none of)."""
     if kind not in KINDS:
         raise NotFound(_("Not found."))
-    if user is None or user.organization_id is None or user.is_department:
+    if not may_import(user):
         raise Forbidden(_("Only a cooperative's staff record this."))
 
 
