@@ -42,9 +42,9 @@ from registry.services.spreadsheets import (
     read_table,
 )
 from trace import names
-from trace.models import Batch, EventKind, EventLine, TraceEvent
+from trace.models import Batch, BatchHousehold, BatchLink, EventKind, EventLine, TraceEvent
 from trace.schemas import BatchInputSchema, EventInputSchema
-from trace.services import batches, events
+from trace.services import batches, completeness, events
 from trace.services import season_columns as columns
 from trace.services.season_columns import INPUTS, LOTS, SHIPMENTS
 
@@ -136,10 +136,11 @@ def import_season(
     records = [record for record in records if bad.isdisjoint(record.rows)]
     fresh = _not_yet_recorded(sheet, records)
     report.unchanged = len(records) - len(fresh)
-    for record in progress(fresh):
-        outcome = _write(sheet, record)
-        report.created += outcome == _CREATED
-        report.unchanged += outcome == _UNCHANGED
+    with completeness.deferred_refresh():
+        for record in progress(fresh):
+            outcome = _write(sheet, record)
+            report.created += outcome == _CREATED
+            report.unchanged += outcome == _UNCHANGED
     report.errors = sorted(sheet.errors, key=lambda error: error.row)
     if report.errors:
         report.created = report.unchanged = 0
@@ -433,7 +434,17 @@ def _write(sheet: _Sheet, record: _Record) -> str:
         sheet.fail_service(record, exc)
         return _REFUSED
     savepoint.commit()
+    _let_go()
     return _CREATED
+
+
+def _let_go() -> None:
+    """Drop the written record's rows from the session (they are flushed): a session that
+    kept every lot of a long file would walk them all at each later flush."""
+    session = db.session()
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, _WRITTEN) and obj in session:  # expunging a lot takes its shares
+            session.expunge(obj)
 
 
 def _not_yet_recorded(sheet: _Sheet, records: list[_Record]) -> list[_Record]:
@@ -475,5 +486,6 @@ def _shipment_key(record: _Record) -> tuple:
     return (values["batch_id"], values["buyer"], utc, Decimal(values["quantity"]))
 
 
+_WRITTEN = (Batch, BatchHousehold, BatchLink, EventLine, TraceEvent)
 _RECORDS = {LOTS: _lot_records, INPUTS: _event_records, SHIPMENTS: _event_records}
 _WRITERS = {LOTS: _write_lot, INPUTS: _write_input, SHIPMENTS: _write_shipment}
