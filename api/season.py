@@ -64,7 +64,7 @@ class SeasonImportSchema(Schema):
         return season_jobs.progress(job)
 
 
-@blp.route("/imports/<any(lots, inputs, shipments):kind>")
+@blp.route("/imports/<string:kind>")
 class SeasonImports(MethodView):
     """Import a season's spreadsheet (CSV or XLSX, the first sheet)."""
 
@@ -73,7 +73,10 @@ class SeasonImports(MethodView):
     @blp.alt_response(202, schema=SeasonImportSchema, description="Queued for the worker")
     @blp.alt_response(422, schema=SeasonImportSchema, description="Refused whole; nothing stored")
     def post(self, kind):
-        """Import lots with their harvest, inputs applied or shipments: every row, or none"""
+        """Import lots with their harvest, inputs applied or shipments: every row, or none
+
+        ``kind``: lots, inputs or shipments. The file (CSV or XLSX) in a multipart field
+        named file."""
         user = caller()
         season_jobs.require_importer(user, kind)
         upload = request.files.get("file")
@@ -113,15 +116,17 @@ class SeasonImportErrors(MethodView):
         return _download(*season_files.annotated_file(job))
 
 
-@blp.route("/imports/templates/<any(lots, inputs, shipments):kind>.<any(csv, xlsx):fmt>")
+@blp.route("/imports/templates/<string:kind>.<string:fmt>")
 class SeasonTemplates(MethodView):
     """The templates to fill in."""
 
     @blp.file_response(200, CSV, XLSX, description="The template, with the caller's lists")
     def get(self, kind, fmt):
-        """Download a template: example rows, and in XLSX the lists and drop-downs"""
+        """Download a template (kind: lots, inputs or shipments; fmt: csv or xlsx)"""
         user = caller()
         season_jobs.require_importer(user, kind)
+        if fmt not in ("csv", "xlsx"):
+            abort(404, message=_("Not found."))
         return _download(*season_files.template_file(user, kind, fmt))
 
 
