@@ -8,7 +8,8 @@ without the import would (``POST /batches`` then ``POST /events`` for its harves
 sample of ``API_SAMPLE`` lots and given for the whole file at that rate. On the run's
 PostgreSQL database, then on a fresh SQLite file. Target: under 60 s on each engine.
 
-Runs inside ``python -m bench`` or alone on SQLite: ``python -m bench.bench_season_import``.
+Runs inside ``python -m bench`` or alone: ``python -m bench.bench_season_import`` (SQLite, or
+the empty PostgreSQL database ``BENCH_SEASON_DATABASE_URL`` names).
 """
 
 import os
@@ -147,10 +148,14 @@ def figures(app: Flask, engine: str) -> Result:
     )
 
 
-def _on_sqlite(callback):
+def _on_sqlite(callback, url: str | None = None):
+    """``callback(app)`` on a fresh SQLite file (or, alone, the empty database ``url``)."""
     with tempfile.TemporaryDirectory(prefix="htx-bench-sqlite-") as folder:
         app = create_app(
-            {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite3", "INSTANCE_DIR": folder}
+            {
+                "SQLALCHEMY_DATABASE_URI": url or f"sqlite:///{folder}/bench.sqlite3",
+                "INSTANCE_DIR": folder,
+            }
         )
         with app.app_context():
             try:
@@ -169,5 +174,7 @@ def run(ctx) -> list[Result]:
 
 
 if __name__ == "__main__":
-    result = _on_sqlite(lambda app: figures(app, "sqlite"))
-    print(result.as_dict())
+    # Alone: on SQLite, or on the empty PostgreSQL database BENCH_SEASON_DATABASE_URL names.
+    alone = os.environ.get("BENCH_SEASON_DATABASE_URL")
+    engine = "postgresql" if alone else "sqlite"
+    print(_on_sqlite(lambda app: figures(app, engine), alone).as_dict())

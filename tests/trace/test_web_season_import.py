@@ -89,3 +89,34 @@ def test_only_a_cooperative_imports(app, world, season, login):
     with app.app_context():
         job_id = db.session.scalar(db.select(SeasonImport.id))
     assert other.get(f"/trace/imports/{job_id}").status_code == 404
+
+
+def test_a_running_import_shows_its_progress_and_can_be_left(app, world, season, login):
+    from jobs import huey_of
+    from registry.models import User
+
+    client = login(world["users"]["coop_a"])
+    with app.app_context():
+        user = db.session.get(User, world["users"]["coop_a"])
+        job = SeasonImport(
+            organization_id=user.organization_id,
+            user_id=user.id,
+            kind="lots",
+            filename="mua-vu-lon.xlsx",
+            status="running",
+            total_rows=20000,
+            created=0,
+            unchanged=0,
+        )
+        db.session.add(job)
+        db.session.commit()
+        job_id = job.id
+        huey_of(app).put(f"season-import-{job_id}", {"done": 1250, "total": 5000, "rows": 20000})
+    page = client.get(f"/trace/imports/{job_id}").get_data(as_text=True)
+    assert '<progress max="100" value="25">' in page
+    assert 'http-equiv="refresh"' in page
+    # Left and come back to: the upload page lists it.
+    listing = client.get("/trace/imports").get_data(as_text=True)
+    assert f"/trace/imports/{job_id}" in listing and "mua-vu-lon.xlsx" in listing
+    api = client.get(f"/api/v1/trace/imports/{job_id}")
+    assert api.status_code == 401  # the API takes a token, not the web session
