@@ -90,8 +90,16 @@ def run_job(job_id: int) -> None:
     job.status = RUNNING
     db.session.commit()
     user = db.session.get(User, job.user_id)
-    report = import_season(user, job.kind, job.filename, job.data or b"", _progress(job))
     data = job.data
+    try:
+        report = import_season(user, job.kind, job.filename, data or b"", _progress(job))
+    except Exception:
+        # Never left "running" for ever: the page says the import failed as a whole.
+        db.session.rollback()
+        job = db.session.get(SeasonImport, job_id)
+        _finish(job, _refusal(job.kind, [RowError(0, "", _("The import failed; try again."))]))
+        db.session.commit()
+        raise
     if not report.ok:
         db.session.rollback()
         job = db.session.get(SeasonImport, job_id)
