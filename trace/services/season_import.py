@@ -15,30 +15,22 @@ input or shipment already recorded, count as ``unchanged``.
 """
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.errors import Conflict, Forbidden, ServiceError, ValidationFailed
 from core.extensions import db
-from core.validation import load_or_errors
 from registry.models import User
 from registry.services.imports import ImportReport, RowError
 from registry.services.spreadsheets import (
     Table,
     UnreadableFile,
-    cell_date,
-    cell_decimal,
-    cell_integer,
-    cell_text,
     header_key,
-    is_blank,
     read_table,
 )
 from trace import names
@@ -47,68 +39,18 @@ from trace.schemas import BatchInputSchema, EventInputSchema
 from trace.services import batches, completeness, events
 from trace.services import season_columns as columns
 from trace.services.season_columns import INPUTS, LOTS, SHIPMENTS
+from trace.services.season_sheet import (
+    Record,
+    Sheet,
+    event_time,
+    load,
+    lots_by_code,
+    map_columns,
+    rows,
+)
 
 Progress = Callable[[Iterable], Iterable]
 _CREATED, _UNCHANGED, _REFUSED = "created", "unchanged", "refused"
-_DATES = {"harvest_date", "date"}
-_DECIMALS = {"quantity", "household_quantity", "dose"}
-_INTEGERS = {"pre_harvest_interval_days"}
-# The services' field names, as the file's columns (per kind; "" is the row as a whole).
-_FIELD_COLUMNS = {
-    LOTS: {
-        "product_id": "product",
-        "lot_code": "lot_code",
-        "quantity": "quantity",
-        "harvest_date": "harvest_date",
-        "expiry_date": "harvest_date",
-        "event_time": "harvest_date",
-        "site_ids": "site",
-        "site_id": "site",
-        "households": "household_quantity",
-        "lines": "household_quantity",
-    },
-    INPUTS: {"lines": "lot_code", "site_id": "site", "event_time": "date"},
-    SHIPMENTS: {
-        "lines": "quantity",
-        "destination_org_id": "buyer",
-        "event_time": "date",
-        "reference.id": "reference",
-        "reference.type": "reference_type",
-        "reference": "reference",
-    },
-}
-
-
-@dataclass
-class _Record:
-    """One thing to write (a lot and its harvest, an input, a shipment): its rows, values."""
-
-    rows: list[int]
-    values: dict = field(default_factory=dict)
-    household_rows: dict[int, int] = field(default_factory=dict)  # member id -> row
-
-
-class _Sheet:
-    """A read file of one kind: its columns, the lookups its cells name, the errors found."""
-
-    def __init__(self, kind: str, user: User, table: Table):
-        self.kind, self.user, self.table = kind, user, table
-        self.columns: dict[str, tuple[int, str]] = {}
-        self.errors: list[RowError] = []
-        self.lookups = _lookups(kind, user.organization_id)
-
-    def fail(self, row: int, name: str, message: str) -> None:
-        """Record an error of ``row`` in the column of field ``name`` ("": the row)."""
-        label = self.columns[name][1] if name in self.columns else ""
-        self.errors.append(RowError(row, label, message))
-
-    def fail_service(self, record: _Record, exc: ServiceError) -> None:
-        """Report a service's refusal of a record on its first row, in the field's column."""
-        mapping = _FIELD_COLUMNS[self.kind]
-        for name, messages in (exc.errors or {"": [exc.message]}).items():
-            column = mapping.get(name, name if name in self.columns else "")
-            for message in messages:
-                self.fail(record.rows[0], column, message)
 
 
 def import_season(
@@ -126,8 +68,8 @@ def import_season(
         report.errors.append(RowError(0, "", exc.message))
         return report
     report.total_rows = len(table.rows)
-    sheet = _Sheet(kind, user, table)
-    _map_columns(sheet)
+    sheet = Sheet(kind, user, table)
+    map_columns(sheet)
     if sheet.errors:
         report.errors = sheet.errors
         return report
@@ -158,102 +100,19 @@ def table_of(filename: str, data: bytes) -> Table:
     return read_table(filename, data)
 
 
-def _lookups(kind: str, org_id: int) -> dict[str, columns.Lookup]:
-    if kind == LOTS:
-        return {
-            "product": columns.products_lookup(org_id),
-            "site": columns.sites_lookup(org_id),
-            "household": columns.households_lookup(org_id),
-        }
-    if kind == INPUTS:
-        return {"site": columns.sites_lookup(org_id)}
-    return {"buyer": columns.buyers_lookup(org_id)}
-
-
-def _map_columns(sheet: _Sheet) -> None:
-    known = columns.fields_by_header(sheet.kind)
-    header_row = sheet.table.header_row
-    for index, label in enumerate(sheet.table.header):
-        key = header_key(label)
-        if not label or key in columns.ROW_NUMBER_HEADERS:
-            continue
-        name = known.get(key)
-        if name is None:
-            sheet.errors.append(
-                RowError(header_row, label, _("Unknown column: %(name)s.", name=label))
-            )
-        elif name in sheet.columns:
-            other = sheet.columns[name][1]
-            message = _("Column %(name)s repeats %(other)s.", name=label, other=other)
-            sheet.errors.append(RowError(header_row, label, message))
-        else:
-            sheet.columns[name] = (index, label)
-    for name in columns.REQUIRED[sheet.kind]:
-        if name not in sheet.columns:
-            label = columns.template_label(sheet.kind, name)
-            message = _("Missing required column: %(name)s.", name=label)
-            sheet.errors.append(RowError(header_row, label, message))
-
-
-def _cells(sheet: _Sheet, number: int, cells: list) -> tuple[dict, bool]:
-    """A row's good values by field, converted, and False when a cell is bad (recorded)."""
-    values, ok = {}, True
-    for name, (index, _label) in sheet.columns.items():
-        cell = cells[index] if index < len(cells) else None
-        if is_blank(cell):
-            continue
-        value, error = _convert(sheet, name, cell)
-        if error:
-            sheet.fail(number, name, error)
-            ok = False
-        else:
-            values[name] = value
-    return values, ok
-
-
-def _convert(sheet: _Sheet, name: str, cell) -> tuple[object, str | None]:
-    if name in _DATES:
-        try:
-            return date.fromisoformat(cell_date(cell)), None
-        except ValueError:
-            return None, _("Not a valid date (use dd/mm/yyyy or YYYY-MM-DD).")
-    if name in _DECIMALS:
-        try:
-            value = Decimal(str(cell_decimal(cell)))
-        except InvalidOperation:
-            return None, _("Not a valid number.")
-        if not value.is_finite() or value <= 0:
-            return None, _("Give a number greater than 0.")
-        return value, None
-    if name in _INTEGERS:
-        value = cell_integer(cell)
-        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-            return int(value), None
-        return None, _("Not a valid whole number.")
-    text = " ".join(cell_text(cell).split())
-    if name in sheet.lookups:
-        return sheet.lookups[name].find(text)
-    return text, None
-
-
-def _rows(sheet: _Sheet) -> Iterable[tuple[int, dict, bool]]:
-    for number, cells in sheet.table.rows:
-        yield number, *_cells(sheet, number, cells)
-
-
 # Lots with their harvest ---------------------------------------------------------------------
 
 
-def _lot_records(sheet: _Sheet) -> list[_Record]:
+def _lot_records(sheet: Sheet) -> list[Record]:
     """One record per lot code; its households are its rows (one row per household)."""
-    lots: dict[str, _Record] = {}
-    for number, values, ok in _rows(sheet):
+    lots: dict[str, Record] = {}
+    for number, values, ok in rows(sheet):
         code = values.get("lot_code")
         if code is None:
             if ok:
                 sheet.fail(number, "lot_code", _("This field is required."))
             continue
-        record = lots.setdefault(code, _Record([]))
+        record = lots.setdefault(code, Record([]))
         record.rows.append(number)  # a bad row keeps its whole lot from being written
         if not ok:
             continue
@@ -262,7 +121,7 @@ def _lot_records(sheet: _Sheet) -> list[_Record]:
     return list(lots.values())
 
 
-def _merge_lot_fields(sheet: _Sheet, record: _Record, number: int, values: dict) -> None:
+def _merge_lot_fields(sheet: Sheet, record: Record, number: int, values: dict) -> None:
     record.values.setdefault("lot_code", values["lot_code"])
     for name in columns.LOT_FIELDS:
         if name not in values:
@@ -277,7 +136,7 @@ def _merge_lot_fields(sheet: _Sheet, record: _Record, number: int, values: dict)
             sheet.fail(number, name, message)
 
 
-def _add_household(sheet: _Sheet, record: _Record, number: int, values: dict) -> None:
+def _add_household(sheet: Sheet, record: Record, number: int, values: dict) -> None:
     member, share = values.get("household"), values.get("household_quantity")
     if member is None:
         sheet.fail(number, "household", _("This field is required."))
@@ -293,7 +152,7 @@ def _add_household(sheet: _Sheet, record: _Record, number: int, values: dict) ->
     record.values.setdefault("households", []).append({"member_id": member, "quantity": share})
 
 
-def _write_lot(sheet: _Sheet, record: _Record) -> None:
+def _write_lot(sheet: Sheet, record: Record) -> None:
     values = record.values
     if "harvest_date" not in values:
         raise ValidationFailed.on_field("harvest_date", _("This field is required."))
@@ -307,15 +166,15 @@ def _write_lot(sheet: _Sheet, record: _Record) -> None:
         "site_ids": [values["site"]] if "site" in values else [],
         "households": [{**s, "quantity": str(s["quantity"])} for s in shares],
     }
-    lot = batches.create_batch(sheet.user, _load(BatchInputSchema(), body))
+    lot = batches.create_batch(sheet.user, load(BatchInputSchema(), body))
     _check_unit(lot, values.get("unit"))
     harvest = {
         "kind": EventKind.HARVEST.value,
-        "event_time": _event_time(values["harvest_date"]),
+        "event_time": event_time(values["harvest_date"]),
         "site_id": values.get("site"),
         "lines": [{"batch_id": lot.id}],
     }
-    events.record_event(sheet.user, _load(EventInputSchema(), harvest))
+    events.record_event(sheet.user, load(EventInputSchema(), harvest))
 
 
 def _check_unit(lot: Batch, unit: str | None) -> None:
@@ -334,11 +193,11 @@ def _check_unit(lot: Batch, unit: str | None) -> None:
 # Inputs applied and shipments ------------------------------------------------------------------
 
 
-def _event_records(sheet: _Sheet) -> list[_Record]:
+def _event_records(sheet: Sheet) -> list[Record]:
     """One record per row; its lot is found by code among the cooperative's (one query)."""
-    records = [_Record([number], values) for number, values, ok in _rows(sheet) if ok]
+    records = [Record([number], values) for number, values, ok in rows(sheet) if ok]
     codes = {r.values["lot_code"] for r in records if "lot_code" in r.values}
-    found = _lots_by_code(sheet.user.organization_id, codes)
+    found = lots_by_code(sheet.user.organization_id, codes)
     for record in records:
         code = record.values.get("lot_code")
         if code is None:
@@ -353,26 +212,11 @@ def _event_records(sheet: _Sheet) -> list[_Record]:
     return records
 
 
-def _lots_by_code(org_id: int, codes: set[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    ordered = sorted(codes)
-    for start in range(0, len(ordered), 900):  # SQLite's limit on bound parameters
-        chunk = ordered[start : start + 900]
-        found.update(
-            db.session.execute(
-                select(Batch.lot_code, Batch.id).where(
-                    Batch.organization_id == org_id, Batch.lot_code.in_(chunk)
-                )
-            ).all()
-        )
-    return found
-
-
-def _write_input(sheet: _Sheet, record: _Record) -> None:
+def _write_input(sheet: Sheet, record: Record) -> None:
     values = record.values
     body = {
         "kind": EventKind.INPUT_APPLIED.value,
-        "event_time": _event_time(values["date"]),
+        "event_time": event_time(values["date"]),
         "site_id": values.get("site"),
         "lines": [{"batch_id": values["batch_id"]}] if "batch_id" in values else [],
         "input_name": values.get("input_name"),
@@ -380,14 +224,14 @@ def _write_input(sheet: _Sheet, record: _Record) -> None:
         "dose_unit": values.get("dose_unit"),
         "pre_harvest_interval_days": values.get("pre_harvest_interval_days"),
     }
-    events.record_event(sheet.user, _load(EventInputSchema(), body))
+    events.record_event(sheet.user, load(EventInputSchema(), body))
 
 
-def _write_shipment(sheet: _Sheet, record: _Record) -> None:
+def _write_shipment(sheet: Sheet, record: Record) -> None:
     values = record.values
     body = {
         "kind": EventKind.SHIPPING.value,
-        "event_time": _event_time(values["date"]),
+        "event_time": event_time(values["date"]),
         "destination_org_id": values["buyer"],
         "lines": [{"batch_id": values["batch_id"], "quantity": str(values["quantity"])}],
     }
@@ -397,27 +241,13 @@ def _write_shipment(sheet: _Sheet, record: _Record) -> None:
             "type": columns.REFERENCE_TYPES.get(kind, kind or "other"),
             "id": values["reference"],
         }
-    events.record_event(sheet.user, _load(EventInputSchema(), body))
+    events.record_event(sheet.user, load(EventInputSchema(), body))
 
 
 # What every kind shares ------------------------------------------------------------------------
 
 
-def _load(schema, body: dict):
-    values, errors = load_or_errors(schema, body)
-    if errors:
-        raise ValidationFailed(_("Please correct the highlighted fields."), errors)
-    return values
-
-
-def _event_time(day: date) -> str:
-    """The moment a dated row's event is recorded at: the start of its day in Vietnam, so a
-    re-sent file gives the same event (never a time that is still to come)."""
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return datetime.combine(day, time(0, 0), zone).isoformat()
-
-
-def _write(sheet: _Sheet, record: _Record) -> str:
+def _write(sheet: Sheet, record: Record) -> str:
     """Write a record in a savepoint; on a refusal undo it and report it."""
     savepoint = db.session.begin_nested()
     try:
@@ -447,11 +277,11 @@ def _let_go() -> None:
             session.expunge(obj)
 
 
-def _not_yet_recorded(sheet: _Sheet, records: list[_Record]) -> list[_Record]:
+def _not_yet_recorded(sheet: Sheet, records: list[Record]) -> list[Record]:
     """The records the cooperative does not have yet (a file sent twice adds nothing)."""
     if sheet.kind == LOTS:
         codes = {record.values["lot_code"] for record in records}
-        there = _lots_by_code(sheet.user.organization_id, codes)
+        there = lots_by_code(sheet.user.organization_id, codes)
         return [record for record in records if record.values["lot_code"] not in there]
     if sheet.kind == SHIPMENTS:
         there = _shipments_of({r.values["batch_id"] for r in records})
@@ -479,8 +309,8 @@ def _shipments_of(batch_ids: set[int]) -> set[tuple]:
     return keys
 
 
-def _shipment_key(record: _Record) -> tuple:
-    moment = datetime.fromisoformat(_event_time(record.values["date"]))
+def _shipment_key(record: Record) -> tuple:
+    moment = datetime.fromisoformat(event_time(record.values["date"]))
     utc = moment.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
     values = record.values
     return (values["batch_id"], values["buyer"], utc, Decimal(values["quantity"]))
