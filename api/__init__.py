@@ -44,6 +44,7 @@ def register_api(app: Flask) -> None:
         recall,
         registry,
         scans,
+        season,
         trace,
     )
 
@@ -52,6 +53,7 @@ def register_api(app: Flask) -> None:
         auth,
         registry,
         trace,
+        season,
         linkage,
         epcis,
         scans,

@@ -186,6 +186,11 @@ MATRIX: dict[tuple[str, str], tuple[set[str], set[int], str | None]] = {
     # records nothing); another's lot in a record is refused in that record's result.
     ("GET", "/field/reference"): (SIGNED_IN - {DEPT}, REFUSED, None),
     ("POST", "/field/records"): (SIGNED_IN - {DEPT}, REFUSED, "field_records"),
+    # Season imports: a cooperative's own business, not its buyers' nor the department's.
+    ("POST", "/trace/imports/{kind}"): ({A, B}, REFUSED, "attachment"),
+    ("GET", "/trace/imports/{job_id}"): ({A}, REFUSED, None),
+    ("GET", "/trace/imports/{job_id}/errors"): ({A}, REFUSED, None),
+    ("GET", "/trace/imports/templates/{kind}.{fmt}"): ({A, B}, REFUSED, None),
 }
 
 
@@ -213,6 +218,12 @@ QUERIES = {
     ("GET", "/eudr/shipments/evidence"): "shipped_from=2026-01-01&shipped_to=2026-12-31",
     ("GET", "/eudr/shipments/evidence.zip"): "shipped_from=2026-01-01&shipped_to=2026-12-31",
 }
+
+
+_SEASON_FILE = (
+    "Mã lô,Sản phẩm,Vùng trồng,Ngày thu hoạch,Hộ thành viên,Sản lượng của hộ\n"
+    f"S-ZQA,Cà phê ZQA-SECRET,Vùng ZQA-SECRET,{TODAY:%d/%m/%Y},Trần Thị Bình,10\n"
+).encode()
 
 
 def build_world(client, world, token_for, linkage) -> dict:
@@ -300,7 +311,17 @@ def build_world(client, world, token_for, linkage) -> dict:
         headers=headers[DEPT],
     )
     assert spare.status_code == 201, spare.get_data(as_text=True)[:300]
+    # A season file of A's refused (its household is not A's), kept to be given back.
+    season = client.post(
+        "/api/v1/trace/imports/lots",
+        headers=headers[A],
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(_SEASON_FILE), "ZQA-SECRET.csv")},
+    )
+    assert season.status_code == 422, season.get_data(as_text=True)[:300]
     params = {
+        "kind": "lots",
+        "job_id": season.json["id"],
         "user_id": spare.json["id"],
         "token_id": token_id,
         "org_id": world["coop_a"],

@@ -1,12 +1,13 @@
 """Trace jobs for the worker: every hour, the day's anchor of every chain head, recorded once
 a day in the database and appended to the export file (``trace.services.anchors``); hourly so
-a worker down at midnight still writes it."""
+a worker down at midnight still writes it. On demand, a long season import."""
 
 import logging
 
 from core.extensions import db
-from jobs import periodic
+from jobs import periodic, task
 from trace.services.anchors import anchors_path, export_anchors, record_daily_anchor
+from trace.services.season_jobs import SEASON_IMPORT_JOB, run_job
 
 log = logging.getLogger(__name__)
 
@@ -25,3 +26,9 @@ def anchor_chain_heads() -> None:
         log.warning("ANCHORS_FILE is not set: the anchors are in the database only")
     else:
         export_anchors()
+
+
+@task(SEASON_IMPORT_JOB)
+def run_season_import(job_id: int) -> None:
+    """Import a long season file kept by its upload, all or nothing (``season_jobs``)."""
+    run_job(job_id)

@@ -9,9 +9,12 @@ checks the flush may have changed (the batch itself, its product and standards, 
 producer, households, genealogy links and events, and events a correction declares
 erroneous) are recomputed with one set-based UPDATE. Paths that write without the ORM
 (the EPCIS capture's COPY) call ``refresh_traced``; ``flask trace refresh-traced``
-recomputes everything (back-fills).
+recomputes everything (back-fills). A long run of flushes in one transaction (a season
+import) may defer the UPDATEs to its end with ``deferred_refresh``.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
@@ -195,6 +198,36 @@ class Touched:
     def __bool__(self) -> bool:
         return bool(self.batch_ids or self.product_ids or self.organization_ids or self.event_ids)
 
+    def update(self, other: "Touched") -> None:
+        """Add what ``other`` touched."""
+        self.batch_ids |= other.batch_ids
+        self.product_ids |= other.product_ids
+        self.organization_ids |= other.organization_ids
+        self.event_ids |= other.event_ids
+
+
+@contextmanager
+def deferred_refresh(chunk: int = 5000) -> Iterator[None]:
+    """Within: flushes note the batches they touch instead of refreshing them; on a normal
+    exit the stored columns of all of them are recomputed, ``chunk`` ids per UPDATE.
+
+    For thousands of flushes in one transaction (a season import), where a refresh after
+    each would cost more than the writes. Nothing within may read ``Batch.traced``.
+    """
+    session = db.session()
+    session.info["traced_deferred"] = pending = Touched()
+    try:
+        yield
+    finally:
+        session.info.pop("traced_deferred", None)
+    batch_ids, event_ids = sorted(pending.batch_ids), sorted(pending.event_ids)
+    for start in range(0, max(len(batch_ids), len(event_ids)), chunk):
+        refresh_traced(batch_ids[start : start + chunk], event_ids=event_ids[start : start + chunk])
+    refresh_traced((), pending.product_ids, pending.organization_ids)
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Batch):
+            session.expire(obj, ["traced", "counted_on", "quantity_kg"])
+
 
 def _targets(touched: Touched):
     conditions = []
@@ -307,6 +340,10 @@ def _collect_touched(session, _flush_context) -> None:
 def _refresh_touched(session, _flush_context) -> None:
     touched = session.info.pop("traced_touched", None)
     if not touched:
+        return
+    deferred = session.info.get("traced_deferred")
+    if deferred is not None:
+        deferred.update(touched)
         return
     refresh_traced(
         touched.batch_ids,

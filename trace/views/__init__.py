@@ -6,7 +6,7 @@ importing the modules below attaches their routes to it. The label printing page
 own under the same prefix.
 """
 
-from trace.views import batches, events, home, products, sites  # noqa: F401 - routes
+from trace.views import batches, events, home, products, season, sites  # noqa: F401 - routes
 from trace.views.common import bp
 
 __all__ = ["bp"]
