@@ -2,7 +2,7 @@
 the worker, with their outcome
 
 Revision ID: 5a9d3e1c7b24
-Revises: 9b2e4c7a1d58
+Revises: 5d1f0b7e9c32
 Create Date: 2026-12-07 18:00:00.000000
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5a9d3e1c7b24'
-down_revision = '9b2e4c7a1d58'
+down_revision = "5d1f0b7e9c32"
 branch_labels = None
 depends_on = None
 
