@@ -18,10 +18,10 @@ from flask_babel import get_locale, get_translations
 # Jinja's own wrappers for new-style gettext (escaping, %-formatting): what Flask-Babel's
 # install_gettext_callables(newstyle=True) wraps its functions in.
 from jinja2.ext import _make_new_gettext as _new_gettext
-from jinja2.ext import _make_new_ngettext as _new_ngettext
 
 from consumer.linkset import LINKSET_MEDIA_TYPE
 from consumer.scans import VIETNAM
+from core.i18n import template_ngettext
 
 LOT_CACHE = "public, max-age=60"
 UNIT_CACHE = "no-cache"
@@ -87,7 +87,7 @@ def template_gettext() -> dict:
     translations = get_translations()
     return {
         "gettext": _new_gettext(translations.ugettext),
-        "ngettext": _new_ngettext(translations.ungettext),
+        "ngettext": template_ngettext(translations.ungettext),
     }
 
 

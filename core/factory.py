@@ -9,7 +9,7 @@ from core import local_store
 from core.config import DEFAULT_SECRET_KEY, Config, config_for_environment
 from core.errors import register_error_handlers
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
-from core.i18n import select_locale, template_helpers
+from core.i18n import install_template_ngettext, select_locale, template_helpers
 from core.json import NumberJSONProvider
 from core.security import IdConverter, register_security
 
@@ -91,6 +91,7 @@ def _register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_template_ngettext(app)
     limiter.init_app(app)
     app.context_processor(template_helpers)
 

@@ -1,8 +1,12 @@
-"""Locale selection: Vietnamese first, English on request, the choice remembered."""
+"""Locale selection (Vietnamese first, English on request, the choice remembered), and plural
+messages whose count is written in the locale ("1.234 lượt xem", "1,234 views")."""
 
+import flask_babel
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from core.numbers import coordinates, number
 
@@ -38,3 +42,33 @@ def template_helpers() -> dict:
         "coordinates": coordinates,
         "number": number,
     }
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    """Flask-Babel's ``ngettext`` with ``%(num)s`` written as the locale writes numbers."""
+    variables.setdefault("num", number(num, "#,##0"))
+    return flask_babel.get_translations().ungettext(singular, plural, num) % variables
+
+
+def template_ngettext(ungettext):
+    """Jinja's new-style ``ngettext`` over ``ungettext`` (the catalogue's), with the count
+    written in the locale, escaped like the rest of the message's variables."""
+
+    @pass_context
+    def ngettext_(context, singular: str, plural: str, num: int, **variables) -> str:
+        variables.setdefault("num", number(num, "#,##0"))
+        text = context.call(ungettext, singular, plural, num)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704 - the catalogue's text (as Jinja does); % escapes
+        return text % variables
+
+    return ngettext_
+
+
+def install_template_ngettext(app) -> None:
+    """Replace the ``ngettext`` Flask-Babel gave the templates with ``template_ngettext``."""
+    app.jinja_env.globals["ngettext"] = template_ngettext(
+        lambda singular, plural, num: flask_babel.get_translations().ungettext(
+            singular, plural, num
+        )
+    )

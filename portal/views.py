@@ -2,12 +2,12 @@
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
 
 import jobs
 from core.extensions import db, login_manager
+from core.i18n import ngettext
 from portal.models import OutboxStatus, RecordKind
 from portal.services import status
 from portal.tasks import SYNC_JOB, sync_every
@@ -76,8 +76,8 @@ def retry():
     db.session.commit()
     jobs.enqueue(SYNC_JOB)
     message = ngettext(
-        "%(num)d record will be sent again on the next sync.",
-        "%(num)d records will be sent again on the next sync.",
+        "%(num)s record will be sent again on the next sync.",
+        "%(num)s records will be sent again on the next sync.",
         count,
     )
     flash(message, "success")

@@ -23,7 +23,6 @@ import threading
 import time
 
 from flask import current_app, request
-from flask_babel import ngettext
 from limits import RateLimitItem, parse
 from limits.errors import StorageError
 from limits.storage import storage_from_string
@@ -31,6 +30,7 @@ from limits.strategies import FixedWindowRateLimiter
 
 from core import local_store  # noqa: F401 - registers the htx-local:// storage scheme
 from core.errors import ServiceError
+from core.i18n import ngettext
 from registry.models import User
 from registry.services import accounts
 
@@ -63,8 +63,8 @@ class AccountLocked(_Locked):
     @staticmethod
     def wait_message(minutes: int) -> str:  # noqa: D102 - as _Locked.wait_message
         return ngettext(
-            "Too many failed logins for this account. Try again in %(num)d minute.",
-            "Too many failed logins for this account. Try again in %(num)d minutes.",
+            "Too many failed logins for this account. Try again in %(num)s minute.",
+            "Too many failed logins for this account. Try again in %(num)s minutes.",
             minutes,
         )
 
@@ -75,8 +75,8 @@ class AddressLocked(_Locked):
     @staticmethod
     def wait_message(minutes: int) -> str:  # noqa: D102 - as _Locked.wait_message
         return ngettext(
-            "Too many failed logins from this network address. Try again in %(num)d minute.",
-            "Too many failed logins from this network address. Try again in %(num)d minutes.",
+            "Too many failed logins from this network address. Try again in %(num)s minute.",
+            "Too many failed logins from this network address. Try again in %(num)s minutes.",
             minutes,
         )
 

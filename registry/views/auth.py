@@ -13,12 +13,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from core.errors import NotFound, ServiceError
 from core.extensions import db, limiter, login_manager
-from core.i18n import LOCALE_SESSION_KEY
+from core.i18n import LOCALE_SESSION_KEY, ngettext
 from core.urls import safe_local_path
 from core.validation import load_or_errors
 from registry.schemas import NewPasswordSchema, PasswordChangeSchema
@@ -122,7 +121,7 @@ def _password_changed(revoke_tokens: bool):
     message = _("Your password has been changed. Your other sessions have ended.")
     if revoked:
         message += " " + ngettext(
-            "%(num)d API token was revoked.", "%(num)d API tokens were revoked.", revoked
+            "%(num)s API token was revoked.", "%(num)s API tokens were revoked.", revoked
         )
     return done(message, url_for("home.index"))
 

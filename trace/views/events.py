@@ -9,11 +9,11 @@ from decimal import Decimal
 
 from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
 
 from core.errors import Forbidden
+from core.i18n import ngettext
 from registry.models import OrgKind
 from registry.services.organizations import directory
 from registry.views.common import FIELD_ERRORS, done, form_number, form_text, load, refusal
