@@ -58,6 +58,29 @@ CROPS = {
     "rice": (("lua", "gao"), "Lúa khô", "kg", (3000, 9000), "rice", "lúa"),
     "vegetables": (("rau",), "Rau an toàn", "kg", (200, 800), "vegetables", "rau an toàn"),
 }
+# The English page's names of the demo's products and of what their areas grow.
+ENGLISH_NAMES = {
+    "Cà phê quả tươi Robusta": "Fresh Robusta coffee cherries",
+    "Cà phê nhân xanh Robusta": "Green Robusta coffee beans",
+    "Cà phê rang xay nguyên chất": "Pure roasted ground coffee",
+    "Hồ tiêu đen": "Black pepper",
+    "Sầu riêng Ri6": "Ri6 durian",
+    "Chanh leo tím": "Purple passion fruit",
+    "Hạt điều thô": "Raw cashew nuts",
+    "Hạt mắc ca": "Macadamia nuts",
+    "Lúa khô": "Dried paddy rice",
+    "Rau an toàn": "Safe vegetables",
+}
+GROWN_IN_ENGLISH = {
+    "cà phê": "Coffee",
+    "hồ tiêu": "Pepper",
+    "sầu riêng": "Durian",
+    "chanh leo": "Passion fruit",
+    "điều": "Cashew",
+    "mắc ca": "Macadamia",
+    "lúa": "Rice",
+    "rau an toàn": "Vegetable",
+}
 GTIN_BASE = "095201234"  # GS1's prefix 952 is reserved for examples
 
 
@@ -158,6 +181,7 @@ class TraceDemo:
         self.gtin_item += 1
         values = ProductInput(
             name=name,
+            name_en=ENGLISH_NAMES.get(name),
             category=category,
             unit=unit,
             is_agricultural=True,
@@ -195,6 +219,7 @@ class TraceDemo:
             user,
             SiteInput(
                 name=f"Vùng trồng {grown} {org.admin_unit.name}",
+                name_en=f"{GROWN_IN_ENGLISH[grown]} growing area, {org.admin_unit.name}",
                 planting_area_code=f"VN-52-{crop[:2].upper()}-{org.id:04d}",
                 admin_unit=org.admin_unit.code,
                 area_ha=float(self.rng.randint(8, 60)),

@@ -204,3 +204,31 @@ def test_pictures_are_the_same_bytes_on_every_run():
     for name, data in first.items():
         image = Image.open(io.BytesIO(data))
         assert image.format == "PNG" and image.size == (640, 480), name
+
+
+def test_the_english_page_names_the_demo_products_and_areas_in_english(app, runner, client):
+    """Every demo product and growing area has an English name, and a lot's English page
+    uses them (the Vietnamese page keeps the Vietnamese ones)."""
+    _run_demo(runner)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).where(Product.name_en.is_(None))) == 0
+        assert (
+            db.session.scalar(
+                select(func.count()).where(
+                    Site.kind == SiteKind.GROWING_AREA, Site.name_en.is_(None)
+                )
+            )
+            == 0
+        )
+        code, product, product_en, area_en = db.session.execute(
+            select(Batch.public_code, Product.name, Product.name_en, Site.name_en)
+            .join(Product, Product.id == Batch.product_id)
+            .join(batch_sites, batch_sites.c.batch_id == Batch.id)
+            .join(Site, Site.id == batch_sites.c.site_id)
+            .where(Batch.public_code.is_not(None), Product.category == "pepper")
+            .limit(1)
+        ).one()
+    english = client.get(f"/q/{code}?lang=en").get_data(as_text=True)
+    assert product_en == "Black pepper" and "Black pepper" in english and area_en in english
+    vietnamese = client.get(f"/q/{code}?lang=vi").get_data(as_text=True)
+    assert product in vietnamese and "Black pepper" not in vietnamese
