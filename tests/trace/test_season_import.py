@@ -9,7 +9,7 @@ from core.extensions import db
 from registry.models import User
 from tests.conftest import row_count
 from tests.trace.season_helpers import LOT_HEADER, csv_file, day, lot_rows, season, xlsx_file
-from trace.models import Batch, BatchStatus, EventKind, TraceEvent
+from trace.models import Batch, BatchRevision, BatchStatus, EventKind, TraceEvent
 from trace.services import completeness
 from trace.services.season_import import import_season
 
@@ -162,3 +162,19 @@ def test_xlsx_lots_then_inputs_then_shipments(app, world, season):
         ).all()
         assert {e.destination_org_id for e in shipped} == {world["ent_x"]}
         assert {e.reference for e in shipped} == {"HD-0001", "HD-0002"}
+
+
+def test_each_imported_lot_gets_one_revision_of_its_final_state(app, world, season, runner):
+    """An import writes one chained revision per lot, as it stands after its harvest (the
+    states in between are never committed), and the chains verify."""
+    assert _run(app, world, "lots", csv_file(LOT_HEADER, *lot_rows(3))).ok
+    with app.app_context():
+        revisions = db.session.execute(
+            select(BatchRevision.batch_id, BatchRevision.data).order_by(BatchRevision.id)
+        ).all()
+        lots = set(db.session.scalars(select(Batch.id)))
+    assert sorted(batch_id for batch_id, _data in revisions) == sorted(lots)
+    assert {data["status"] for _id, data in revisions} == {"active"}
+    assert all(data["households"] and data["harvest_date"] for _id, data in revisions)
+    verified = runner.invoke(args=["trace", "verify"])
+    assert verified.exit_code == 0, verified.output

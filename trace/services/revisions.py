@@ -3,7 +3,9 @@
 After each ORM flush that changed a lot's master data (``MASTER_COLUMNS``), the lot's row
 is read back as stored and written to ``batch_revisions``, chained per organization like
 the events (``trace.services.chain``). Bulk UPDATEs of lots, which the flush does not see,
-call ``record_revisions`` themselves (``recall.services.recalls``). ``verify_revisions``
+call ``record_revisions`` themselves (``recall.services.recalls``); a long run of flushes in
+one transaction (a season import) writes one revision per lot at its end
+(``deferred_revisions``). ``verify_revisions``
 checks a chain; ``lots_off_record`` finds lots that no longer match their last revision.
 
 A change made with a reason (a correction of a lot whose labels are printed) keeps it in the
@@ -15,6 +17,8 @@ change made by a command or the worker has none.
 
 import hashlib
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -353,9 +357,31 @@ def _collect_changed_lots(session, _flush_context) -> None:
         session.info.setdefault("lots_revised", set()).update(changed)
 
 
+@contextmanager
+def deferred_revisions(chunk: int = 2000) -> Iterator[None]:
+    """Within: flushes note the lots they change instead of writing a revision after each;
+    on a normal exit one revision of each lot is written, as it stands then.
+
+    For thousands of flushes in one transaction (a season import): the states a lot passes
+    through inside it are never committed, so the one it ends in is the one to chain.
+    """
+    session = db.session()
+    session.info["revisions_deferred"] = pending = set()
+    try:
+        yield
+    finally:
+        session.info.pop("revisions_deferred", None)
+    ids = sorted(pending)
+    for start in range(0, len(ids), chunk):
+        record_revisions(ids[start : start + chunk], reasons=session.info.get("lot_reasons"))
+
+
 @event.listens_for(Session, "after_flush_postexec")
 def _write_revisions(session, _flush_context) -> None:
     ids = session.info.pop("lots_revised", None)
-    if ids:
+    deferred = session.info.get("revisions_deferred")
+    if ids and deferred is not None:
+        deferred.update(ids)
+    elif ids:
         reasons = session.info.get("lot_reasons")
         record_revisions(ids, connection=session.connection(), reasons=reasons)

@@ -36,7 +36,7 @@ from registry.services.spreadsheets import (
 from trace import names
 from trace.models import Batch, BatchHousehold, BatchLink, EventKind, EventLine, TraceEvent
 from trace.schemas import BatchInputSchema, EventInputSchema
-from trace.services import batches, completeness, events
+from trace.services import batches, completeness, events, revisions
 from trace.services import season_columns as columns
 from trace.services.season_columns import INPUTS, LOTS, SHIPMENTS
 from trace.services.season_sheet import (
@@ -78,7 +78,7 @@ def import_season(
     records = [record for record in records if bad.isdisjoint(record.rows)]
     fresh = _not_yet_recorded(sheet, records)
     report.unchanged = len(records) - len(fresh)
-    with completeness.deferred_refresh():
+    with completeness.deferred_refresh(), revisions.deferred_revisions():
         for record in progress(fresh):
             outcome = _write(sheet, record)
             report.created += outcome == _CREATED
