@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from registry.models import Organization, OrgStatus
+from tests.tenancy_bodies import bodies
 from tests.tenancy_helpers import (
     ANON,
     DEPT,
@@ -31,11 +32,10 @@ from tests.tenancy_helpers import (
     B,
     X,
     Y,
-    bodies,
-    build_two_buyers,
     build_world,
     png_bytes,
 )
+from tests.two_buyers_helpers import build_two_buyers
 
 
 def snapshot() -> str:

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.tenancy_helpers import X_MARKERS, build_two_buyers
+from tests.tenancy_helpers import X_MARKERS
+from tests.two_buyers_helpers import build_two_buyers
 
 Y_MARKERS = ("INV-Y-TWO",)
 
