@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate
 from api.common import Blueprint, caller, commits, load_bearer_user, paginate
 from files import store
 from files.views import send_stored
+from trace.event_schemas import CorrectionInputSchema, EventInputSchema, EventSchema, TraceSchema
 from trace.models import EventKind
 from trace.schemas import (
     BatchInputSchema,
@@ -16,9 +17,6 @@ from trace.schemas import (
     BatchPutSchema,
     BatchQueryArgsSchema,
     BatchSchema,
-    CorrectionInputSchema,
-    EventInputSchema,
-    EventSchema,
     MissingItemSchema,
     ProductInputSchema,
     ProductPatchSchema,
@@ -29,7 +27,6 @@ from trace.schemas import (
     SitePatchSchema,
     SitePutSchema,
     SiteSchema,
-    TraceSchema,
 )
 from trace.services import batches, completeness, events, products, sites
 from trace.services.trace_json import trace_json

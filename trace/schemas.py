@@ -1,4 +1,5 @@
-"""marshmallow schemas of the trace side: what the API and web forms accept and return."""
+"""marshmallow schemas of the trace side's master data: products, sites and lots, as the API and
+the web forms accept and return them (events and traces: ``trace.event_schemas``)."""
 
 import copy
 
@@ -22,25 +23,19 @@ from trace.inputs import (
     BatchInput,
     BatchPatch,
     Contribution,
-    LineInput,
-    OutputInput,
     ProductInput,
     ProductPatch,
-    ReferenceInput,
     SiteInput,
     SitePatch,
     StandardInput,
-    event_input,
 )
 from trace.models import (
     BatchStatus,
-    EventKind,
     ProductCategory,
     QuantityUnit,
     SiteKind,
     StandardKind,
 )
-from trace.process_steps import STEP_NAMES
 from trace.services.uris import public_uri
 
 POSITIVE = Range(
@@ -48,7 +43,8 @@ POSITIVE = Range(
 )
 
 
-def _choice(enum_cls, **kwargs) -> fields.String:
+def choice_field(enum_cls, **kwargs) -> fields.String:
+    """A text field that takes one of the enum's values (listed in the OpenAPI document)."""
     values = [member.value for member in enum_cls]
     return fields.String(
         validate=validate.OneOf(values, error=_l("Must be one of: {choices}.")),
@@ -92,7 +88,8 @@ def _undefaulted(schema_cls: type[Schema], required: bool) -> dict[str, fields.F
     return copies
 
 
-def _text(max_len: int, **kwargs) -> fields.String:
+def text_field(max_len: int, **kwargs) -> fields.String:
+    """A text field of 1 to ``max_len`` characters."""
     return fields.String(
         validate=Length(
             min=1, max=max_len, error=_l("Must be between {min} and {max} characters.")
@@ -104,12 +101,12 @@ def _text(max_len: int, **kwargs) -> fields.String:
 class StandardSchema(InputSchema):
     """A standard applied to a product, with its certificate."""
 
-    kind = _choice(StandardKind, required=True)
+    kind = choice_field(StandardKind, required=True)
     stars = fields.Integer(
         allow_none=True, validate=Range(min=3, max=5, error=_l("OCOP stars are 3 to 5."))
     )
-    certificate_number = _text(80, allow_none=True)
-    issuer = _text(160, allow_none=True)
+    certificate_number = text_field(80, allow_none=True)
+    issuer = text_field(160, allow_none=True)
     issued_on = fields.Date(allow_none=True)
     expires_on = fields.Date(allow_none=True)
 
@@ -130,14 +127,16 @@ class StandardSchema(InputSchema):
 class ProductInputSchema(InputSchema):
     """Fields accepted when creating or editing a product."""
 
-    name = _text(200, required=True)
-    name_en = _text(200, allow_none=True, metadata={"description": "Its name on the English page"})
-    category = _choice(ProductCategory, required=True)
+    name = text_field(200, required=True)
+    name_en = text_field(
+        200, allow_none=True, metadata={"description": "Its name on the English page"}
+    )
+    category = choice_field(ProductCategory, required=True)
     gtin = fields.String(
         allow_none=True, metadata={"description": "GTIN-8/12/13/14; stored as GTIN-14"}
     )
-    unit = _choice(QuantityUnit, load_default=QuantityUnit.KG.value)
-    description = _text(4000, allow_none=True)
+    unit = choice_field(QuantityUnit, load_default=QuantityUnit.KG.value)
+    description = text_field(4000, allow_none=True)
     is_agricultural = fields.Boolean(load_default=True)
     no_standard_declared = fields.Boolean(load_default=False)
     shelf_life_days = fields.Integer(
@@ -203,7 +202,7 @@ class ProductSchema(Schema):
 class ProductQueryArgsSchema(InputSchema):
     """Filters of the product list."""
 
-    category = _choice(ProductCategory)
+    category = choice_field(ProductCategory)
     q = fields.String()
     organization_id = fields.Integer()
 
@@ -211,10 +210,12 @@ class ProductQueryArgsSchema(InputSchema):
 class SiteInputSchema(InputSchema):
     """Fields accepted when creating or editing a growing area or facility."""
 
-    kind = _choice(SiteKind, load_default=SiteKind.GROWING_AREA.value)
-    name = _text(200, required=True)
-    name_en = _text(200, allow_none=True, metadata={"description": "Its name on the English page"})
-    planting_area_code = _text(40, allow_none=True)
+    kind = choice_field(SiteKind, load_default=SiteKind.GROWING_AREA.value)
+    name = text_field(200, required=True)
+    name_en = text_field(
+        200, allow_none=True, metadata={"description": "Its name on the English page"}
+    )
+    planting_area_code = text_field(40, allow_none=True)
     admin_unit = fields.String(required=True)
     latitude = fields.Float(
         allow_none=True, validate=Range(min=-90, max=90, error=_l("Out of range."))
@@ -396,182 +397,8 @@ class BatchQueryArgsSchema(InputSchema):
     """Filters and keyset cursor of the batch list."""
 
     product_id = fields.Integer()
-    status = _choice(BatchStatus)
+    status = choice_field(BatchStatus)
     q = fields.String(metadata={"description": "Lot code prefix"})
     with_total = fields.Boolean(
         load_default=False, metadata={"description": "Count all matches (slower)"}
     )
-
-
-class LineInputSchema(InputSchema):
-    """A batch and a quantity taking part in an event."""
-
-    batch_id = fields.Integer(required=True)
-    quantity = fields.Decimal(allow_none=True, places=3, as_string=False, validate=POSITIVE)
-
-    @post_load
-    def _typed(self, data, **kwargs) -> LineInput:
-        return LineInput(**data)
-
-
-class NewOutputSchema(InputSchema):
-    """An output of a transformation: an existing batch, or a new one to create."""
-
-    batch_id = fields.Integer(allow_none=True)
-    product_id = fields.Integer(allow_none=True)
-    lot_code = fields.String(allow_none=True)
-    quantity = fields.Decimal(required=True, places=3, as_string=False, validate=POSITIVE)
-    production_date = fields.Date(allow_none=True)
-    packing_date = fields.Date(allow_none=True)
-    expiry_date = fields.Date(allow_none=True)
-
-    @validates_schema
-    def _one_of(self, data, **kwargs):
-        if bool(data.get("batch_id")) == bool(data.get("product_id")):
-            raise ValidationError(_l("Give either batch_id or product_id."), "product_id")
-
-    @post_load
-    def _typed(self, data, **kwargs) -> OutputInput:
-        return OutputInput(**data)
-
-
-class ReferenceSchema(InputSchema):
-    """A business document an event refers to."""
-
-    type = fields.String(
-        required=True, validate=validate.OneOf(["contract", "invoice", "po", "desadv", "other"])
-    )
-    id = _text(120, required=True)
-
-    @post_load
-    def _typed(self, data, **kwargs) -> ReferenceInput:
-        return ReferenceInput(**data)
-
-
-class EventInputSchema(InputSchema):
-    """A critical tracking event to record."""
-
-    kind = fields.String(
-        required=True,
-        validate=validate.OneOf(
-            [
-                k.value
-                for k in EventKind
-                if k not in (EventKind.RECALL, EventKind.OTHER, EventKind.CORRECTION)
-            ]
-        ),
-    )
-    event_time = fields.AwareDateTime(required=True, metadata={"description": "With its offset"})
-    site_id = fields.Integer(allow_none=True)
-    lines = fields.List(fields.Nested(LineInputSchema), load_default=list)
-    inputs = fields.List(fields.Nested(LineInputSchema), load_default=list)
-    outputs = fields.List(fields.Nested(NewOutputSchema), load_default=list)
-    transformation = fields.String(
-        load_default="processing",
-        validate=validate.OneOf(["processing", "packing", "splitting", "merging"]),
-    )
-    process_step = fields.String(
-        allow_none=True,
-        validate=validate.OneOf(list(STEP_NAMES)),
-        metadata={"description": "What the processing was (drying, hulling, roasting…)"},
-    )
-    destination_org_id = fields.Integer(allow_none=True)
-    source_org_id = fields.Integer(allow_none=True)
-    reference = fields.Nested(ReferenceSchema, allow_none=True)
-    input_name = _text(200, allow_none=True)
-    dose = fields.Decimal(allow_none=True, as_string=False, validate=POSITIVE)
-    dose_unit = _text(20, allow_none=True)
-    pre_harvest_interval_days = fields.Integer(allow_none=True, validate=Range(min=0, max=365))
-    result = fields.String(allow_none=True, validate=validate.OneOf(["pass", "fail"]))
-    certificate = _text(200, allow_none=True)
-    note = _text(500, allow_none=True)
-
-    @post_load
-    def _typed(self, data, **kwargs):
-        """The event as its kind's typed input (``trace.inputs``)."""
-        return event_input(data)
-
-
-class CorrectionInputSchema(InputSchema):
-    """Declaring an earlier event erroneous."""
-
-    reason = _text(255, required=True)
-
-
-class EventLineSchema(Schema):
-    """One line of an event as returned."""
-
-    batch_id = fields.Integer()
-    role = fields.String()
-    quantity = fields.Decimal(as_string=False, allow_none=True)
-
-
-class EventSchema(Schema):
-    """An event as the API returns it."""
-
-    id = fields.Integer()
-    organization_id = fields.Integer()
-    kind = fields.String()
-    event_time = fields.DateTime()
-    time_zone_offset = fields.String()
-    site_id = fields.Integer(allow_none=True)
-    location_code = fields.String()
-    source_org_id = fields.Integer(allow_none=True)
-    destination_org_id = fields.Integer(allow_none=True)
-    reference_type = fields.String(allow_none=True)
-    reference = fields.String(allow_none=True)
-    event_hash = fields.String()
-    corrects_event_id = fields.Integer(allow_none=True)
-    correction_reason = fields.String(allow_none=True)
-    recorded_at = fields.DateTime()
-    lines = fields.List(fields.Nested(EventLineSchema))
-
-
-class TraceBatchSchema(Schema):
-    """A lot reached by a trace, at its depth (links from the traced lot)."""
-
-    id = fields.Integer(required=True)
-    lot_code = fields.String(required=True)
-    product = fields.String(required=True, metadata={"description": "The product's name"})
-    organization_id = fields.Integer(required=True)
-    organization = fields.String(required=True, metadata={"description": "Its owner's name"})
-    quantity = fields.Float(required=True)
-    unit = _choice(QuantityUnit, required=True)
-    status = _choice(BatchStatus, required=True)
-    depth = fields.Integer(required=True, metadata={"description": "0 for the traced lot"})
-
-
-class TraceLinkSchema(Schema):
-    """A transformation's link from an input lot (parent) to an output lot (child)."""
-
-    parent_id = fields.Integer(required=True)
-    child_id = fields.Integer(required=True)
-    event_id = fields.Integer(required=True)
-    parent_quantity = fields.Float(required=True, allow_none=True)
-    child_quantity = fields.Float(required=True, allow_none=True)
-
-
-class TraceShipmentSchema(Schema):
-    """A live shipment of a lot of the trace to another organization."""
-
-    batch_id = fields.Integer(required=True)
-    event_id = fields.Integer(required=True)
-    time = fields.String(
-        required=True, metadata={"description": "The shipping event's time, ISO 8601"}
-    )
-    quantity = fields.Float(required=True, allow_none=True)
-    to_organization_id = fields.Integer(required=True, allow_none=True)
-    to_organization = fields.String(required=True, allow_none=True)
-    reference = fields.String(
-        required=True, allow_none=True, metadata={"description": "Contract, invoice… number"}
-    )
-
-
-class TraceSchema(Schema):
-    """A lot's genealogy one way: the lots reached, the links between them, their shipments."""
-
-    root = fields.Integer(required=True, metadata={"description": "The traced lot's id"})
-    direction = fields.String(required=True, validate=validate.OneOf(["forward", "backward"]))
-    batches = fields.List(fields.Nested(TraceBatchSchema), required=True)
-    links = fields.List(fields.Nested(TraceLinkSchema), required=True)
-    shipments = fields.List(fields.Nested(TraceShipmentSchema), required=True)

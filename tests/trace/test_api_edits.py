@@ -3,7 +3,7 @@ documented response, through the API on the test database (SQLite or PostgreSQL)
 
 from tests.conftest import GIA_LAI_COMMUNES
 from tests.trace_helpers import GTIN
-from trace.schemas import TraceSchema
+from trace.event_schemas import TraceSchema
 
 WHOLE_PRODUCT = {
     "name": "Cà phê nhân xanh Robusta",

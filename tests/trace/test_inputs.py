@@ -10,6 +10,7 @@ from marshmallow import ValidationError
 from core.clock import vn_today
 from core.errors import ValidationFailed
 from core.inputs import UNSET, sent_fields
+from trace.event_schemas import EventInputSchema
 from trace.inputs import (
     BatchInput,
     BatchPatch,
@@ -30,7 +31,6 @@ from trace.schemas import (
     BatchInputSchema,
     BatchPatchSchema,
     BatchPutSchema,
-    EventInputSchema,
     ProductInputSchema,
     ProductPatchSchema,
     ProductPutSchema,

@@ -34,8 +34,9 @@ from registry.services.spreadsheets import (
     read_table,
 )
 from trace import names
+from trace.event_schemas import EventInputSchema
 from trace.models import Batch, BatchHousehold, BatchLink, EventKind, EventLine, TraceEvent
-from trace.schemas import BatchInputSchema, EventInputSchema
+from trace.schemas import BatchInputSchema
 from trace.services import batches, completeness, events, revisions
 from trace.services import season_columns as columns
 from trace.services.season_columns import INPUTS, LOTS, SHIPMENTS

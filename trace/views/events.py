@@ -17,10 +17,10 @@ from core.i18n import ngettext
 from registry.models import OrgKind
 from registry.services.organizations import directory
 from registry.views.common import FIELD_ERRORS, done, form_number, form_text, load, refusal
+from trace.event_schemas import CorrectionInputSchema, EventInputSchema
 from trace.models import Batch, LineRole
 from trace.names import EVENT_LABELS
 from trace.process_steps import STEP_NAMES, steps_for
-from trace.schemas import CorrectionInputSchema, EventInputSchema
 from trace.services import batches, events, quantities
 from trace.views.batches import incoming_shipments, render_batch
 from trace.views.common import aware_time, bp, compact, local_now, placed, require_recorder
