@@ -108,6 +108,7 @@ def _register_features(app: Flask) -> None:
     import linkage.models  # noqa: F401
     import portal
     import recall
+    import trace.chain_models  # noqa: F401
     import trace.models  # noqa: F401
     from api import register_api
     from consumer import front as consumer_front

@@ -10,8 +10,9 @@ from sqlalchemy import func, select, union
 from core.extensions import db
 from files import store
 from registry.demo import add_demo_step
+from trace.chain_models import BatchRevision
 from trace.demo import create_trace_demo
-from trace.models import Batch, BatchRevision, Product, TraceEvent
+from trace.models import Batch, Product, TraceEvent
 from trace.services import products
 from trace.services.anchors import (
     anchors_path,

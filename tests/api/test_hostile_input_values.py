@@ -126,7 +126,7 @@ def test_invalid_utf8_in_a_web_form(app, coop_a):
     "case", ["script", "sql", "formula_cmd", "nul", "overlong", "rtl_override", "lone_surrogate"]
 )
 def test_epcis_capture_fields(case, app, client, buyer, farm, world):
-    from tests.epcis.test_epcis_capture import document, object_event
+    from tests.epcis.capture_helpers import document, object_event
 
     payload = HOSTILE_TEXT[case]
     site = farm.site()

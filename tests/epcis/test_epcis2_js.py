@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.epcis.test_epcis_capture import base, capture
+from tests.epcis.capture_helpers import base, capture
 from tests.epcis_helpers import schema_errors
 from tests.missing import unavailable
 from tests.trace_helpers import GTIN, when

@@ -1,6 +1,6 @@
-"""EPCIS 2.0 capture: stored whole or refused whole, idempotent by event hash, GS1's examples."""
+"""EPCIS 2.0 capture: stored whole or refused whole, idempotent by event hash, lots created
+and quantities held (the document's own checks: test_epcis_capture_documents.py)."""
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -8,93 +8,21 @@ import pytest
 from core.extensions import db
 from epcis.capture.ledger import held_change
 from gs1.event_hash import event_hash
-from tests.conftest import row_count
-from tests.epcis_helpers import EXAMPLES, SCHEMA, require_standards, schema_errors
+from tests.epcis.capture_helpers import (
+    EPCIS_CONTEXT,
+    ERP,
+    base,
+    capture,
+    counts,
+    document,
+    lot_uris,
+    object_event,
+    receipts,
+)
+from tests.epcis_helpers import schema_errors
 from tests.trace_helpers import GTIN, when
-from trace.models import Batch, BatchLink, EventLine, TraceEvent
+from trace.models import Batch, TraceEvent
 from trace.services.quantities import held_quantities
-
-EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
-ERP = {"erp": "https://erp.example.com/epcis/"}
-
-
-@pytest.fixture
-def delivered(farm, world):
-    """Two of coop A's lots shipped to enterprise X: one with a GTIN, one without."""
-    site = farm.site()
-    with_gtin = farm.product(name="Cà phê nhân xanh", gtin=GTIN)
-    plain = farm.product(name="Hồ tiêu đen")
-    lots = [farm.batch(with_gtin["id"], 100, lot_code="GX-01"), farm.batch(plain["id"], 50)]
-    for lot in lots:
-        farm.harvest(lot["id"], site["id"])
-        farm.ship(lot["id"], lot["quantity"], world["ent_x"], days_ago=3)
-    return lots
-
-
-def base(app) -> str:
-    return app.config["PUBLIC_BASE_URL"].rstrip("/")
-
-
-def lot_uris(app, lots) -> list[str]:
-    """As another system names them: GS1's resolver domain for the GTIN lot, our /q/ URI else."""
-    return [
-        f"https://id.gs1.org/01/{GTIN}/10/{lots[0]['lot_code']}",
-        f"{base(app)}/q/{lots[1]['public_code']}",
-    ]
-
-
-def object_event(step, uri, quantity, uom="KGM", days_ago=1.0, **extra) -> dict:
-    event = {
-        "type": "ObjectEvent",
-        "eventTime": when(days_ago),
-        "eventTimeZoneOffset": "+07:00",
-        "action": "OBSERVE",
-        "bizStep": step,
-        "readPoint": {"id": "urn:epc:id:sgln:9520123.00001.0"},
-        "quantityList": [{"epcClass": uri, "quantity": quantity, "uom": uom}],
-    }
-    return event | extra
-
-
-def document(events, prefixes=ERP, with_ids=True) -> dict:
-    context = [EPCIS_CONTEXT, prefixes]
-    if with_ids:
-        events = [{"eventID": event_hash(e, context), **e} for e in events]
-    return {
-        "@context": context,
-        "type": "EPCISDocument",
-        "schemaVersion": "2.0",
-        "creationDate": datetime.now(UTC).isoformat(timespec="milliseconds"),
-        "epcisBody": {"eventList": events},
-    }
-
-
-def receipts(app, world, lots) -> list[dict]:
-    parties = {
-        "sourceList": [{"type": "owning_party", "source": f"{base(app)}/p/{world['coop_a']}"}],
-        "destinationList": [
-            {"type": "owning_party", "destination": f"{base(app)}/p/{world['ent_x']}"}
-        ],
-    }
-    uris = lot_uris(app, lots)
-    return [
-        object_event("receiving", uris[0], 100.0, **parties, **{"erp:gate": "G-2"}),
-        object_event("receiving", uris[1], 50, **parties, disposition="in_progress"),
-        object_event("inspecting", uris[0], 10.5, days_ago=0.5, **{"erp:grade": "A"}),
-    ]
-
-
-def capture(client, headers, body, expect):
-    # Messages are asserted in English; the API answers in Vietnamese unless asked.
-    headers = {**headers, "Accept-Language": "en"}
-    response = client.post("/api/v1/epcis/capture", json=body, headers=headers)
-    assert response.status_code == expect, response.get_data(as_text=True)[:2000]
-    return response.json
-
-
-def counts(app) -> tuple[int, int, int]:
-    with app.app_context():
-        return row_count(TraceEvent), row_count(EventLine), row_count(BatchLink)
 
 
 def test_round_trip_stores_receipts_with_the_senders_event_ids(
@@ -302,163 +230,6 @@ def test_the_in_memory_quantities_agree_with_the_sql_ones(app, farm, world):
         assert totals == held_quantities([lot["id"], child], world["coop_a"])
         assert totals == {lot["id"]: 300, child: 100}
         assert db.session.get(Batch, child).status.value == "active"
-
-
-def test_gs1_examples_pass_the_schema_but_their_lots_are_unknown(buyer, app):
-    from epcis.capture.schema import schema_problems
-
-    require_standards()
-    files = sorted(EXAMPLES.glob("*.jsonld"))
-    assert files, EXAMPLES
-    for path in files:
-        sent = json.loads(path.read_text(encoding="utf-8"))
-        assert schema_errors(sent) == [], path.name
-        with app.test_request_context():
-            assert schema_problems(sent) == [], path.name
-        refusal = capture(buyer.client, buyer.headers, sent, 422)
-        messages = " ".join(p["message"] for p in refusal["events"])
-        assert "Unknown lot" in messages or "Not an event shape" in messages, path.name
-        assert all(p["index"] >= 0 for p in refusal["events"]), path.name
-    assert counts(app) == (0, 0, 0)
-
-
-def test_who_may_capture_and_what_is_refused_before_reading(
-    app, client, world, token_for, buyer, monkeypatch
-):
-    body = document([])
-    dept = token_for(world["users"]["department"])
-    assert client.post("/api/v1/epcis/capture", json=body, headers=dept).status_code == 403
-    assert client.post("/api/v1/epcis/capture", json=body).status_code == 401
-    text = client.post(
-        "/api/v1/epcis/capture", data="x", headers={**buyer.headers, "Content-Type": "text/plain"}
-    )
-    assert text.status_code == 415 and text.json["code"]
-    broken = client.post(
-        "/api/v1/epcis/capture",
-        data="{not json",
-        headers={**buyer.headers, "Content-Type": "application/ld+json"},
-    )
-    assert broken.status_code == 400 and broken.json["message"]
-    assert capture(client, buyer.headers, body, 200) == {"stored": 0, "duplicates": 0}
-    monkeypatch.setitem(app.config, "EPCIS_CAPTURE_MAX_BYTES", 1000)
-    big = client.post("/api/v1/epcis/capture", json={"x": "y" * 2000}, headers=buyer.headers)
-    assert big.status_code == 413 and big.json["code"]
-    monkeypatch.setitem(app.config, "EPCIS_CAPTURE_MAX_BYTES", 20 * 1024 * 1024)
-    not_a_document = capture(client, buyer.headers, {"type": "EPCISDocument"}, 422)
-    assert {p["index"] for p in not_a_document["events"]} == {-1}
-
-
-def test_a_configured_schema_that_cannot_be_read_stops_capture(app, buyer, monkeypatch, tmp_path):
-    missing = tmp_path / "missing.json"
-    monkeypatch.setitem(app.config, "EPCIS_SCHEMA_PATH", str(missing))
-    refused = capture(buyer.client, buyer.headers, document([]), 503)
-    assert refused["code"] == "schema_unavailable"
-    assert str(missing) in refused["message"] and "EPCIS_SCHEMA_PATH" in refused["message"]
-    missing.write_text("{not json", encoding="utf-8")
-    refused = capture(buyer.client, buyer.headers, document([]), 503)
-    assert refused["code"] == "schema_unavailable" and str(missing) in refused["message"]
-
-
-def test_without_a_schema_file_the_projects_rules_check_the_document(app, buyer, delivered, world):
-    assert app.config["EPCIS_SCHEMA_PATH"] is None  # the default: no file from ../shared
-    good = receipts(app, world, delivered)
-    bad = {**good[0], "action": "UPDATE", "unknown": 1}
-    del bad["eventTimeZoneOffset"]
-    bad["quantityList"] = [{"epcClass": "not a uri", "quantity": "100", "unit": "KGM"}]
-    sent = document([good[1], bad], with_ids=False)
-    before = counts(app)
-    refused = capture(buyer.client, buyer.headers, sent, 422)
-    assert {(p["index"], p["field"]) for p in refused["events"]} == {
-        (1, "eventList[1].action"),
-        (1, "eventList[1].unknown"),
-        (1, "eventList[1].eventTimeZoneOffset"),
-        (1, "eventList[1].quantityList[0].epcClass"),
-        (1, "eventList[1].quantityList[0].quantity"),
-        (1, "eventList[1].quantityList[0].unit"),
-    }
-    assert counts(app) == before
-    lone = capture(buyer.client, buyer.headers, {"@context": EPCIS_CONTEXT, **good[0]}, 422)
-    assert [(p["index"], p["field"]) for p in lone["events"]] == [(-1, "type")]
-    assert capture(buyer.client, buyer.headers, document(good), 201)["stored"] == 3
-
-
-def test_a_configured_schema_applies_as_well(app, buyer, delivered, world, monkeypatch, tmp_path):
-    """GS1's schema where EPCIS_SCHEMA_PATH names it: here a stricter stand-in of it."""
-    stricter = {"type": "object", "required": ["sender"]}
-    path = tmp_path / "EPCIS-JSON-Schema.json"
-    path.write_text(json.dumps(stricter), encoding="utf-8")
-    monkeypatch.setitem(app.config, "EPCIS_SCHEMA_PATH", str(path))
-    sent = document(receipts(app, world, delivered))
-    refused = capture(buyer.client, buyer.headers, sent, 422)
-    assert [(p["index"], p["field"]) for p in refused["events"]] == [(-1, "sender")]
-    assert capture(buyer.client, buyer.headers, sent | {"sender": "ERP"}, 201)["stored"] == 3
-
-
-def test_gs1s_own_schema_configured_accepts_what_the_project_accepts(
-    app, buyer, delivered, world, monkeypatch
-):
-    require_standards()
-    monkeypatch.setitem(app.config, "EPCIS_SCHEMA_PATH", str(SCHEMA))
-    events = receipts(app, world, delivered)
-    broken = {**events[0], "eventTime": "2026-02-30T10:00:00+07:00"}
-    refused = capture(buyer.client, buyer.headers, document([broken]), 422)
-    assert [(p["index"], p["field"]) for p in refused["events"]] == [(0, "eventList[0].eventTime")]
-    assert capture(buyer.client, buyer.headers, document(events), 201)["stored"] == 3
-
-
-def test_idempotency_key_replays_the_report(app, buyer, delivered, world):
-    headers = {**buyer.headers, "Idempotency-Key": "capture-1"}
-    sent = document(receipts(app, world, delivered))
-    first = capture(buyer.client, headers, sent, 201)
-    replay = buyer.client.post("/api/v1/epcis/capture", json=sent, headers=headers)
-    assert replay.status_code == 201 and replay.json == first
-    assert replay.headers["Idempotent-Replayed"] == "true"
-
-
-def test_text_that_copy_must_escape_is_stored_as_sent(app, buyer, delivered, world, runner):
-    """Tabs, newlines, backslashes and quotes in an extension survive the bulk load intact."""
-    awkward = 'tab\there\nnew line \\ back\\slash "quoted" \\N đã kiểm'
-    event = receipts(app, world, delivered)[0] | {"erp:note": awkward}
-    sent = document([event])
-    assert capture(buyer.client, buyer.headers, sent, 201)["stored"] == 1
-    with app.app_context():
-        stored = db.session.scalar(
-            db.select(TraceEvent).where(
-                TraceEvent.event_hash == sent["epcisBody"]["eventList"][0]["eventID"]
-            )
-        )
-        assert stored.epcis["erp:note"] == awkward
-    verified = runner.invoke(args=["trace", "verify"])
-    assert verified.exit_code == 0, verified.output
-
-
-@pytest.mark.parametrize("number", ["NaN", "-Infinity", "1e999"])
-def test_numbers_json_does_not_allow_are_refused_before_reading(
-    app, buyer, delivered, world, number
-):
-    """Python's reader takes NaN and Infinity (and reads 1e999 as infinity); PostgreSQL's JSON
-    columns refuse them, so once they were a 500 at the insert. Now the body is not JSON."""
-    body = json.dumps(document(receipts(app, world, delivered)))
-    body = body.replace('"erp:gate": "G-2"', f'"erp:gate": {number}')
-    assert number in body
-    before = counts(app)
-    response = buyer.client.post(
-        "/api/v1/epcis/capture",
-        data=body,
-        headers={**buyer.headers, "Content-Type": "application/ld+json"},
-    )
-    assert response.status_code == 400 and response.json["message"]
-    assert counts(app) == before
-
-
-def test_the_captures_own_limit_not_the_apps_bounds_the_body(
-    app, buyer, delivered, world, monkeypatch
-):
-    body = document(receipts(app, world, delivered))
-    size = len(json.dumps(body).encode())
-    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", size // 2)
-    monkeypatch.setitem(app.config, "EPCIS_CAPTURE_MAX_BYTES", size * 2)
-    assert capture(buyer.client, buyer.headers, body, 201)["stored"] == 3
 
 
 def test_a_second_receipt_in_one_document_is_refused(app, buyer, delivered, world):

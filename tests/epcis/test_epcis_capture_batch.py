@@ -7,11 +7,10 @@ import threading
 import sqlalchemy as sa
 
 from core.extensions import db
-from tests.epcis.test_epcis_capture import (  # noqa: F401 - fixtures used by name
+from tests.epcis.capture_helpers import (
     base,
     capture,
     counts,
-    delivered,
     document,
     lot_uris,
     object_event,

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from core.extensions import db
-from tests.epcis.test_epcis_capture import base, capture, counts, document, object_event
+from tests.epcis.capture_helpers import base, capture, counts, document, object_event
 from tests.trace_helpers import GTIN, when
 from trace.models import Batch
 

@@ -8,13 +8,12 @@ from sqlalchemy import select
 
 from core.extensions import db
 from gs1.event_hash import event_hash, reference_json_hash
-from tests.epcis.test_epcis_capture import (  # noqa: F401 - fixtures used by name
+from tests.epcis.capture_helpers import (
     EPCIS_CONTEXT,
     ERP,
     base,
     capture,
     counts,
-    delivered,
     document,
     object_event,
     receipts,

@@ -11,7 +11,7 @@ from jsonschema import Draft7Validator
 
 from core.extensions import db
 from epcis.models import CaptureJob
-from tests.epcis.test_epcis_capture import document, receipts
+from tests.epcis.capture_helpers import document, receipts
 from tests.epcis_helpers import STANDARDS, schema_errors, supply_chain
 from tests.jobs_helpers import queued_jobs, run_next  # noqa: F401 - fixture
 from tests.missing import unavailable
@@ -26,19 +26,6 @@ BINDING_HEADERS = ("GS1-EPCIS-Version", "GS1-CBV-Version", "GS1-Extensions")
 @pytest.fixture
 def chain(farm, buyer, world):
     return supply_chain(farm, buyer, world)
-
-
-@pytest.fixture
-def delivered(farm, world):
-    """Two of coop A's lots shipped to enterprise X (as the capture tests' fixture)."""
-    site = farm.site()
-    with_gtin = farm.product(name="Cà phê nhân xanh", gtin=GTIN)
-    plain = farm.product(name="Hồ tiêu đen")
-    lots = [farm.batch(with_gtin["id"], 100, lot_code="GX-01"), farm.batch(plain["id"], 50)]
-    for lot in lots:
-        farm.harvest(lot["id"], site["id"])
-        farm.ship(lot["id"], lot["quantity"], world["ent_x"], days_ago=3)
-    return lots
 
 
 def rest(client, headers, path, expect=200, **kwargs):
@@ -246,8 +233,8 @@ def test_capture_runs_in_the_worker_and_jobs_are_their_organizations(
     app,
     buyer,
     farm,
-    delivered,
     world,
+    delivered,
     queued_jobs,  # noqa: F811 - fixture
 ):
     location = capture_v2(buyer.client, buyer.headers, document(receipts(app, world, delivered)))

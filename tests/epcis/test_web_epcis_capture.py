@@ -9,9 +9,8 @@ from sqlalchemy import select
 
 from core.extensions import db
 from tests.conftest import csrf_token
-from tests.epcis.test_epcis_capture import (  # noqa: F401 - fixtures used by name
+from tests.epcis.capture_helpers import (
     base,
-    delivered,
     document,
     object_event,
     receipts,

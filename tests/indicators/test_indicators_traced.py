@@ -138,7 +138,7 @@ def test_refresh_command_back_fills(app, runner, farm, world):
 
 def test_epcis_capture_refreshes_the_flag(app, farm, world):
     """The capture writes event lines around the ORM (COPY on PostgreSQL), then refreshes."""
-    from tests.epcis.test_epcis_capture import base, capture, document, object_event
+    from tests.epcis.capture_helpers import base, capture, document, object_event
 
     change(app, Organization, world["coop_a"], address="Thôn 3")
     product = farm.product()

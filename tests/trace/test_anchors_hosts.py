@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from core.extensions import db
 from tests.files.conftest import make_host  # noqa: F401 - the fixture
 from tests.trace.test_trace_chain import shipped  # noqa: F401 - the fixture
-from trace.models import ChainAnchor
+from trace.chain_models import ChainAnchor
 from trace.services.anchors import anchors_path, export_anchors, record_daily_anchor
 from trace.tasks import anchor_chain_heads
 

@@ -20,7 +20,7 @@ from registry.models import Organization
 from tests.labels_helpers import png_bytes
 from tests.trace_helpers import VIETNAM, local_time
 from tests.web_helpers import messages, post, text
-from trace.models import BatchRevision
+from trace.chain_models import BatchRevision
 from trace.services.revisions import lots_off_record, verify_revisions
 
 SHELF_LIFE = 365

@@ -9,7 +9,8 @@ from core.extensions import db
 from registry.models import User
 from tests.conftest import row_count
 from tests.trace.season_helpers import LOT_HEADER, csv_file, day, lot_rows, season, xlsx_file
-from trace.models import Batch, BatchRevision, BatchStatus, EventKind, TraceEvent
+from trace.chain_models import BatchRevision
+from trace.models import Batch, BatchStatus, EventKind, TraceEvent
 from trace.services import completeness
 from trace.services.season_import import import_season
 

@@ -13,7 +13,8 @@ from core.extensions import db
 from registry.models import User
 from tests.trace.test_trace_chain import shipped  # noqa: F401 - the fixture
 from tests.web_helpers import post
-from trace.models import Batch, BatchRevision, BatchStatus, TraceEvent
+from trace.chain_models import BatchRevision
+from trace.models import Batch, BatchStatus, TraceEvent
 from trace.services.anchors import (
     anchors_path,
     export_anchors,

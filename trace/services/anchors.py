@@ -25,7 +25,8 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from core.extensions import db
-from trace.models import BatchRevision, ChainAnchor, TraceEvent
+from trace.chain_models import BatchRevision, ChainAnchor
+from trace.models import TraceEvent
 from trace.services.chain import canonical_json
 
 ANCHOR_FILE = "chain-heads.jsonl"

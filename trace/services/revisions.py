@@ -30,7 +30,8 @@ from sqlalchemy.orm import Session
 from core.db import utcnow
 from core.extensions import db
 from registry.models import Organization
-from trace.models import Batch, BatchHousehold, BatchRevision, batch_sites
+from trace.chain_models import BatchRevision
+from trace.models import Batch, BatchHousehold, batch_sites
 from trace.services.chain import canonical_json
 
 # The lot's own data; not the statistics kept from it (traced, counted_on, quantity_kg).

@@ -26,8 +26,7 @@ def unscanned_panel(user) -> Markup | str:
     total, lots = home.unscanned_labels(org.id)
     if not total:
         return ""
-    html = render_template("trace/_home_unscanned.html", total=total, lots=lots)
-    return Markup(html)  # noqa: S704 - rendered by Jinja, which escaped every value
+    return _panel("trace/_home_unscanned.html", total=total, lots=lots)
 
 
 def received_panel(user) -> Markup | str:
@@ -38,8 +37,7 @@ def received_panel(user) -> Markup | str:
     lots = home.received_this_week(org.id)
     if not lots:
         return ""
-    html = render_template("trace/_home_received.html", lots=lots)
-    return Markup(html)  # noqa: S704 - rendered by Jinja, which escaped every value
+    return _panel("trace/_home_received.html", lots=lots)
 
 
 def first_steps_panel(user) -> Markup | str:
@@ -50,8 +48,7 @@ def first_steps_panel(user) -> Markup | str:
     steps = home.first_steps(org.id)
     if all(step.done for step in steps):
         return ""
-    html = render_template("trace/_home_first_steps.html", steps=steps)
-    return Markup(html)  # noqa: S704 - rendered by Jinja, which escaped every value
+    return _panel("trace/_home_first_steps.html", steps=steps)
 
 
 def untraced_panel(user) -> Markup | str:
@@ -62,5 +59,9 @@ def untraced_panel(user) -> Markup | str:
     total, lots = home.untraced_lots(org.id)
     if not total:
         return ""
-    html = render_template("trace/_home_untraced.html", total=total, lots=lots)
-    return Markup(html)  # noqa: S704 - rendered by Jinja, which escaped every value
+    return _panel("trace/_home_untraced.html", total=total, lots=lots)
+
+
+def _panel(template: str, **context) -> Markup:
+    """A home panel rendered from its template."""
+    return Markup(render_template(template, **context))  # noqa: S704 - Jinja escaped every value
