@@ -24,20 +24,18 @@ a cached page is counted and read in one round trip. Entries expire after
 ``PUBLIC_PAGE_CACHE_SECONDS``.
 """
 
-import hashlib
 import logging
-import threading
-import time
-from collections import OrderedDict
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask import current_app, has_app_context
 from sqlalchemy import Integer, bindparam, event, select
 from sqlalchemy.orm import Session
 
-from consumer import scans
+from consumer import scans, stored_pages
+from consumer.cache_stores import MemoryStore, RedisStore
 from consumer.lookup import core_rows
 from core.extensions import db
 from core.local_store import LocalStore, default_path
@@ -47,127 +45,8 @@ from trace.signals import lots_changed
 
 log = logging.getLogger(__name__)
 _EXTENSION = "htx_public_cache"
-_PREFIX = "htx:public:5:"  # the number changes with the entries' format
+_PREFIX = "htx:public:6:"  # the number changes with the entries' format
 _TOUCHED = "htx_public_touched"
-
-
-class MemoryStore:
-    """A bounded, least-recently-used store in this process's memory, with expiry."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self._entries: OrderedDict[str, tuple[float, str]] = OrderedDict()
-        self._versions: dict[str, int] = {}
-        self._counters: dict[str, tuple[float, int]] = {}
-        self._lock = threading.Lock()
-
-    def get_many(self, keys: list[str]) -> list[str | None]:
-        """The live value under each key (an entry, or a version as text), or None."""
-        now = time.monotonic()
-        with self._lock:
-            values = []
-            for key in keys:
-                if key in self._versions:
-                    values.append(str(self._versions[key]))
-                    continue
-                found = self._entries.get(key)
-                values.append(found[1] if found is not None and found[0] >= now else None)
-            return values
-
-    def counted_get_many(self, counter: str, seconds: int, keys: list[str]) -> tuple[int, list]:
-        """Add one to ``counter`` (a count kept ``seconds`` from its first hit) and read
-        ``keys``: the new count and the values."""
-        now = time.monotonic()
-        with self._lock:
-            if len(self._counters) > 10 * self.size:  # forget the windows that are over
-                self._counters = {k: v for k, v in self._counters.items() if v[0] >= now}
-            expires, count = self._counters.get(counter, (0.0, 0))
-            if expires < now:
-                expires, count = now + seconds, 0
-            self._counters[counter] = (expires, count + 1)
-        return count + 1, self.get_many(keys)
-
-    def put(self, key: str, value: str, seconds: int) -> None:
-        """Keep ``value`` under ``key`` for ``seconds``, dropping the least recently used."""
-        with self._lock:
-            self._entries[key] = (time.monotonic() + seconds, value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-
-    def bump(self, keys: list[str]) -> None:
-        """Increase each of these versions by one."""
-        with self._lock:
-            for key in keys:
-                self._versions[key] = self._versions.get(key, 0) + 1
-
-
-_COUNT_AND_READ = """
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-local values = {}
-if #KEYS > 1 then values = redis.call('MGET', unpack(KEYS, 2)) end
-table.insert(values, 1, count)
-return values
-"""
-
-
-class RedisStore:
-    """The same store in Redis, shared by every worker; a Redis failure is a cache miss."""
-
-    def __init__(self, url: str, database_uri: str):
-        import redis
-
-        self.redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
-        self.errors = (redis.RedisError, OSError)
-        # Lot ids are per database: two databases sharing one Redis (staging and
-        # production, or the test and benchmark runs) must never see each other's pages.
-        self.namespace = hashlib.sha1(database_uri.encode()).hexdigest()[:12] + ":"  # noqa: S324
-        # One script, so counting a request and reading its page cost one command.
-        self._count_and_read = self.redis.register_script(_COUNT_AND_READ)
-
-    def _keys(self, keys: list[str]) -> list[str]:
-        return [self.namespace + key for key in keys]
-
-    def get_many(self, keys: list[str]) -> list[str | None]:
-        """The values, in one round trip; all None when Redis does not answer."""
-        try:
-            values = self.redis.mget(self._keys(keys))
-        except self.errors as exc:
-            log.warning("public page cache unavailable: %s", exc)
-            return [None] * len(keys)
-        return [value.decode() if value is not None else None for value in values]
-
-    def counted_get_many(self, counter: str, seconds: int, keys: list[str]) -> tuple[int, list]:
-        """Add one to ``counter`` (kept ``seconds`` from its first hit) and read ``keys``, in
-        one command: the new count and the values. When Redis does not answer, the count
-        is 0 (pages stay open) and the values None."""
-        try:
-            count, *values = self._count_and_read(
-                keys=[self.namespace + counter, *self._keys(keys)], args=[seconds]
-            )
-        except self.errors as exc:
-            log.warning("public page cache unavailable: %s", exc)
-            return 0, [None] * len(keys)
-        return count, [value.decode() if value else None for value in values]
-
-    def put(self, key: str, value: str, seconds: int) -> None:
-        """Keep ``value`` for ``seconds``."""
-        try:
-            self.redis.set(self.namespace + key, value.encode(), ex=seconds)
-        except self.errors as exc:
-            log.warning("public page cache unavailable: %s", exc)
-
-    def bump(self, keys: list[str]) -> None:
-        """Increase each version by one (kept a month: longer than any entry they guard)."""
-        pipeline = self.redis.pipeline(transaction=False)
-        for key in self._keys(keys):
-            pipeline.incr(key)
-            pipeline.expire(key, 30 * 24 * 3600)
-        try:
-            pipeline.execute()
-        except self.errors as exc:  # the database recheck still bounds staleness
-            log.warning("public page cache unavailable: %s", exc)
 
 
 def store() -> "MemoryStore | RedisStore | LocalStore":
@@ -222,28 +101,34 @@ def _entry_key(batch_id: int, variant: str) -> str:
 
 @dataclass(frozen=True)
 class Entry:
-    """A kept page: the lineage it was rendered from, the versions then, and the page."""
+    """A kept page: the lineage it was rendered from, the versions then, the last day it
+    reads the same (None: every day) and the page."""
 
     lots: list[int]
     versions: str
+    valid_through: date | None
     html: str
 
     def dumps(self) -> str:
         """The entry as text, for the store."""
-        return f"{','.join(map(str, self.lots))}\n{self.versions}\n{self.html}"
+        last = self.valid_through.isoformat() if self.valid_through else ""
+        return f"{','.join(map(str, self.lots))}\n{self.versions}\n{last}\n{self.html}"
 
     @classmethod
     def loads(cls, text: str | None) -> "Entry | None":
         """The entry from its text; None for none (or one of another format)."""
         try:
-            lots, versions, html = text.split("\n", 2)
-            return cls([int(lot) for lot in lots.split(",")], versions, html)
+            lots, versions, last, html = text.split("\n", 3)
+            valid_through = date.fromisoformat(last) if last else None
+            return cls([int(lot) for lot in lots.split(",")], versions, valid_through, html)
         except (AttributeError, ValueError):
             return None
 
-    def current(self, lots: list[int], versions: str) -> bool:
-        """Whether the entry was rendered from this lineage at these versions."""
-        return self.lots == lots and self.versions == versions
+    def current(self, lots: list[int], versions: str, today: date) -> bool:
+        """Whether the entry was rendered from this lineage at these versions, and reads
+        today as it did then."""
+        fresh = self.valid_through is None or today <= self.valid_through
+        return fresh and self.lots == lots and self.versions == versions
 
 
 def _versions(values: list[str | None]) -> str:
@@ -251,43 +136,95 @@ def _versions(values: list[str | None]) -> str:
 
 
 def page_variant(locale: str) -> str:
-    """What a kept page differs by besides its lot: the language and the Vietnam day
-    (certificates expire at midnight)."""
-    return f"{locale}:{scans.vietnam_day(datetime.now(UTC)).isoformat()}"
+    """What a kept page differs by besides its lot: the language. (The day is checked
+    against the entry's ``valid_through``.)"""
+    return locale
+
+
+def today() -> date:
+    """Today in Vietnam: the day a page's certificate states are read for."""
+    return scans.vietnam_day(datetime.now(UTC))
 
 
 def fresh_page(batch_id: int, variant: str, lots: list[int], read: Callable) -> str | None:
     """The kept page, if no version of the lineage ``lots`` (or the others' version) changed
-    since it was rendered; else None.
+    since it was rendered and it reads today as it did then; else None.
 
     One round trip to the store, none to the database: ``read(store, keys)`` reads the
     values (``consumer.limit.read`` counts the request in that same round trip).
     """
     values = read(store(), [_entry_key(batch_id, variant), *_version_keys(lots)])
     entry = Entry.loads(values[0])
-    current = entry is not None and entry.current(lots, _versions(values[1:]))
+    current = entry is not None and entry.current(lots, _versions(values[1:]), today())
     return entry.html if current else None
 
 
-def cached_page(batch_id: int, variant: str, render: Callable[[], str]) -> tuple[str, list[int]]:
-    """The lot's page for ``variant`` (language, day) and the lot's lineage: the kept page
-    if it is current, else ``render()``, kept for the next request.
+Render = Callable[[], tuple[str, date | None]]
 
-    The versions are read before ``render`` reads anything, so an entry never hides a
-    change committed meanwhile: its bump makes the entry old at once. (So ``render``
+
+def cached_page(batch_id: int, variant: str, stamp: tuple, render: Render) -> tuple[str, list[int]]:
+    """The lot's page for ``variant`` (the language) and the lot's lineage: the page kept
+    in the store, else the one kept in the database (``stored_pages``), if current; else
+    ``render()`` (the page and its last day), kept in both for the next request.
+
+    ``stamp``: the lot's own columns, as the request read them (``Resolved.stamp``).
+    The versions are read before ``render`` reads anything, so a kept page never hides a
+    change committed meanwhile: its bump makes the page old at once. (So ``render``
     reads the lineage again: the one read here, before the versions, may be older.)
     """
-    cache, key = store(), _entry_key(batch_id, variant)
+    cache, key, day = store(), _entry_key(batch_id, variant), today()
+    stamp = stored_pages.lot_stamp(stamp)
+    stored = stored_pages.find(batch_id, variant)
+    if stored is not None:  # its lineage is the page's, unless a version says otherwise
+        html, _values = _kept(cache, key, stored.lots, day, stored, stamp)
+        if html is not None:
+            return html, stored.lots
     lots = lineage(batch_id)
+    html, values = _kept(cache, key, lots, day)
+    if html is not None:
+        return html, lots
+    versions = _seeded_versions(cache, values)
+    html, valid_through = render()
+    if versions is not None:  # the store answered: the page can be trusted later
+        rendered = stored_pages.StoredPage(
+            lots, versions, stamp, valid_through, stored_pages.now(), html
+        )
+        stored_pages.keep(batch_id, variant, rendered)
+        _put(cache, key, Entry(lots, versions, valid_through, html))
+    return html, lots
+
+
+def _kept(cache, key: str, lots: list[int], day: date, stored=None, stamp="") -> tuple:
+    """The page kept in the store if current; else ``stored``'s (put in the store again) if
+    current and the store has its versions; else None. With it, the versions read."""
     entry, *values = cache.get_many([key, *_version_keys(lots)])
     versions = _versions(values)
     kept = Entry.loads(entry)
-    if kept is not None and kept.current(lots, versions):
-        return kept.html, lots
-    html = render()
-    seconds = current_app.config.get("PUBLIC_PAGE_CACHE_SECONDS", 600)
-    cache.put(key, Entry(lots, versions, html).dumps(), seconds)
-    return html, lots
+    if kept is not None and kept.current(lots, versions, day):
+        return kept.html, values
+    if stored is None or values[0] is None:  # no "others" version: the store lost them
+        return None, values
+    if not stored.current(versions, stamp, day, stored_pages.now()):
+        return None, values
+    _put(cache, key, Entry(lots, versions, stored.valid_through, stored.html))
+    return stored.html, values
+
+
+def _seeded_versions(cache, values: list[str | None]) -> str | None:
+    """The versions read (the others' one first), that one started at a random number when
+    the store has none; None when the store does not answer."""
+    if values[0] is None:
+        values = [cache.seed(_OTHERS_KEY, _first_version()), *values[1:]]
+    return _versions(values) if values[0] is not None else None
+
+
+def _first_version() -> int:
+    # Random, so that versions a store lost and starts again never equal older ones.
+    return secrets.randbelow(2**52) + 1
+
+
+def _put(cache, key: str, entry: Entry) -> None:
+    cache.put(key, entry.dumps(), current_app.config.get("PUBLIC_PAGE_CACHE_SECONDS", 600))
 
 
 @lots_changed.connect
@@ -348,8 +285,7 @@ def _bump_touched(session: Session) -> None:
     touched = session.info.pop(_TOUCHED, None)
     others = session.info.pop(_OTHERS_TOUCHED, False)
     if (touched or others) and has_app_context():
-        keys = [_version_key(batch_id) for batch_id in sorted(touched or ())]
-        store().bump([_OTHERS_KEY, *keys] if others else keys)
+        _bump(sorted(touched or ()), others)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -368,4 +304,14 @@ def invalidate_lots(batch_ids: Iterable[int]) -> None:
     """
     wanted = sorted({int(batch_id) for batch_id in batch_ids})
     if wanted:
-        store().bump([_version_key(batch_id) for batch_id in wanted])
+        _bump(wanted, others=False)
+
+
+def _bump(batch_ids: list[int], others: bool) -> None:
+    """Bump the versions of these lots (and the others' one); when the store fails, forget
+    the pages kept in the database that it can no longer tell are old."""
+    cache, keys = store(), [_version_key(batch_id) for batch_id in batch_ids]
+    if others:  # a bump of a version the store lost would start again at 1: seed it first
+        cache.seed(_OTHERS_KEY, _first_version())
+    if not cache.bump([_OTHERS_KEY, *keys] if others else keys):
+        stored_pages.forget(None if others else batch_ids)

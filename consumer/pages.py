@@ -288,6 +288,15 @@ def consumer_page(batch_id: int, english: bool = False) -> ConsumerPage | None:
     return page
 
 
+def valid_through(page: ConsumerPage, today: date) -> date | None:
+    """The last day the page reads as it does ``today`` (None: every day): the earliest
+    expiry of a certificate still valid today, after which it reads "expired"."""
+    if page.recalled:  # certificates read "suspended", whatever their dates
+        return None
+    days = [s.expires_on for s in page.standards if s.expires_on and s.expires_on >= today]
+    return min(days, default=None)
+
+
 def _lineage(batch_id: int) -> dict[int, _Lot]:
     """The lot and every lot upstream of it (one recursive query; UNION stops at repeats)."""
     rows = core_rows(_LINEAGE, {"batch_id": batch_id})

@@ -15,7 +15,7 @@ A malformed identifier is answered 400, an unknown one 404, each with a page
 """
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask import (
     Blueprint,
@@ -165,7 +165,7 @@ def _remembered_page(key: str):
 def _consumer_page(key: str, found: Resolved):
     helpers = _helpers()
     html, lots = page_cache.cached_page(
-        found.id, _variant(), lambda: _render_lot(found.id, helpers)
+        found.id, _variant(), found.stamp, lambda: _render_lot(found.id, helpers)
     )
     lookup.remember(key, found, lots)
     return _page_response(found, html)
@@ -189,10 +189,11 @@ def _page_response(found: Resolved, html: str):
     return response.make_conditional(request)
 
 
-def _render_lot(batch_id: int, helpers: dict) -> str:
-    """The lot's page, shared by its items: per-item and per-request parts left as slots."""
+def _render_lot(batch_id: int, helpers: dict) -> tuple[str, date | None]:
+    """The lot's page, shared by its items: per-item and per-request parts left as slots;
+    with the last day it reads the same (``pages.valid_through``)."""
     page = pages.consumer_page(batch_id, english=str(get_locale()) == "en")
-    return render_template(
+    html = render_template(
         "public/lot.html",
         page=page,
         image=images.image_url(page.product),
@@ -203,6 +204,7 @@ def _render_lot(batch_id: int, helpers: dict) -> str:
             "lang_url": lambda code: slots.slot(f"lang:{code}"),
         },
     )
+    return html, pages.valid_through(page, helpers["today"])
 
 
 def _item_parts(unit) -> dict[str, str]:

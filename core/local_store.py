@@ -45,6 +45,14 @@ _BUMP = """
 INSERT INTO entries (key, value, expires) VALUES (?1, 1, ?2)
 ON CONFLICT (key) DO UPDATE SET value = value + 1, expires = ?2
 """
+# A version that has none (or has expired) starts at the given value; the value is returned.
+_SEED = """
+INSERT INTO entries (key, value, expires) VALUES (?1, ?2, ?3)
+ON CONFLICT (key) DO UPDATE SET
+    value = CASE WHEN expires < ?4 THEN ?2 ELSE value END,
+    expires = CASE WHEN expires < ?4 THEN ?3 ELSE expires END
+RETURNING value
+"""
 _VERSION_SECONDS = 30 * 24 * 3600  # longer than any entry a version guards
 _SWEEP_EVERY = 500  # writes between two deletions of what has expired
 
@@ -127,8 +135,8 @@ class LocalStore:
         except self.errors as exc:
             log.warning("shared cache unavailable: %s", exc)
 
-    def bump(self, keys: list[str]) -> None:
-        """Increase each of these versions by one."""
+    def bump(self, keys: list[str]) -> bool:
+        """Increase each of these versions by one; False when the file fails."""
         expires = time.time() + _VERSION_SECONDS
         try:
             with self.connection() as connection:  # one transaction for all of them
@@ -136,6 +144,22 @@ class LocalStore:
                 connection.executemany(_BUMP, [(key, expires) for key in keys])
         except self.errors as exc:
             log.warning("shared cache unavailable: %s", exc)
+            return False
+        return True
+
+    def seed(self, key: str, value: int) -> str | None:
+        """The version under ``key``, set to ``value`` first if there is none (or it has
+        expired); None when the file fails."""
+        try:
+            row = self.connection().execute(
+                _SEED, (key, value, time.time() + _VERSION_SECONDS, time.time())
+            )
+            found = row.fetchone()
+            self._written()
+        except self.errors as exc:
+            log.warning("shared cache unavailable: %s", exc)
+            return None
+        return str(found[0])
 
     def delete(self, keys: list[str]) -> None:
         """Forget these keys."""

@@ -107,7 +107,7 @@ def test_redis_store_shares_pages_and_stays_fresh(app, client, farm, lot):
     try:
         in_english(client)
         first = page(client, f"/q/{lot['code']}")
-        keys = redis.keys(f"*htx:public:*{lot['batch']['id']}:en:*")
+        keys = redis.keys(f"*htx:public:*:p:{lot['batch']['id']}:en")
         assert len(keys) == 1
         assert page(client, f"/q/{lot['code']}").headers["ETag"] == first.headers["ETag"]
         farm.ship(lot["batch"]["id"], 100, farm.world["ent_y"], days_ago=1)

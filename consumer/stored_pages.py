@@ -1,0 +1,135 @@
+"""Lots' rendered consumer pages kept in the database: the page cache's lasting tier.
+
+The page cache's store (``consumer.page_cache``) keeps a rendered page for minutes; a
+shelf of lots scanned once a day would be rendered again every morning. So each page is
+also kept here, per lot and language, with what it was rendered from: the lot's
+lineage, the page cache's versions at the time, the lot's own columns (``stamp``) and
+the last day it reads the same (``valid_through``: a certificate's state flips after
+it). A first view of the day reads this one row instead of the lot's rows and the
+template; a change anywhere in the lineage bumps a version and makes the row old at once.
+
+The versions live in the page cache's store, which may lose them (Redis restarted, the
+host's file deleted, a key expired). So a kept page is trusted only when:
+
+- the store's "others" version answered: it starts at a random number when the store
+  has none, so a page kept before the store lost its versions never matches again;
+- it is younger than ``MAX_AGE``, shorter than a version's lifetime in the store
+  (30 days from its last bump), so an expired version, read as 0 again, cannot match
+  a page kept before that bump;
+- the lot's own columns, read from the database with the request (``lookup``), are
+  those it was rendered with: a recall of the lot shows even if the store missed it.
+
+When a bump fails (the store does not answer after a commit), ``forget`` deletes the
+kept pages of those lots and of every lot made from them.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from consumer.lookup import core_rows
+from consumer.models import LotPage
+from core.extensions import db
+from trace.models import Batch, BatchLink
+
+MAX_AGE = timedelta(days=29)
+
+_FIND = select(
+    LotPage.lots,
+    LotPage.versions,
+    LotPage.stamp,
+    LotPage.valid_through,
+    LotPage.rendered_at,
+    LotPage.html,
+).where(LotPage.batch_id == bindparam("batch_id"), LotPage.language == bindparam("language"))
+
+
+@dataclass(frozen=True)
+class StoredPage:
+    """A kept page and what it was rendered from."""
+
+    lots: list[int]
+    versions: str
+    stamp: str
+    valid_through: date | None
+    rendered_at: datetime
+    html: str
+
+    def current(self, versions: str, stamp: str, today: date, now: datetime) -> bool:
+        """Whether the page reads today as it would be rendered now."""
+        rendered_at = self.rendered_at
+        if rendered_at.tzinfo is None:  # SQLite gives back naive UTC
+            rendered_at = rendered_at.replace(tzinfo=UTC)
+        return (
+            self.versions == versions
+            and self.stamp == stamp
+            and (self.valid_through is None or today <= self.valid_through)
+            and now - rendered_at < MAX_AGE
+        )
+
+
+def lot_stamp(columns: tuple) -> str:
+    """A short fingerprint of the lot's own columns a page shows (``Resolved.stamp``)."""
+    text = "\x1f".join("" if value is None else str(value) for value in columns)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def find(batch_id: int, language: str) -> StoredPage | None:
+    """The page kept for this lot and language, current or not (one query)."""
+    row = core_rows(_FIND, {"batch_id": batch_id, "language": language}).first()
+    if row is None:
+        return None
+    lots = [int(lot) for lot in row.lots.split(",")]
+    return StoredPage(lots, row.versions, row.stamp, row.valid_through, row.rendered_at, row.html)
+
+
+def keep(batch_id: int, language: str, page: StoredPage) -> None:
+    """Keep ``page`` for this lot and language (replacing the one kept), in the request's
+    transaction."""
+    connection = db.session.connection()
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    values = {
+        "lots": ",".join(map(str, page.lots)),
+        "versions": page.versions,
+        "stamp": page.stamp,
+        "valid_through": page.valid_through,
+        "rendered_at": page.rendered_at,
+        "html": page.html,
+    }
+    statement = dialect.insert(LotPage).values(batch_id=batch_id, language=language, **values)
+    connection.execute(
+        statement.on_conflict_do_update(index_elements=["batch_id", "language"], set_=values)
+    )
+
+
+def _downstream_statement():
+    anchor = select(Batch.id.label("batch_id")).where(
+        Batch.id.in_(bindparam("lots", expanding=True))
+    )
+    reached = anchor.cte("downstream", recursive=True)
+    reached = reached.union(
+        select(BatchLink.child_id).join(reached, BatchLink.parent_id == reached.c.batch_id)
+    )
+    return select(reached.c.batch_id)
+
+
+_DOWNSTREAM = _downstream_statement()
+
+
+def forget(batch_ids: list[int] | None) -> None:
+    """Delete the kept pages of these lots and of every lot made from them (all kept pages
+    for None), in a transaction of its own: for when the store missed a change."""
+    with db.engine.begin() as connection:
+        if batch_ids is None:
+            connection.execute(delete(LotPage))
+            return
+        reached = connection.execute(_DOWNSTREAM, {"lots": sorted(batch_ids)}).scalars()
+        connection.execute(delete(LotPage).where(LotPage.batch_id.in_(list(reached))))
+
+
+def now() -> datetime:
+    """The time a page is rendered at (aware UTC)."""
+    return datetime.now(UTC)
