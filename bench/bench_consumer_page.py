@@ -104,7 +104,14 @@ def _wait_ready(base: str, process: subprocess.Popen, seconds: float = 60) -> No
 class Server:
     """gunicorn serving ``wsgi:app`` in production mode on a free loopback port; stopped on exit."""
 
-    def __init__(self, database_url: str, workers: int, instance: str, redis_url: str | None):
+    def __init__(
+        self,
+        database_url: str,
+        workers: int,
+        instance: str,
+        redis_url: str | None,
+        settings: dict | None = None,
+    ):
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.workers = workers
@@ -117,6 +124,7 @@ class Server:
             "INSTANCE_DIR": instance,
             "PUBLIC_BASE_URL": self.base,
             "PYTHONWARNINGS": "ignore",
+            **(settings or {}),
         }
         if redis_url:  # as in production: rate-limit counters shared by the workers
             self.env["REDIS_URL"] = redis_url
@@ -193,9 +201,13 @@ def _check_page(base: str, code: str) -> None:
 
 
 def _results(
-    page: dict, baseline: dict, params: dict, prefix: str = "consumer_page", share: str = "0.5"
+    page: dict,
+    baseline: dict,
+    params: dict,
+    prefix: str = "consumer_page",
+    share: str = "0.5",
+    name: str = "/healthz of the same app, same gunicorn, same run",
 ) -> list[Result]:
-    name = "/healthz of the same app, same gunicorn, same run"
     figures = {"page": page, "baseline": baseline}
     return [
         Result(
@@ -266,16 +278,22 @@ def measure_load(database_url: str, label: str = "", use_redis: bool = True) -> 
     limits_storage = redis_url() if use_redis else None
     scans_before = _scans(database_url)
     db.session.commit()
-    with (
-        tempfile.TemporaryDirectory(prefix="htx-load-") as workdir,
-        Server(database_url, workers, workdir, limits_storage) as server,
-    ):
-        _check_page(server.base, codes[0])
-        baseline = _load(server.base, ["/healthz"], Path(workdir))
-        page = _load(server.base, [f"/q/{code}" for code in codes], Path(workdir))
-        for code in codes[:WARM_CODES]:  # each viewed once before: rendered and cached
-            _check_page(server.base, code)
-        warm = _load(server.base, [f"/q/{code}" for code in codes[:WARM_CODES]], Path(workdir))
+    with tempfile.TemporaryDirectory(prefix="htx-load-") as workdir:
+        with Server(database_url, workers, workdir, limits_storage) as server:
+            _check_page(server.base, codes[0])
+            baseline = _load(server.base, ["/healthz"], Path(workdir))
+            floor = _load(server.base, [f"/q/{code}/trace.json" for code in codes], Path(workdir))
+            page = _load(server.base, [f"/q/{code}" for code in codes], Path(workdir))
+            for code in codes[:WARM_CODES]:  # each viewed once before: rendered and cached
+                _check_page(server.base, code)
+            warm = _load(server.base, [f"/q/{code}" for code in codes[:WARM_CODES]], Path(workdir))
+        # The next morning: the store's copies are gone, the pages kept in the database stay.
+        # With no copy in the store, every request is a lot's first view of the day.
+        kept = _kept_codes(database_url)
+        settings = {"PUBLIC_PAGE_CACHE_SECONDS": "0"}
+        with Server(database_url, workers, workdir, limits_storage, settings) as server:
+            _check_page(server.base, kept[0])
+            day = _load(server.base, [f"/q/{code}" for code in kept], Path(workdir))
     recorded = _scans(database_url) - scans_before
     params = {
         "database": make_url(database_url).get_backend_name(),
@@ -288,10 +306,43 @@ def measure_load(database_url: str, label: str = "", use_redis: bool = True) -> 
         "lots": db.session.scalar(text("SELECT count(*) FROM batches")),
     }
     db.session.commit()
+    floor_name = "/q/{code}/trace.json: the same rows read, as JSON (no template, no cache)"
     return [
         *_results(page, baseline, params, f"consumer_page{label}", "0.25"),
+        *_results(
+            page,
+            floor,
+            params,
+            f"consumer_page{label}_vs_floor",
+            "0.67",
+            floor_name,
+        ),
+        *_results(
+            day,
+            baseline,
+            {**params, "codes": len(kept)},
+            f"consumer_page{label}_first_of_day",
+            "0.25",
+        ),
         *_results(warm, baseline, {**params, "codes": WARM_CODES}, f"consumer_page{label}_warm"),
     ]
+
+
+def _kept_codes(database_url: str) -> list[str]:
+    """Public codes of the lots whose Vietnamese page is kept in the database."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return list(
+                connection.scalars(
+                    text(
+                        "SELECT b.public_code FROM lot_pages p JOIN batches b ON b.id = p.batch_id"
+                        " WHERE p.language = 'vi' ORDER BY b.id"
+                    )
+                )
+            )
+    finally:
+        engine.dispose()
 
 
 def _scans(database_url: str) -> int:

@@ -224,7 +224,9 @@ def _first_version() -> int:
 
 
 def _put(cache, key: str, entry: Entry) -> None:
-    cache.put(key, entry.dumps(), current_app.config.get("PUBLIC_PAGE_CACHE_SECONDS", 600))
+    seconds = current_app.config.get("PUBLIC_PAGE_CACHE_SECONDS", 600)
+    if seconds > 0:  # 0: pages are kept in the database only
+        cache.put(key, entry.dumps(), seconds)
 
 
 @lots_changed.connect

@@ -19,14 +19,11 @@ Not counted as scans: HEAD requests, prefetches and prerenders (``Purpose`` /
 requests without a user agent.
 """
 
-import atexit
 import hashlib
 import hmac
 import ipaddress
 import logging
-import os
 import re
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
@@ -38,13 +35,13 @@ from sqlalchemy import func, insert, select, text
 
 from core.extensions import db
 from core.sql import local_date
+from core.write_behind import WriteBehind
 from registry.models import User
 from registry.services.scoping import ensure_visible, scope_to_caller
 from trace.models import Batch, Scan
 from trace.services.batches import get_batch
 
 log = logging.getLogger(__name__)
-_BUFFER_LOCK = threading.Lock()
 VIETNAM = timezone(timedelta(hours=7))  # Vietnam keeps no daylight saving time
 
 # A unit code is printed on one item, so its scans come from the few people who
@@ -169,7 +166,7 @@ def record_scan(
     statistics, and the shopper's page does not wait for a disk flush.
 
     ``buffered``: when ``SCAN_BUFFER_SIZE`` is set, the row is queued instead and
-    written with others a moment later (``ScanBuffer``), so the page costs no
+    written with others a moment later (``scan_buffer``), so the page costs no
     write at all. For a lot's code only: a unit's page shows its own fresh count.
     """
     now = datetime.now(UTC)
@@ -182,71 +179,24 @@ def record_scan(
         "language": (language or None) and language[:8],
     }
     if buffered and current_app.config.get("SCAN_BUFFER_SIZE"):
-        ScanBuffer.of(current_app._get_current_object()).add(row)  # the app, not the proxy
+        scan_buffer(current_app._get_current_object()).add(row)  # the app, not the proxy
         return
     postgres = db.session.get_bind().dialect.name == "postgresql"
     db.session.execute(_INSERT_SCAN_ASYNC if postgres else _INSERT_SCAN, row)
 
 
-class ScanBuffer:
-    """Scans of one process, written together by a background thread.
+def _write_scans(connection, rows: list[dict]) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    connection.execute(_INSERT_SCAN, rows)
 
-    Written when ``SCAN_BUFFER_SIZE`` rows wait or every ``SCAN_BUFFER_SECONDS``,
-    and when the process exits (a gunicorn worker's graceful stop). A killed
-    process loses what waits — seconds of statistics, never anything else.
-    """
 
-    def __init__(self, app, size: int, seconds: float):
-        self.app, self.size, self.seconds = app, size, seconds
-        self.pid = os.getpid()
-        self.rows: list[dict] = []
-        self.lock = threading.Lock()
-        self.wake = threading.Event()
-        threading.Thread(target=self._run, name="scan-buffer", daemon=True).start()
-        atexit.register(self.flush)
-
-    @classmethod
-    def of(cls, app) -> "ScanBuffer":
-        """This process's buffer for the app (a forked worker makes its own)."""
-        found = app.extensions.get("htx_scan_buffer")
-        if found is None or found.pid != os.getpid():
-            with _BUFFER_LOCK:
-                found = app.extensions.get("htx_scan_buffer")
-                if found is None or found.pid != os.getpid():
-                    config = app.config
-                    found = cls(app, config["SCAN_BUFFER_SIZE"], config["SCAN_BUFFER_SECONDS"])
-                    app.extensions["htx_scan_buffer"] = found
-        return found
-
-    def add(self, row: dict) -> None:
-        """Queue one scan row."""
-        with self.lock:
-            self.rows.append(row)
-            full = len(self.rows) >= self.size
-        if full:
-            self.wake.set()
-
-    def _run(self) -> None:
-        while True:
-            self.wake.wait(self.seconds)
-            self.wake.clear()
-            self.flush()
-
-    def flush(self) -> int:
-        """Write every waiting scan in one transaction; return how many."""
-        with self.lock:
-            rows, self.rows = self.rows, []
-        if not rows:
-            return 0
-        try:
-            with self.app.app_context(), db.engine.begin() as connection:
-                if connection.dialect.name == "postgresql":
-                    connection.execute(text("SET LOCAL synchronous_commit TO OFF"))
-                connection.execute(_INSERT_SCAN, rows)
-        except Exception:  # noqa: BLE001 - statistics: log the loss, keep serving pages
-            log.exception("%d scans could not be written", len(rows))
-            return 0
-        return len(rows)
+def scan_buffer(app) -> WriteBehind:
+    """This process's queue of lot scans: written when ``SCAN_BUFFER_SIZE`` rows wait or
+    every ``SCAN_BUFFER_SECONDS``; a killed process loses seconds of statistics."""
+    config = app.config
+    size, seconds = config["SCAN_BUFFER_SIZE"], config["SCAN_BUFFER_SECONDS"]
+    return WriteBehind.of(app, "scan_buffer", _write_scans, size, seconds)
 
 
 @dataclass(frozen=True)

@@ -27,12 +27,14 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from consumer.lookup import core_rows
 from consumer.models import LotPage
 from core.extensions import db
+from core.write_behind import WriteBehind
 from trace.models import Batch, BatchLink
 
 MAX_AGE = timedelta(days=29)
@@ -87,11 +89,13 @@ def find(batch_id: int, language: str) -> StoredPage | None:
 
 
 def keep(batch_id: int, language: str, page: StoredPage) -> None:
-    """Keep ``page`` for this lot and language (replacing the one kept), in the request's
-    transaction."""
-    connection = db.session.connection()
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    values = {
+    """Keep ``page`` for this lot and language (replacing the one kept): a moment later,
+    in a transaction of its own (``PUBLIC_PAGE_WRITE_SECONDS``; at once, in the request's
+    transaction, when 0), so a first view is no writer. A page written late or lost costs
+    only a render."""
+    row = {
+        "batch_id": batch_id,
+        "language": language,
         "lots": ",".join(map(str, page.lots)),
         "versions": page.versions,
         "stamp": page.stamp,
@@ -99,10 +103,27 @@ def keep(batch_id: int, language: str, page: StoredPage) -> None:
         "rendered_at": page.rendered_at,
         "html": page.html,
     }
-    statement = dialect.insert(LotPage).values(batch_id=batch_id, language=language, **values)
+    app = current_app._get_current_object()  # the app, not the proxy: the thread has none
+    seconds = app.config.get("PUBLIC_PAGE_WRITE_SECONDS", 1.0)
+    if seconds <= 0:
+        _write(db.session.connection(), [row])  # with the request's own transaction
+    else:
+        WriteBehind.of(app, "lot_page_writer", _write, 100, seconds).add(row)
+
+
+def _write(connection, rows: list[dict]) -> None:
+    """Insert or replace these pages (the latest of each lot and language wins)."""
+    latest = {(row["batch_id"], row["language"]): row for row in rows}
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(LotPage)
+    replaced = {name: statement.excluded[name] for name in _REPLACED}
     connection.execute(
-        statement.on_conflict_do_update(index_elements=["batch_id", "language"], set_=values)
+        statement.on_conflict_do_update(index_elements=["batch_id", "language"], set_=replaced),
+        [latest[key] for key in sorted(latest)],
     )
+
+
+_REPLACED = ("lots", "versions", "stamp", "valid_through", "rendered_at", "html")
 
 
 def _downstream_statement():

@@ -84,6 +84,9 @@ class Config:
     PUBLIC_PAGE_CACHE_URL = _env("PUBLIC_PAGE_CACHE_URL", _env("REDIS_URL"))
     PUBLIC_PAGE_CACHE_SECONDS = int(_env("PUBLIC_PAGE_CACHE_SECONDS", "600"))
     PUBLIC_PAGE_CACHE_SIZE = int(_env("PUBLIC_PAGE_CACHE_SIZE", "2000"))
+    # Rendered pages are also kept in the database (consumer.stored_pages), written
+    # this many seconds later by a background thread of each worker (0: at once).
+    PUBLIC_PAGE_WRITE_SECONDS = float(_env("PUBLIC_PAGE_WRITE_SECONDS", "1"))
     # Repeat views of a lot's cached page answered before Flask (consumer.front).
     PUBLIC_PAGE_FRONT = _env("PUBLIC_PAGE_FRONT", "1") not in ("0", "false", "no")
     # Scans of lot codes written in batches by each worker (consumer.scans); 0: at once.
@@ -195,6 +198,7 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     PUBLIC_PAGE_CACHE_URL = "memory://"  # this process; a test may use a file or Redis
     SCAN_BUFFER_SIZE = 0  # scans written at once, so a test reads them right after a GET
+    PUBLIC_PAGE_WRITE_SECONDS = 0  # pages kept in the database at once, likewise
     WTF_CSRF_ENABLED = True
     # A job runs in the request that queues it; a test may queue for real (tests/jobs_helpers).
     JOBS_URL = None
