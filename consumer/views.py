@@ -15,7 +15,7 @@ A malformed identifier is answered 400, an unknown one 404, each with a page
 """
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date
 
 from flask import (
     Blueprint,
@@ -288,7 +288,7 @@ def _helpers() -> dict:
     """What the public templates use: the language switch, today, and a date formatter."""
     return {
         "lang_url": http.with_language,
-        "today": scans.vietnam_day(datetime.now(UTC)),
+        "today": page_cache.today(),
         "day": http.day_formatter(),
     }
 

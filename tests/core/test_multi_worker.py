@@ -15,7 +15,9 @@ from collections import Counter
 
 import pytest
 import requests
+from sqlalchemy import func, select
 
+from consumer.models import LotPage
 from core.extensions import db
 from tests.conftest import PASSWORD
 from tests.consumer_helpers import BROWSER, make_lot, pack_from
@@ -107,14 +109,36 @@ def _views(gunicorn: Gunicorn, path: str, count: int) -> list[str]:
     return [answer.text for answer in answers]
 
 
-def test_a_recall_shows_on_every_view_of_every_affected_lot(farm, buyer, world, server):
+# The store keeps pages ten minutes, or none: then every view reads the page kept in the
+# database (``consumer.stored_pages``), as a lot's first view of the day does.
+KEPT = pytest.mark.parametrize("store_seconds", ["600", "0"], ids=["store", "database"])
+
+
+def _pages_kept(app, batch_ids: list[int]) -> None:
+    """Wait until the workers' background writers have kept these lots' pages."""
+    deadline = time.monotonic() + 15
+    with app.app_context():
+        while time.monotonic() < deadline:
+            kept = db.session.scalar(select(func.count()).where(LotPage.batch_id.in_(batch_ids)))
+            db.session.rollback()
+            if kept == len(batch_ids):
+                return
+            time.sleep(0.2)
+    raise AssertionError(f"the pages of {batch_ids} were not kept")
+
+
+@KEPT
+def test_a_recall_shows_on_every_view_of_every_affected_lot(
+    app, farm, buyer, world, server, store_seconds
+):
     cherries = make_lot(farm, contract=False)
     farm.ship(cherries["batch"]["id"], 600, world["ent_x"], days_ago=4)
     packed = pack_from(buyer, cherries)
-    gunicorn = server(PUBLIC_RATE_LIMIT="1000")
+    gunicorn = server(PUBLIC_RATE_LIMIT="1000", PUBLIC_PAGE_CACHE_SECONDS=store_seconds)
     paths = [f"/q/{cherries['code']}", f"/q/{packed['public_code']}"]
     for path in paths:  # every worker has the pages cached before the recall
         assert not any(RECALLED_VI in html for html in _views(gunicorn, path, 20))
+    _pages_kept(app, [cherries["batch"]["id"], packed["id"]])
 
     recall = requests.post(
         f"{gunicorn.base}/api/v1/recalls",
@@ -133,11 +157,13 @@ def test_a_recall_shows_on_every_view_of_every_affected_lot(farm, buyer, world, 
         assert sum(RECALLED_VI in html for html in pages) == 20, path
 
 
-def test_a_new_event_and_a_certificate_show_on_every_view(farm, world, server):
+@KEPT
+def test_a_new_event_and_a_certificate_show_on_every_view(app, farm, world, server, store_seconds):
     lot = make_lot(farm, contract=False)
-    gunicorn = server(PUBLIC_RATE_LIMIT="1000")
+    gunicorn = server(PUBLIC_RATE_LIMIT="1000", PUBLIC_PAGE_CACHE_SECONDS=store_seconds)
     path = f"/q/{lot['code']}"
     assert not any("Giao cho Công ty CP Y" in html for html in _views(gunicorn, path, 20))
+    _pages_kept(app, [lot["batch"]["id"]])
     shipment = _ship(lot["batch"]["id"], world["ent_y"], 0)
     answer = requests.post(
         f"{gunicorn.base}/api/v1/events", json=shipment, headers=farm.headers, timeout=30
