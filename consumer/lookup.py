@@ -137,6 +137,15 @@ def _resolved(row) -> Resolved | None:
     )
 
 
+_LOTS_BY_ID = _LOT.where(Batch.id.in_(bindparam("ids", expanding=True))).order_by(Batch.id)
+
+
+def public_lots(batch_ids: list[int]) -> list[Resolved]:
+    """Those of these lots that are public (not drafts), in id order (one query)."""
+    rows = core_rows(_LOTS_BY_ID, {"ids": batch_ids}) if batch_ids else []
+    return [found for found in map(_resolved, rows) if found is not None]
+
+
 def by_code(code: str) -> Resolved | None:
     """The public lot, or unit and its lot, that carries this public code."""
     row = core_rows(_LOT_BY_CODE, {"code": code}).first()

@@ -2,11 +2,13 @@
 
 A lot's page is read far more often than the lot changes, and rendering it (five
 queries and a template) costs many times what serving it costs. So the rendered
-page is kept under the lot, the language and the Vietnam day (certificates expire at
-midnight), in a store every worker of the service sees: Redis when
-``PUBLIC_PAGE_CACHE_URL`` (by default ``REDIS_URL``) is set, else a file shared by the
-workers of the host (``core.local_store``). A store in one process's memory
-(``memory://``) is for tests.
+page is kept under the lot and the language, with the last day it reads the same
+(certificates expire at midnight), in a store every worker of the service sees: Redis
+when ``PUBLIC_PAGE_CACHE_URL`` (by default ``REDIS_URL``) is set, else a file shared by
+the workers of the host (``core.local_store``). A store in one process's memory
+(``memory://``) is for tests. The store keeps a page for minutes; the database keeps
+it longer (``consumer.stored_pages``), so a lot's first view of a later day reads one
+row instead of rendering (``cached_page``).
 
 A kept page is current while **versions** in the store are unchanged: one per lot,
 and one for everything else a page shows. An entry records the versions of its lot,
@@ -21,7 +23,9 @@ inserts) are announced by the code that writes them.
 
 The store also keeps the public pages' rate-limit counts (``consumer.limit``), so
 a cached page is counted and read in one round trip. Entries expire after
-``PUBLIC_PAGE_CACHE_SECONDS``.
+``PUBLIC_PAGE_CACHE_SECONDS``; versions 30 days after their last bump, and a store
+that has lost them starts them again at a random number (``seed``), never at a value
+a page kept in the database may have recorded.
 """
 
 import logging
@@ -34,6 +38,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import Integer, bindparam, event, select
 from sqlalchemy.orm import Session
 
+import jobs
 from consumer import scans, stored_pages
 from consumer.cache_stores import MemoryStore, RedisStore
 from consumer.lookup import core_rows
@@ -47,6 +52,7 @@ log = logging.getLogger(__name__)
 _EXTENSION = "htx_public_cache"
 _PREFIX = "htx:public:6:"  # the number changes with the entries' format
 _TOUCHED = "htx_public_touched"
+KEEP_PAGES_JOB = "consumer.keep_pages"  # declared in consumer.tasks
 
 
 def store() -> "MemoryStore | RedisStore | LocalStore":
@@ -194,6 +200,26 @@ def cached_page(batch_id: int, variant: str, stamp: tuple, render: Render) -> tu
     return html, lots
 
 
+def keep_rendered(batch_id: int, variant: str, stamp: tuple, render: Render) -> bool:
+    """Render the lot's page for ``variant`` and keep it in the database now, unless a
+    current one is kept already (the worker, after a change); whether it rendered."""
+    cache, day, stamp = store(), today(), stored_pages.lot_stamp(stamp)
+    stored = stored_pages.find(batch_id, variant)
+    if stored is not None:
+        values = cache.get_many(_version_keys(stored.lots))
+        current = stored.current(_versions(values), stamp, day, stored_pages.now())
+        if current and values[0] is not None:
+            return False
+    lots = lineage(batch_id)
+    versions = _seeded_versions(cache, cache.get_many(_version_keys(lots)))
+    if versions is None:  # the store does not answer: nothing could be trusted later
+        return False
+    html, valid_through = render()
+    kept = stored_pages.StoredPage(lots, versions, stamp, valid_through, stored_pages.now(), html)
+    stored_pages.keep(batch_id, variant, kept, at_once=True)
+    return True
+
+
 def _kept(cache, key: str, lots: list[int], day: date, stored=None, stamp="") -> tuple:
     """The page kept in the store if current; else ``stored``'s (put in the store again) if
     current and the store has its versions; else None. With it, the versions read."""
@@ -288,6 +314,8 @@ def _bump_touched(session: Session) -> None:
     others = session.info.pop(_OTHERS_TOUCHED, False)
     if (touched or others) and has_app_context():
         _bump(sorted(touched or ()), others)
+        if touched and current_app.config.get("PUBLIC_PAGE_KEEP_AHEAD"):
+            jobs.enqueue(KEEP_PAGES_JOB, sorted(touched))  # rendered again by the worker
 
 
 @event.listens_for(Session, "after_rollback")

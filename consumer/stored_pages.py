@@ -88,11 +88,11 @@ def find(batch_id: int, language: str) -> StoredPage | None:
     return StoredPage(lots, row.versions, row.stamp, row.valid_through, row.rendered_at, row.html)
 
 
-def keep(batch_id: int, language: str, page: StoredPage) -> None:
+def keep(batch_id: int, language: str, page: StoredPage, at_once: bool = False) -> None:
     """Keep ``page`` for this lot and language (replacing the one kept): a moment later,
     in a transaction of its own (``PUBLIC_PAGE_WRITE_SECONDS``; at once, in the request's
     transaction, when 0), so a first view is no writer. A page written late or lost costs
-    only a render."""
+    only a render. ``at_once``: in the caller's transaction, whatever the setting."""
     row = {
         "batch_id": batch_id,
         "language": language,
@@ -105,7 +105,7 @@ def keep(batch_id: int, language: str, page: StoredPage) -> None:
     }
     app = current_app._get_current_object()  # the app, not the proxy: the thread has none
     seconds = app.config.get("PUBLIC_PAGE_WRITE_SECONDS", 1.0)
-    if seconds <= 0:
+    if at_once or seconds <= 0:
         _write(db.session.connection(), [row])  # with the request's own transaction
     else:
         WriteBehind.of(app, "lot_page_writer", _write, 100, seconds).add(row)
@@ -147,8 +147,14 @@ def forget(batch_ids: list[int] | None) -> None:
         if batch_ids is None:
             connection.execute(delete(LotPage))
             return
-        reached = connection.execute(_DOWNSTREAM, {"lots": sorted(batch_ids)}).scalars()
-        connection.execute(delete(LotPage).where(LotPage.batch_id.in_(list(reached))))
+        reached = downstream(batch_ids, connection)
+        connection.execute(delete(LotPage).where(LotPage.batch_id.in_(reached)))
+
+
+def downstream(batch_ids: list[int], connection=None) -> list[int]:
+    """These lots and every lot made from them, in id order (one recursive query)."""
+    connection = connection if connection is not None else db.session.connection()
+    return sorted(connection.execute(_DOWNSTREAM, {"lots": sorted(batch_ids)}).scalars())
 
 
 def now() -> datetime:

@@ -15,7 +15,6 @@ A malformed identifier is answered 400, an unknown one 404, each with a page
 """
 
 import json
-from datetime import date
 
 from flask import (
     Blueprint,
@@ -39,8 +38,8 @@ from consumer import (
     page_cache,
     pages,
     public_json,
+    rendering,
     scans,
-    slots,
 )
 from consumer.linkset import (
     CERTIFICATION,
@@ -100,7 +99,7 @@ def page_json(code):
         return error_body(404, "not_found", message), 404
     language = str(get_locale())
     page = pages.consumer_page(found.id, english=language == "en")
-    helpers = _helpers()
+    helpers = rendering.helpers()
     document = public_json.page_document(page, public_uri(found), helpers["today"], language)
     response = current_app.response_class(
         json.dumps(document, ensure_ascii=False), mimetype="application/json"
@@ -163,9 +162,9 @@ def _remembered_page(key: str):
 
 
 def _consumer_page(key: str, found: Resolved):
-    helpers = _helpers()
+    helpers = rendering.helpers()
     html, lots = page_cache.cached_page(
-        found.id, _variant(), found.stamp, lambda: _render_lot(found.id, helpers)
+        found.id, _variant(), found.stamp, lambda: rendering.render_lot(found.id, helpers)
     )
     lookup.remember(key, found, lots)
     return _page_response(found, html)
@@ -187,24 +186,6 @@ def _page_response(found: Resolved, html: str):
     )
     response = current_app.response_class(body, headers=headers)
     return response.make_conditional(request)
-
-
-def _render_lot(batch_id: int, helpers: dict) -> tuple[str, date | None]:
-    """The lot's page, shared by its items: per-item and per-request parts left as slots;
-    with the last day it reads the same (``pages.valid_through``)."""
-    page = pages.consumer_page(batch_id, english=str(get_locale()) == "en")
-    html = render_template(
-        "public/lot.html",
-        page=page,
-        image=images.image_url(page.product),
-        slot=slots.slot,
-        **{
-            **helpers,
-            **http.template_gettext(),
-            "lang_url": lambda code: slots.slot(f"lang:{code}"),
-        },
-    )
-    return html, pages.valid_through(page, helpers["today"])
 
 
 def _item_parts(unit) -> dict[str, str]:
@@ -241,7 +222,7 @@ def _product_level(product: Product | None):
         name=pages.local_name(product.name, product.name_en, str(get_locale()) == "en"),
         image=images.image_url(product),
         producer_place=place_name(product.organization.admin_unit_id),
-        **_helpers(),
+        **rendering.helpers(),
     )
     cache = http.PERSONAL_CACHE if language else http.PRODUCT_CACHE
     return http.html_response(html, cache, link_header(anchor, linkset_href(anchor)))
@@ -281,16 +262,9 @@ def _not_found():
 
 
 def _error_page(status: int, message: str) -> str:
-    return render_template("public/error.html", status=status, message=message, **_helpers())
-
-
-def _helpers() -> dict:
-    """What the public templates use: the language switch, today, and a date formatter."""
-    return {
-        "lang_url": http.with_language,
-        "today": page_cache.today(),
-        "day": http.day_formatter(),
-    }
+    return render_template(
+        "public/error.html", status=status, message=message, **rendering.helpers()
+    )
 
 
 @bp.errorhandler(429)

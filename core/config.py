@@ -87,6 +87,9 @@ class Config:
     # Rendered pages are also kept in the database (consumer.stored_pages), written
     # this many seconds later by a background thread of each worker (0: at once).
     PUBLIC_PAGE_WRITE_SECONDS = float(_env("PUBLIC_PAGE_WRITE_SECONDS", "1"))
+    # After a lot changes, the worker renders its pages (and those of the lots made from
+    # it) into the database, so that their next first view reads one row (consumer.keeping).
+    PUBLIC_PAGE_KEEP_AHEAD = _env("PUBLIC_PAGE_KEEP_AHEAD", "1") not in ("0", "false", "no")
     # Repeat views of a lot's cached page answered before Flask (consumer.front).
     PUBLIC_PAGE_FRONT = _env("PUBLIC_PAGE_FRONT", "1") not in ("0", "false", "no")
     # Scans of lot codes written in batches by each worker (consumer.scans); 0: at once.
@@ -199,6 +202,7 @@ class TestConfig(Config):
     PUBLIC_PAGE_CACHE_URL = "memory://"  # this process; a test may use a file or Redis
     SCAN_BUFFER_SIZE = 0  # scans written at once, so a test reads them right after a GET
     PUBLIC_PAGE_WRITE_SECONDS = 0  # pages kept in the database at once, likewise
+    PUBLIC_PAGE_KEEP_AHEAD = False  # jobs run at once here: no rendering after each change
     WTF_CSRF_ENABLED = True
     # A job runs in the request that queues it; a test may queue for real (tests/jobs_helpers).
     JOBS_URL = None

@@ -111,8 +111,10 @@ def _register_features(app: Flask) -> None:
     import trace.chain_models  # noqa: F401
     import trace.models  # noqa: F401
     from api import register_api
+    from consumer import cli as consumer_cli
     from consumer import front as consumer_front
     from consumer import scan_views
+    from consumer import tasks as consumer_tasks  # noqa: F401 - declares its job
     from consumer import views as consumer_views
     from core import backup
     from epcis import views as epcis_views
@@ -138,6 +140,7 @@ def _register_features(app: Flask) -> None:
     backup.register(app)
     registry_cli.register(app)
     trace_cli.register(app)
+    consumer_cli.register(app)
     labels_cli.register(app)
     linkage_cli.register(app)
     recall.register(app)

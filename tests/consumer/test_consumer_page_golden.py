@@ -12,7 +12,7 @@ from flask import render_template
 from flask_babel import force_locale
 from sqlalchemy import select, update
 
-from consumer import images, slots, views
+from consumer import images, rendering, slots
 from core.extensions import db
 from tests.consumer import old_pages
 from trace.models import Batch, BatchStatus, Product, Site
@@ -42,7 +42,7 @@ def _name_half_in_english() -> None:
 
 
 def _old_render(batch_id: int, helpers: dict, english: bool) -> str:
-    """``consumer.views._render_lot`` as it was before issue #23, showing what #20 added."""
+    """``consumer.rendering.render_lot`` as it was before issue #23, showing what #20 added."""
     page = old_pages.consumer_page(old_pages.lot(batch_id), english)
     return render_template(
         "public/lot.html",
@@ -67,9 +67,9 @@ def test_every_demo_lot_renders_the_same_bytes_as_before(app, runner):
         for language in app.config["LANGUAGES"]:
             with force_locale(language):
                 for batch_id, _status in lots:
-                    old = _old_render(batch_id, views._helpers(), language == "en")
+                    old = _old_render(batch_id, rendering.helpers(), language == "en")
                     db.session.expunge_all()  # the new reading may not lean on loaded objects
-                    new = views._render_lot(batch_id, views._helpers())[0]
+                    new = rendering.render_lot(batch_id, rendering.helpers())[0]
                     assert new == old, (language, batch_id)
                     compared += 1
                     shown.update(part for part in _PARTS if part in new)
