@@ -9,7 +9,9 @@ serving the page, so this WSGI middleware answers exactly that case itself:
   string, no cookie, no conditional or JSON request;
 - whose identifier this process has resolved before (``lookup.remembered``), naming a
   lot (an item's page carries its own counter: Flask renders it);
-- whose cached page is current (``page_cache.fresh_page``).
+- whose cached page is current (``page_cache.fresh_page``), or, when the store has none,
+  whose page kept in the database is (``page_cache.kept_page``: one query, the lot's row
+  with its page).
 
 It counts the request against the client's rate limit in the same round trip that reads
 the page, then answers with ``consumer.answer.page_answer`` — the function the views
@@ -92,17 +94,25 @@ def _cached_lot_page(app: Flask, environ) -> tuple[str, list, bytes] | None:
     found, lots = remembered
     locale = app.config["BABEL_DEFAULT_LOCALE"]  # no session, no ?lang=: the views' choice
     counter = limit.counter_key(environ.get("REMOTE_ADDR"))
-    counts = []
+    counts, read_values = [], []
 
     def read(cache, keys):
         count, values = cache.counted_get_many(counter, limit.WINDOW_SECONDS, keys)
         counts.append(count)
+        read_values.extend(values)
         return values
 
-    html = page_cache.fresh_page(found.id, page_cache.page_variant(locale), lots, read=read)
+    variant = page_cache.page_variant(locale)
+    html = page_cache.fresh_page(found.id, variant, lots, read=read)
     environ[limit.COUNTED] = counts[0]  # should the views answer after all: counted already
-    if html is None or limit.over_limit(counts[0]):
-        return None  # the views render the page (or the 429)
+    if limit.over_limit(counts[0]):
+        return None  # the views answer the 429
+    if html is None:  # a first view of the day: the page kept in the database, if current
+        kept = page_cache.kept_page(found.id, variant, lots, read_values)
+        if kept is None:
+            return None  # the views render the page
+        html, found = kept
+        lookup.remember(key, found, lots)
     body, headers = answer.page_answer(app, found, html, answer.PageRequest.of(environ, locale))
     return "200 OK", headers, body
 

@@ -11,11 +11,14 @@ link builders read (``lot_anchors``): it has the attributes they use.
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import and_, bindparam, exists, select
 
+from consumer import stored_pages
+from consumer.models import LotPage
+from consumer.stored_pages import StoredPage
 from core.extensions import db
 from gs1.digital_link import DigitalLink
 from trace.models import Batch, BatchStatus, Product, ProductStandard, UnitCode
@@ -55,6 +58,8 @@ class Resolved:
     product: LotProduct
     has_certificates: bool
     unit: Unit | None = None
+    # The lot's page kept in the database for the request's language, read with the lot.
+    kept: StoredPage | None = field(default=None, compare=False, repr=False)
 
     @property
     def stamp(self) -> tuple:
@@ -107,6 +112,27 @@ _UNIT_BY_SERIAL = _UNIT.where(
 )
 _UNIT_BY_LINK = _UNIT_BY_SERIAL.limit(2)
 _UNIT_BY_FULL_LINK = _UNIT_BY_SERIAL.where(Batch.lot_code == bindparam("lot")).limit(2)
+_LOT_BY_ID = _LOT.where(Batch.id == bindparam("batch_id"))
+
+
+def _with_kept(statement):
+    """``statement`` with the lot's page kept for the language ``language`` (if any)."""
+    kept = and_(LotPage.batch_id == Batch.id, LotPage.language == bindparam("language"))
+    return statement.outerjoin(LotPage, kept).add_columns(*stored_pages.COLUMNS)
+
+
+# Each statement as it is, and with the kept page (a page request: one query for both).
+_KEPT = {
+    statement: _with_kept(statement)
+    for statement in (
+        _LOT_BY_CODE,
+        _UNIT_BY_CODE,
+        _LOT_BY_LINK,
+        _UNIT_BY_LINK,
+        _UNIT_BY_FULL_LINK,
+        _LOT_BY_ID,
+    )
+}
 
 
 def core_rows(statement, params: dict):
@@ -118,10 +144,18 @@ def core_rows(statement, params: dict):
     return db.session.connection().execute(statement, params)
 
 
+def _rows(statement, params: dict, language: str | None):
+    """``statement``'s rows; with the lot's page kept in ``language`` when one is given."""
+    if language is None:
+        return core_rows(statement, params)
+    return core_rows(_KEPT[statement], {**params, "language": language})
+
+
 def _resolved(row) -> Resolved | None:
     if row is None or row.status == BatchStatus.DRAFT:
         return None  # drafts are not public: they answer like unknown codes
     unit = Unit(row.unit_id, row.serial, row.unit_code) if "unit_id" in row._fields else None
+    kept = stored_pages.of_row(row) if "kept_html" in row._fields else None
     return Resolved(
         row.id,
         row.status,
@@ -134,6 +168,7 @@ def _resolved(row) -> Resolved | None:
         LotProduct(row.product_id, row.name, row.gtin, row.image_path),
         bool(row.certified),
         unit,
+        kept,
     )
 
 
@@ -146,26 +181,33 @@ def public_lots(batch_ids: list[int]) -> list[Resolved]:
     return [found for found in map(_resolved, rows) if found is not None]
 
 
-def by_code(code: str) -> Resolved | None:
-    """The public lot, or unit and its lot, that carries this public code."""
-    row = core_rows(_LOT_BY_CODE, {"code": code}).first()
+def by_code(code: str, language: str | None = None) -> Resolved | None:
+    """The public lot, or unit and its lot, that carries this public code; with the lot's
+    page kept in ``language``, when one is given."""
+    row = _rows(_LOT_BY_CODE, {"code": code}, language).first()
     if row is None:
-        row = core_rows(_UNIT_BY_CODE, {"code": code}).first()
+        row = _rows(_UNIT_BY_CODE, {"code": code}, language).first()
     return _resolved(row)
 
 
-def by_link(link: DigitalLink) -> Resolved | None:
-    """The public lot (and unit) a Digital Link with a lot or serial names, if any."""
+def by_id(batch_id: int, language: str) -> Resolved | None:
+    """The public lot with this id, with its page kept in ``language``."""
+    return _resolved(_rows(_LOT_BY_ID, {"batch_id": batch_id}, language).first())
+
+
+def by_link(link: DigitalLink, language: str | None = None) -> Resolved | None:
+    """The public lot (and unit) a Digital Link with a lot or serial names, if any; with
+    the lot's page kept in ``language``, when one is given."""
     if link.cpv is not None:
         return None  # we issue no consumer product variants
     if link.serial is None:
-        row = core_rows(_LOT_BY_LINK, {"gtin": link.gtin, "lot": link.lot}).first()
+        row = _rows(_LOT_BY_LINK, {"gtin": link.gtin, "lot": link.lot}, language).first()
         return _resolved(row)
     params = {"gtin": link.gtin, "serial": link.serial}
     if link.lot is not None:
-        rows = core_rows(_UNIT_BY_FULL_LINK, {**params, "lot": link.lot}).all()
+        rows = _rows(_UNIT_BY_FULL_LINK, {**params, "lot": link.lot}, language).all()
     else:
-        rows = core_rows(_UNIT_BY_LINK, params).all()
+        rows = _rows(_UNIT_BY_LINK, params, language).all()
     # Unknown, or a serial given without its lot that is not unique: not found.
     return _resolved(rows[0]) if len(rows) == 1 else None
 
@@ -196,6 +238,7 @@ def remembered(key: str) -> tuple[Resolved, list[int]] | None:
 
 def remember(key: str, found: Resolved, lots: list[int]) -> None:
     """Keep what ``key`` resolved to (the least recently kept go first)."""
+    found = replace(found, kept=None)  # a page is kept in the stores, not in each process
     with _LOCK:
         _REMEMBERED[key] = (found, lots)
         _REMEMBERED.move_to_end(key)

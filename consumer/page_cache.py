@@ -39,9 +39,9 @@ from sqlalchemy import Integer, bindparam, event, select
 from sqlalchemy.orm import Session
 
 import jobs
-from consumer import scans, stored_pages
+from consumer import lookup, scans, stored_pages
 from consumer.cache_stores import MemoryStore, RedisStore
-from consumer.lookup import core_rows
+from consumer.lookup import Resolved, core_rows
 from core.extensions import db
 from core.local_store import LocalStore, default_path
 from registry.models import Organization
@@ -168,19 +168,22 @@ def fresh_page(batch_id: int, variant: str, lots: list[int], read: Callable) -> 
 Render = Callable[[], tuple[str, date | None]]
 
 
-def cached_page(batch_id: int, variant: str, stamp: tuple, render: Render) -> tuple[str, list[int]]:
-    """The lot's page for ``variant`` (the language) and the lot's lineage: the page kept
-    in the store, else the one kept in the database (``stored_pages``), if current; else
-    ``render()`` (the page and its last day), kept in both for the next request.
+def cached_page(found: Resolved, variant: str, render: Render) -> tuple[str, list[int]]:
+    """The page of the lot ``found`` for ``variant`` (the language) and the lot's lineage:
+    the page kept in the store, else the one kept in the database (``found.kept``, read
+    with the lot), if current; else ``render()`` (the page and its last day), kept in
+    both for the next request.
 
-    ``stamp``: the lot's own columns, as the request read them (``Resolved.stamp``).
     The versions are read before ``render`` reads anything, so a kept page never hides a
     change committed meanwhile: its bump makes the page old at once. (So ``render``
     reads the lineage again: the one read here, before the versions, may be older.)
     """
-    cache, key, day = store(), _entry_key(batch_id, variant), today()
-    stamp = stored_pages.lot_stamp(stamp)
-    stored = stored_pages.find(batch_id, variant)
+    batch_id, cache, day = found.id, store(), today()
+    key, stamp, stored = (
+        _entry_key(batch_id, variant),
+        stored_pages.lot_stamp(found.stamp),
+        found.kept,
+    )
     if stored is not None:  # its lineage is the page's, unless a version says otherwise
         html, _values = _kept(cache, key, stored.lots, day, stored, stamp)
         if html is not None:
@@ -198,6 +201,26 @@ def cached_page(batch_id: int, variant: str, stamp: tuple, render: Render) -> tu
         stored_pages.keep(batch_id, variant, rendered)
         _put(cache, key, Entry(lots, versions, valid_through, html))
     return html, lots
+
+
+def kept_page(batch_id: int, variant: str, lots: list[int], values: list) -> tuple | None:
+    """A first view answered from the page kept in the database, for the page front: the
+    lot read again with its kept page (one query), and that page if it is current for
+    ``lots`` at the versions ``values`` the front read (``fresh_page``: the store's entry,
+    then the versions). The page is put in the store; None when it is not current."""
+    found = lookup.by_id(batch_id, variant)
+    stored = found.kept if found is not None else None
+    if stored is None or stored.lots != lots or values[1] is None:
+        return None
+    versions, stamp = _versions(values[1:]), stored_pages.lot_stamp(found.stamp)
+    if not stored.current(versions, stamp, today(), stored_pages.now()):
+        return None
+    _put(
+        store(),
+        _entry_key(batch_id, variant),
+        Entry(lots, versions, stored.valid_through, stored.html),
+    )
+    return stored.html, found
 
 
 def keep_rendered(batch_id: int, variant: str, stamp: tuple, render: Render) -> bool:

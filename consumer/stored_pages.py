@@ -31,7 +31,6 @@ from flask import current_app
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from consumer.lookup import core_rows
 from consumer.models import LotPage
 from core.extensions import db
 from core.write_behind import WriteBehind
@@ -39,14 +38,18 @@ from trace.models import Batch, BatchLink
 
 MAX_AGE = timedelta(days=29)
 
-_FIND = select(
-    LotPage.lots,
-    LotPage.versions,
-    LotPage.stamp,
-    LotPage.valid_through,
-    LotPage.rendered_at,
-    LotPage.html,
-).where(LotPage.batch_id == bindparam("batch_id"), LotPage.language == bindparam("language"))
+# The columns of a kept page, labelled so that they can join a lookup's row (``lookup``).
+COLUMNS = (
+    LotPage.lots.label("kept_lots"),
+    LotPage.versions.label("kept_versions"),
+    LotPage.stamp.label("kept_stamp"),
+    LotPage.valid_through.label("kept_valid_through"),
+    LotPage.rendered_at.label("kept_rendered_at"),
+    LotPage.html.label("kept_html"),
+)
+_FIND = select(*COLUMNS).where(
+    LotPage.batch_id == bindparam("batch_id"), LotPage.language == bindparam("language")
+)
 
 
 @dataclass(frozen=True)
@@ -81,11 +84,22 @@ def lot_stamp(columns: tuple) -> str:
 
 def find(batch_id: int, language: str) -> StoredPage | None:
     """The page kept for this lot and language, current or not (one query)."""
-    row = core_rows(_FIND, {"batch_id": batch_id, "language": language}).first()
-    if row is None:
+    params = {"batch_id": batch_id, "language": language}
+    return of_row(db.session.connection().execute(_FIND, params).first())
+
+
+def of_row(row) -> StoredPage | None:
+    """The kept page in a row holding ``COLUMNS`` (None when the row has none)."""
+    if row is None or row.kept_html is None:
         return None
-    lots = [int(lot) for lot in row.lots.split(",")]
-    return StoredPage(lots, row.versions, row.stamp, row.valid_through, row.rendered_at, row.html)
+    return StoredPage(
+        [int(lot) for lot in row.kept_lots.split(",")],
+        row.kept_versions,
+        row.kept_stamp,
+        row.kept_valid_through,
+        row.kept_rendered_at,
+        row.kept_html,
+    )
 
 
 def keep(batch_id: int, language: str, page: StoredPage, at_once: bool = False) -> None:

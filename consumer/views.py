@@ -81,7 +81,7 @@ def by_code(code):
         check_attributes(request.args)
     except Malformed as exc:
         return _malformed(exc)
-    return _resolve(lookup.code_key(code), lambda: lookup.by_code(code))
+    return _resolve(lookup.code_key(code), lambda language: lookup.by_code(code, language))
 
 
 @bp.get("/q/<code>/trace.json")
@@ -122,23 +122,25 @@ def digital_link(rest):
     if link.cpv is None and link.lot is None and link.serial is None:
         limit.check()
         return _product_level(pages.product_by_gtin(link.gtin))
-    return _resolve(lookup.link_key(link), lambda: lookup.by_link(link))
+    return _resolve(lookup.link_key(link), lambda language: lookup.by_link(link, language))
 
 
 def _resolve(key: str, find):
-    """Answer for the identifier ``key``; ``find()`` reads what it names from the database.
+    """Answer for the identifier ``key``; ``find(language)`` reads what it names from the
+    database, with the lot's page kept in ``language`` (None: not a page request).
 
     A page request for an identifier this process has resolved before is served
     from the page cache without the database when the cache says it is current.
     """
     link_type = normalise_link_type(request.args.get("linkType"))
     wants_json = http.wants_json()
-    if not wants_json and link_type not in ("linkset", TRACEABILITY, CERTIFICATION):
+    wants_page = not wants_json and link_type not in ("linkset", TRACEABILITY, CERTIFICATION)
+    if wants_page:
         response = _remembered_page(key)
         if response is not None:
             return response
     limit.check()
-    found = find()
+    found = find(_variant() if wants_page else None)
     if found is None:
         return _not_found()
     # ``found`` has the attributes of a lot (and of its unit) that the links are made of.
@@ -164,7 +166,7 @@ def _remembered_page(key: str):
 def _consumer_page(key: str, found: Resolved):
     helpers = rendering.helpers()
     html, lots = page_cache.cached_page(
-        found.id, _variant(), found.stamp, lambda: rendering.render_lot(found.id, helpers)
+        found, _variant(), lambda: rendering.render_lot(found.id, helpers)
     )
     lookup.remember(key, found, lots)
     return _page_response(found, html)

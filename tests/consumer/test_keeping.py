@@ -2,29 +2,13 @@
 for every public lot, and the worker's job after a lot changes, for it and the lots made
 from it. A first view afterwards renders nothing and sends the bytes a render would."""
 
-import pytest
 from sqlalchemy import delete, select
 
-from consumer import keeping, page_cache, pages
+from consumer import keeping, page_cache
 from consumer.models import LotPage
 from consumer.tasks import keep_pages_ahead
 from core.extensions import db
 from tests.consumer_helpers import in_english, make_lot, pack_from, page
-
-
-@pytest.fixture
-def renders(app, monkeypatch):
-    """Count the pages rendered from the lots' rows; no copy of a page in the store."""
-    monkeypatch.setitem(app.config, "PUBLIC_PAGE_CACHE_SECONDS", 0)
-    counted = []
-    read = pages.consumer_page
-
-    def counting(batch_id, english=False):
-        counted.append(batch_id)
-        return read(batch_id, english)
-
-    monkeypatch.setattr(pages, "consumer_page", counting)
-    return counted
 
 
 def _kept(app) -> set[tuple[int, str]]:

@@ -6,7 +6,7 @@ the views."""
 import flask
 import pytest
 
-from consumer import answer, front, limit, page_cache
+from consumer import answer, limit, page_cache
 from tests.consumer_helpers import (
     PHONE_UA,
     add_unit,
@@ -15,25 +15,6 @@ from tests.consumer_helpers import (
     page,
     scan_rows,
 )
-
-
-@pytest.fixture
-def views_calls(app):
-    """The public pages' requests that reached Flask's own ``wsgi_app`` (the front answered
-    the others)."""
-    found = app.wsgi_app
-    while not isinstance(found, front.PageFront):
-        found = found.app  # ProxyFix, when PROXY_COUNT is set
-    inner, calls = found.wsgi_app, []
-
-    def counted(environ, start_response):
-        if environ["PATH_INFO"].startswith(("/q/", "/01/")):
-            calls.append(environ["PATH_INFO"])
-        return inner(environ, start_response)
-
-    found.wsgi_app = counted
-    yield calls
-    found.wsgi_app = inner
 
 
 def _same_response(first, second) -> None:

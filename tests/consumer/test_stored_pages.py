@@ -9,10 +9,9 @@ first view: the kept page or a render.
 
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 from sqlalchemy import func, select, update
 
-from consumer import page_cache, pages
+from consumer import page_cache
 from consumer.cache_stores import MemoryStore, RedisStore
 from consumer.models import LotPage
 from core.extensions import db
@@ -21,21 +20,6 @@ from tests.consumer_helpers import in_english, local_redis, make_lot, pack_from,
 from trace.models import Batch, BatchStatus, ProductStandard, Site
 
 CERTIFICATE_EXPIRES = date(2028, 12, 31)  # the helpers' VietGAP certificate
-
-
-@pytest.fixture
-def renders(app, monkeypatch):
-    """Count the pages rendered from the lots' rows; no copy of a page in the store."""
-    monkeypatch.setitem(app.config, "PUBLIC_PAGE_CACHE_SECONDS", 0)
-    counted = []
-    read = pages.consumer_page
-
-    def counting(batch_id, english=False):
-        counted.append(batch_id)
-        return read(batch_id, english)
-
-    monkeypatch.setattr(pages, "consumer_page", counting)
-    return counted
 
 
 def _kept(app, batch_id: int) -> list[LotPage]:
@@ -188,3 +172,24 @@ def test_a_redis_restart_makes_every_kept_page_old(app, client, lot, renders):
     finally:
         redis.flushdb()
         _new_store(app, saved)
+
+
+def test_the_front_answers_a_first_view_from_the_kept_page(app, client, lot, renders, views_calls):
+    path = f"/q/{lot['code']}"
+    rendered = page(client, path)  # the views render it, keep it, and remember the code
+    assert views_calls == [path] and len(renders) == 1
+    first_of_day = page(client, path)  # no copy in the store: the database's, by the front
+    assert views_calls == [path] and len(renders) == 1
+    assert first_of_day.data == rendered.data
+    assert first_of_day.headers["ETag"] == rendered.headers["ETag"]
+
+
+def test_the_front_shows_a_recall_the_store_missed(app, client, lot, renders, views_calls):
+    path = f"/q/{lot['code']}"
+    page(client, path)
+    with app.app_context(), db.engine.begin() as connection:  # past the session: no bump
+        connection.execute(
+            update(Batch).where(Batch.id == lot["batch"]["id"]).values(status=BatchStatus.RECALLED)
+        )
+    assert 'id="recall"' in page(client, path).text  # the lot's row says the page is old
+    assert views_calls == [path, path] and len(renders) == 2
