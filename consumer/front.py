@@ -7,8 +7,9 @@ serving the page, so this WSGI middleware answers exactly that case itself:
 
 - ``GET /q/{code}`` or a lot's Digital Link (``/01/{GTIN}/10/{lot}``), with no query
   string, no cookie, no conditional or JSON request;
-- whose identifier this process has resolved before (``lookup.remembered``), naming a
-  lot (an item's page carries its own counter: Flask renders it);
+- naming a lot (an item's page carries its own counter: Flask renders it) that this
+  process has resolved before (``lookup.remembered``) or that has a page kept in the
+  database (read with the lot, in one query);
 - whose cached page is current (``page_cache.fresh_page``), or, when the store has none,
   whose page kept in the database is (``page_cache.kept_page``: one query, the lot's row
   with its page).
@@ -23,6 +24,8 @@ the views do.
 
 import logging
 import re
+from collections.abc import Callable
+from functools import partial
 
 from flask import Flask
 
@@ -72,27 +75,34 @@ def _may_answer(environ) -> bool:
     )
 
 
-def _identifier_key(environ) -> str | None:
-    """The ``lookup`` key of the request's identifier; None when it is not a lot's or is
-    malformed (the views answer that)."""
+def _identifier(environ) -> tuple[str, Callable] | None:
+    """The ``lookup`` key of the request's identifier and the lookup that reads it (with
+    the lot's page kept in a language); None when it is not a lot's or is malformed (the
+    views answer that)."""
     path = environ["PATH_INFO"]
     try:
         if path.startswith("/q/"):
             match = _CODE_PATH.match(path)
-            return lookup.code_key(parse_public_code(match.group(1))) if match else None
+            if match is None:
+                return None
+            code = parse_public_code(match.group(1))
+            return lookup.code_key(code), partial(lookup.by_code, code)
         link = parse_digital_link(http.raw_path(environ))
     except Malformed:
         return None
-    return lookup.link_key(link) if link.lot is not None else None
+    return (lookup.link_key(link), partial(lookup.by_link, link)) if link.lot else None
 
 
 def _cached_lot_page(app: Flask, environ) -> tuple[str, list, bytes] | None:
-    key = _identifier_key(environ)
-    remembered = lookup.remembered(key) if key is not None else None
-    if remembered is None or remembered[0].unit is not None:
+    identifier = _identifier(environ)
+    if identifier is None:
         return None
-    found, lots = remembered
+    key, find = identifier
     locale = app.config["BABEL_DEFAULT_LOCALE"]  # no session, no ?lang=: the views' choice
+    variant = page_cache.page_variant(locale)
+    found, lots, fresh = _lot(key, find, variant)
+    if found is None:
+        return None  # an item, a page not kept, an unknown code: the views answer
     counter = limit.counter_key(environ.get("REMOTE_ADDR"))
     counts, read_values = [], []
 
@@ -102,19 +112,32 @@ def _cached_lot_page(app: Flask, environ) -> tuple[str, list, bytes] | None:
         read_values.extend(values)
         return values
 
-    variant = page_cache.page_variant(locale)
     html = page_cache.fresh_page(found.id, variant, lots, read=read)
     environ[limit.COUNTED] = counts[0]  # should the views answer after all: counted already
     if limit.over_limit(counts[0]):
         return None  # the views answer the 429
     if html is None:  # a first view of the day: the page kept in the database, if current
-        kept = page_cache.kept_page(found.id, variant, lots, read_values)
+        kept = page_cache.kept_page(found.id, variant, lots, read_values, fresh)
         if kept is None:
             return None  # the views render the page
         html, found = kept
         lookup.remember(key, found, lots)
     body, headers = answer.page_answer(app, found, html, answer.PageRequest.of(environ, locale))
     return "200 OK", headers, body
+
+
+def _lot(key: str, find: Callable, variant: str) -> tuple:
+    """The lot of the request and its lineage: as this process remembers them, else read
+    with the lot's kept page (whose lineage it is, unless a version says otherwise), with
+    that fresh read; Nones for an item or a lot with no kept page."""
+    remembered = lookup.remembered(key)
+    if remembered is not None:
+        found, lots = remembered
+        return (None, None, None) if found.unit is not None else (found, lots, None)
+    fresh = find(variant)
+    if fresh is None or fresh.unit is not None or fresh.kept is None:
+        return None, None, None
+    return fresh, fresh.kept.lots, fresh
 
 
 def install(app: Flask) -> None:

@@ -203,12 +203,15 @@ def cached_page(found: Resolved, variant: str, render: Render) -> tuple[str, lis
     return html, lots
 
 
-def kept_page(batch_id: int, variant: str, lots: list[int], values: list) -> tuple | None:
+def kept_page(
+    batch_id: int, variant: str, lots: list[int], values: list, found: Resolved | None = None
+) -> tuple | None:
     """A first view answered from the page kept in the database, for the page front: the
-    lot read again with its kept page (one query), and that page if it is current for
-    ``lots`` at the versions ``values`` the front read (``fresh_page``: the store's entry,
-    then the versions). The page is put in the store; None when it is not current."""
-    found = lookup.by_id(batch_id, variant)
+    lot with its kept page (``found``, read with the request; else read now, one query),
+    and that page if it is current for ``lots`` at the versions ``values`` the front read
+    (``fresh_page``: the store's entry, then the versions). The page is put in the store;
+    None when it is not current."""
+    found = found if found is not None else lookup.by_id(batch_id, variant)
     stored = found.kept if found is not None else None
     if stored is None or stored.lots != lots or values[1] is None:
         return None

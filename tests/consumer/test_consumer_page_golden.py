@@ -10,9 +10,10 @@ so the English pages cover both cases."""
 
 from flask import render_template
 from flask_babel import force_locale
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from consumer import images, rendering, slots
+from consumer.models import LotPage
 from core.extensions import db
 from tests.consumer import old_pages
 from trace.models import Batch, BatchStatus, Product, Site
@@ -75,3 +76,33 @@ def test_every_demo_lot_renders_the_same_bytes_as_before(app, runner):
                     shown.update(part for part in _PARTS if part in new)
     assert compared == 2 * len(lots)
     assert shown == set(_PARTS)  # the demo lots show every part of a page
+
+
+def test_every_demo_lot_sends_the_same_bytes_from_its_kept_page(
+    app, client, runner, renders, monkeypatch
+):
+    """The page kept in the database (``flask consumer keep-pages``), sent on a first view,
+    is the page a request renders: every public demo lot, in both languages."""
+    monkeypatch.setitem(app.config, "PUBLIC_RATE_LIMIT", 10_000)
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        codes = db.session.scalars(
+            select(Batch.public_code).where(Batch.status != BatchStatus.DRAFT)
+        ).all()
+    result = runner.invoke(args=["consumer", "keep-pages"])
+    assert f"{2 * len(codes)} pages rendered and kept for {len(codes)} lots." in result.output
+    rendered = len(renders)
+    kept = {
+        (code, lang): client.get(f"/q/{code}?lang={lang}")
+        for code in codes
+        for lang in ["vi", "en"]
+    }
+    assert len(renders) == rendered  # every one read from lot_pages
+    with app.app_context():
+        db.session.execute(delete(LotPage))
+        db.session.commit()
+    for (code, language), answer in kept.items():
+        fresh = client.get(f"/q/{code}?lang={language}")
+        assert answer.status_code == fresh.status_code == 200
+        assert answer.data == fresh.data, (code, language)
+    assert len(renders) == rendered + 2 * len(codes)

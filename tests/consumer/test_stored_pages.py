@@ -9,9 +9,10 @@ first view: the kept page or a render.
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
-from consumer import page_cache
+from consumer import lookup, page_cache
 from consumer.cache_stores import MemoryStore, RedisStore
 from consumer.models import LotPage
 from core.extensions import db
@@ -174,19 +175,36 @@ def test_a_redis_restart_makes_every_kept_page_old(app, client, lot, renders):
         _new_store(app, saved)
 
 
-def test_the_front_answers_a_first_view_from_the_kept_page(app, client, lot, renders, views_calls):
+# A worker that served the code before remembers its lot; a new one reads it with its page.
+REMEMBERED = pytest.mark.parametrize("remembered", [True, False], ids=["remembered", "new"])
+
+
+def _forget_codes(remembered: bool) -> None:
+    if not remembered:
+        lookup._REMEMBERED.clear()  # as in a worker that never served the code
+
+
+@REMEMBERED
+def test_the_front_answers_a_first_view_from_the_kept_page(
+    app, client, lot, renders, views_calls, remembered
+):
     path = f"/q/{lot['code']}"
     rendered = page(client, path)  # the views render it, keep it, and remember the code
     assert views_calls == [path] and len(renders) == 1
+    _forget_codes(remembered)
     first_of_day = page(client, path)  # no copy in the store: the database's, by the front
     assert views_calls == [path] and len(renders) == 1
     assert first_of_day.data == rendered.data
     assert first_of_day.headers["ETag"] == rendered.headers["ETag"]
 
 
-def test_the_front_shows_a_recall_the_store_missed(app, client, lot, renders, views_calls):
+@REMEMBERED
+def test_the_front_shows_a_recall_the_store_missed(
+    app, client, lot, renders, views_calls, remembered
+):
     path = f"/q/{lot['code']}"
     page(client, path)
+    _forget_codes(remembered)
     with app.app_context(), db.engine.begin() as connection:  # past the session: no bump
         connection.execute(
             update(Batch).where(Batch.id == lot["batch"]["id"]).values(status=BatchStatus.RECALLED)
