@@ -100,7 +100,7 @@ def _cached_lot_page(app: Flask, environ) -> tuple[str, list, bytes] | None:
     key, find = identifier
     locale = app.config["BABEL_DEFAULT_LOCALE"]  # no session, no ?lang=: the views' choice
     variant = page_cache.page_variant(locale)
-    found, lots, fresh = _lot(key, find, variant)
+    found, lots, fresh = _lot(environ, key, find, variant)
     if found is None:
         return None  # an item, a page not kept, an unknown code: the views answer
     counter = limit.counter_key(environ.get("REMOTE_ADDR"))
@@ -122,20 +122,24 @@ def _cached_lot_page(app: Flask, environ) -> tuple[str, list, bytes] | None:
             return None  # the views render the page
         html, found = kept
         lookup.remember(key, found, lots)
+    elif fresh is not None:
+        lookup.remember(key, found, lots)  # the next request needs no database
     body, headers = answer.page_answer(app, found, html, answer.PageRequest.of(environ, locale))
     return "200 OK", headers, body
 
 
-def _lot(key: str, find: Callable, variant: str) -> tuple:
+def _lot(environ, key: str, find: Callable, variant: str) -> tuple:
     """The lot of the request and its lineage: as this process remembers them, else read
     with the lot's kept page (whose lineage it is, unless a version says otherwise), with
-    that fresh read; Nones for an item or a lot with no kept page."""
+    that fresh read; Nones for an item or a lot with no kept page (what was read is
+    handed on to the views: ``lookup.handed_on``)."""
     remembered = lookup.remembered(key)
     if remembered is not None:
         found, lots = remembered
         return (None, None, None) if found.unit is not None else (found, lots, None)
     fresh = find(variant)
     if fresh is None or fresh.unit is not None or fresh.kept is None:
+        lookup.hand_on(environ, key, variant, fresh)
         return None, None, None
     return fresh, fresh.kept.lots, fresh
 

@@ -230,6 +230,23 @@ def link_key(link: DigitalLink) -> str:
     return f"01:{link.gtin}/{link.cpv}/{link.lot}/{link.serial}"
 
 
+_HANDED_ON = "htx.resolved"
+
+
+def hand_on(environ, key: str, language: str, found: Resolved | None) -> None:
+    """Leave in the request what the page front read of its identifier (``found``, None
+    for nothing), so the views need not read it again."""
+    environ[_HANDED_ON] = (key, language, found)
+
+
+def handed_on(environ, key: str, language: str | None) -> tuple[bool, Resolved | None]:
+    """Whether the page front read ``key`` in ``language`` for this request, and what."""
+    handed = environ.get(_HANDED_ON)
+    if handed is None or handed[:2] != (key, language):
+        return False, None
+    return True, handed[2]
+
+
 def remembered(key: str) -> tuple[Resolved, list[int]] | None:
     """What ``key`` (the request's identifier) resolved to last, with the lot's lineage."""
     with _LOCK:

@@ -140,7 +140,10 @@ def _resolve(key: str, find):
         if response is not None:
             return response
     limit.check()
-    found = find(_variant() if wants_page else None)
+    language = _variant() if wants_page else None
+    read, found = lookup.handed_on(request.environ, key, language)
+    if not read:
+        found = find(language)
     if found is None:
         return _not_found()
     # ``found`` has the attributes of a lot (and of its unit) that the links are made of.

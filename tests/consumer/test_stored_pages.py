@@ -211,3 +211,18 @@ def test_the_front_shows_a_recall_the_store_missed(
         )
     assert 'id="recall"' in page(client, path).text  # the lot's row says the page is old
     assert views_calls == [path, path] and len(renders) == 2
+
+
+def test_the_lot_is_read_once_per_first_view_and_not_for_a_repeat(app, client, lot, monkeypatch):
+    reads = []
+    read = lookup.by_code
+    monkeypatch.setattr(lookup, "by_code", lambda *args: reads.append(args) or read(*args))
+    path = f"/q/{lot['code']}"
+    lookup._REMEMBERED.clear()
+    page(client, path)  # the front reads the lot (no page kept yet) and hands it to the views
+    assert len(reads) == 1
+    lookup._REMEMBERED.clear()  # another worker: it reads the lot with its page, once
+    page(client, path)
+    assert len(reads) == 2
+    page(client, path)  # the store's copy, for a lot the worker now remembers
+    assert len(reads) == 2
