@@ -15,6 +15,12 @@ request the first view of its lot — measures rendering; a second run over
 by the page front (``consumer.front``) before Flask, in each worker that has
 resolved the code once.
 
+Two more figures place these. The floor of a render: ``/q/{code}/trace.json`` over the
+same lots, which reads the page's rows and sends them as JSON, with no template and no
+cache. And a lot's first view of a later day: a second gunicorn with no copy of a page in
+the store (``PUBLIC_PAGE_CACHE_SECONDS=0``, as once the store's copy has expired) over
+the lots whose page the first load kept in the database (``consumer.stored_pages``).
+
 The same is then measured on SQLite, as the default install runs (no Redis: the page
 cache and the rate-limit counts in the host's shared file): the generated tables are
 copied into a freshly migrated SQLite file and the same gunicorn serves it.
