@@ -17,7 +17,14 @@ from consumer.cache_stores import MemoryStore, RedisStore
 from consumer.models import LotPage
 from core.extensions import db
 from core.local_store import LocalStore
-from tests.consumer_helpers import in_english, local_redis, make_lot, pack_from, page
+from tests.consumer_helpers import (
+    in_english,
+    local_redis,
+    make_lot,
+    pack_from,
+    page,
+    vietnamese,
+)
 from trace.models import Batch, BatchStatus, ProductStandard, Site
 
 CERTIFICATE_EXPIRES = date(2028, 12, 31)  # the helpers' VietGAP certificate
@@ -226,3 +233,18 @@ def test_the_lot_is_read_once_per_first_view_and_not_for_a_repeat(app, client, l
     assert len(reads) == 2
     page(client, path)  # the store's copy, for a lot the worker now remembers
     assert len(reads) == 2
+
+
+def test_the_stores_copy_is_old_too_the_day_after_a_certificate_expires(
+    app, client, lot, views_calls, monkeypatch
+):
+    path = f"/q/{lot['code']}"
+    monkeypatch.setattr(page_cache, "today", lambda: CERTIFICATE_EXPIRES)
+    valid = vietnamese(app, "Valid until %(date)s", date="31/12/2028")
+    expired = vietnamese(app, "Expired on %(date)s", date="31/12/2028")
+    assert valid in page(client, path).text  # rendered, copied into the store
+    assert valid in page(client, path).text and views_calls == [path]  # the front, the store
+    monkeypatch.setattr(page_cache, "today", lambda: CERTIFICATE_EXPIRES + timedelta(days=1))
+    html = page(client, path).text
+    assert expired in html and valid not in html
+    assert views_calls == [path, path]  # neither copy was current: rendered again
