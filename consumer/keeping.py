@@ -39,22 +39,24 @@ def keep_pages(batch_ids: list[int], advance: Callable[[int], None] | None = Non
     kept; commit after each chunk; how many pages were rendered. ``advance(n)``: n lots done."""
     rendered = 0
     for chunk in _chunks(batch_ids):
-        for found in lookup.public_lots(chunk):
-            rendered += _keep_lot(found)
-        db.session.commit()
+        pages = [page for found in lookup.public_lots(chunk) for page in _rendered(found)]
+        db.session.commit()  # the reads end here; the pages are written apart
+        rendered += stored_pages.keep_now(pages)
         if advance is not None:
             advance(len(chunk))
     return rendered
 
 
-def _keep_lot(found: lookup.Resolved) -> int:
-    rendered = 0
+def _rendered(found: lookup.Resolved) -> list[tuple]:
+    pages = []
     for language in current_app.config["LANGUAGES"]:
         # The page as a request renders it: the same template, catalogue and links.
         with current_app.test_request_context("/"), force_locale(language):
             render = partial(rendering.render_lot, found.id, rendering.helpers())
-            rendered += page_cache.keep_rendered(found.id, language, found.stamp, render)
-    return rendered
+            page = page_cache.render_to_keep(found.id, language, found.stamp, render)
+        if page is not None:
+            pages.append((found.id, language, page))
+    return pages
 
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:

@@ -226,24 +226,25 @@ def kept_page(
     return stored.html, found
 
 
-def keep_rendered(batch_id: int, variant: str, stamp: tuple, render: Render) -> bool:
-    """Render the lot's page for ``variant`` and keep it in the database now, unless a
-    current one is kept already (the worker, after a change); whether it rendered."""
+def render_to_keep(
+    batch_id: int, variant: str, stamp: tuple, render: Render
+) -> "stored_pages.StoredPage | None":
+    """The lot's page for ``variant``, rendered to be kept in the database (the worker,
+    after a change); None when a current one is kept already, or the store does not
+    answer (nothing rendered now could be trusted later)."""
     cache, day, stamp = store(), today(), stored_pages.lot_stamp(stamp)
     stored = stored_pages.find(batch_id, variant)
     if stored is not None:
         values = cache.get_many(_version_keys(stored.lots))
         current = stored.current(_versions(values), stamp, day, stored_pages.now())
         if current and values[0] is not None:
-            return False
+            return None
     lots = lineage(batch_id)
     versions = _seeded_versions(cache, cache.get_many(_version_keys(lots)))
-    if versions is None:  # the store does not answer: nothing could be trusted later
-        return False
+    if versions is None:
+        return None
     html, valid_through = render()
-    kept = stored_pages.StoredPage(lots, versions, stamp, valid_through, stored_pages.now(), html)
-    stored_pages.keep(batch_id, variant, kept, at_once=True)
-    return True
+    return stored_pages.StoredPage(lots, versions, stamp, valid_through, stored_pages.now(), html)
 
 
 def _kept(cache, key: str, lots: list[int], day: date, stored=None, stamp="") -> tuple:

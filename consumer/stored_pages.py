@@ -33,7 +33,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from consumer.models import LotPage
 from core.extensions import db
-from core.write_behind import WriteBehind
+from core.write_behind import WriteBehind, write_now
 from trace.models import Batch, BatchLink
 
 MAX_AGE = timedelta(days=29)
@@ -102,12 +102,30 @@ def of_row(row) -> StoredPage | None:
     )
 
 
-def keep(batch_id: int, language: str, page: StoredPage, at_once: bool = False) -> None:
+def keep(batch_id: int, language: str, page: StoredPage) -> None:
     """Keep ``page`` for this lot and language (replacing the one kept): a moment later,
     in a transaction of its own (``PUBLIC_PAGE_WRITE_SECONDS``; at once, in the request's
     transaction, when 0), so a first view is no writer. A page written late or lost costs
-    only a render. ``at_once``: in the caller's transaction, whatever the setting."""
-    row = {
+    only a render."""
+    row = _row(batch_id, language, page)
+    app = current_app._get_current_object()  # the app, not the proxy: the thread has none
+    seconds = app.config.get("PUBLIC_PAGE_WRITE_SECONDS", 1.0)
+    if seconds <= 0:
+        _write(db.session.connection(), [row])  # with the request's own transaction
+    else:
+        WriteBehind.of(app, "lot_page_writer", _write, 100, seconds).add(row)
+
+
+def keep_now(pages: list[tuple[int, str, StoredPage]]) -> int:
+    """Keep these (lot, language, page) now, in one transaction of their own that only
+    writes (on SQLite, a transaction that read first could not take the write lock once
+    another connection has written); how many (0 when the write failed: logged)."""
+    rows = [_row(batch_id, language, page) for batch_id, language, page in pages]
+    return write_now(_write, rows, "lot_pages") if rows else 0
+
+
+def _row(batch_id: int, language: str, page: StoredPage) -> dict:
+    return {
         "batch_id": batch_id,
         "language": language,
         "lots": ",".join(map(str, page.lots)),
@@ -117,12 +135,6 @@ def keep(batch_id: int, language: str, page: StoredPage, at_once: bool = False) 
         "rendered_at": page.rendered_at,
         "html": page.html,
     }
-    app = current_app._get_current_object()  # the app, not the proxy: the thread has none
-    seconds = app.config.get("PUBLIC_PAGE_WRITE_SECONDS", 1.0)
-    if at_once or seconds <= 0:
-        _write(db.session.connection(), [row])  # with the request's own transaction
-    else:
-        WriteBehind.of(app, "lot_page_writer", _write, 100, seconds).add(row)
 
 
 def _write(connection, rows: list[dict]) -> None:

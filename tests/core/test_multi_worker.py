@@ -10,8 +10,11 @@ workers, no Redis) on SQLite, and on PostgreSQL when the suite runs there:
 """
 
 import itertools
+import subprocess
+import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 import requests
@@ -21,7 +24,7 @@ from consumer.models import LotPage
 from core.extensions import db
 from tests.conftest import PASSWORD
 from tests.consumer_helpers import BROWSER, make_lot, pack_from
-from tests.server_helpers import Gunicorn, at_once
+from tests.server_helpers import PROJECT, Gunicorn, at_once
 from tests.trace_helpers import when
 from trace.models import Batch, EventLine, LineRole, TraceEvent
 from trace.services.quantities import held_quantities
@@ -249,3 +252,52 @@ def test_an_account_is_locked_whichever_worker_answers(world, server):
     body = {"email": "b@htx.vn", "password": PASSWORD, "name": "script"}
     other = requests.post(f"{gunicorn.base}/api/v1/auth/tokens", json=body, timeout=30)
     assert other.status_code == 201
+
+
+def test_the_worker_keeps_the_pages_of_changed_lots_before_anyone_views_them(
+    app, farm, world, server, tmp_path
+):
+    lots = [make_lot(farm, gtin=None, contract=False) for _ in range(4)]
+    gunicorn = server()
+    worker = subprocess.Popen(  # noqa: S603 - make run's worker, on the same instance
+        [str(Path(sys.executable).with_name("flask")), "worker", "--workers", "4"],
+        cwd=PROJECT,
+        env={**gunicorn.env, "FLASK_APP": "wsgi.py"},
+    )
+    try:
+        shipments = [
+            lambda lot=lot, n=n: requests.post(
+                f"{gunicorn.base}/api/v1/events",
+                json=_ship(lot["batch"]["id"], world["ent_y"], n),
+                headers=farm.headers,
+                timeout=30,
+            )
+            for n, lot in enumerate(lots)
+        ]
+        assert {answer.status_code for answer in at_once(shipments)} == {201}
+        ids = [lot["batch"]["id"] for lot in lots]
+        pages = _pages_kept_after(app, ids, "Giao cho Công ty CP Y")
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    assert set(pages) == {(lot_id, language) for lot_id in ids for language in ("vi", "en")}
+
+
+def _pages_kept_after(app, batch_ids: list[int], shown: str) -> dict:
+    """Wait until every language's page of these lots is kept and shows ``shown``."""
+    deadline = time.monotonic() + 60
+    with app.app_context():
+        while time.monotonic() < deadline:
+            rows = db.session.execute(
+                select(LotPage.batch_id, LotPage.language, LotPage.html).where(
+                    LotPage.batch_id.in_(batch_ids)
+                )
+            ).all()
+            db.session.rollback()
+            pages = {(row.batch_id, row.language): row.html for row in rows}
+            if len(pages) == 2 * len(batch_ids) and all(
+                shown in html or "Shipped to" in html for html in pages.values()
+            ):
+                return pages
+            time.sleep(0.3)
+    raise AssertionError(f"the worker did not keep the pages of {batch_ids}")
