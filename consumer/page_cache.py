@@ -178,12 +178,8 @@ def cached_page(found: Resolved, variant: str, render: Render) -> tuple[str, lis
     change committed meanwhile: its bump makes the page old at once. (So ``render``
     reads the lineage again: the one read here, before the versions, may be older.)
     """
-    batch_id, cache, day = found.id, store(), today()
-    key, stamp, stored = (
-        _entry_key(batch_id, variant),
-        stored_pages.lot_stamp(found.stamp),
-        found.kept,
-    )
+    batch_id, cache, day, stored = found.id, store(), today(), found.kept
+    key, stamp = _entry_key(batch_id, variant), stored_pages.lot_stamp(found.stamp)
     if stored is not None:  # its lineage is the page's, unless a version says otherwise
         html, _values = _kept(cache, key, stored.lots, day, stored, stamp)
         if html is not None:
