@@ -28,7 +28,7 @@ from trace.schemas import (
     SitePutSchema,
     SiteSchema,
 )
-from trace.services import batches, completeness, events, products, sites
+from trace.services import batch_listing, batches, completeness, events, products, sites
 from trace.services.trace_json import trace_json
 
 blp = Blueprint("trace_api", __name__, description="Traceability: products, sites, batches, events")
@@ -172,7 +172,9 @@ class Batches(MethodView):
     def get(self, args, cursor, limit):
         """List batches, newest first (cursor paging; X-Next-Cursor header)"""
         with_total = args.pop("with_total")
-        page, next_cursor, total = batches.batch_page(caller(), args, cursor, limit, with_total)
+        page, next_cursor, total = batch_listing.batch_page(
+            caller(), args, cursor, limit, with_total
+        )
         headers = {"X-Next-Cursor": next_cursor or ""}
         if total is not None:
             headers["X-Total-Count"] = str(total)

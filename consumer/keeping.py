@@ -25,8 +25,8 @@ CHUNK = 200  # lots read, rendered and committed together
 def lots_ahead(batch_ids: list[int]) -> list[int]:
     """The changed lots first, then the lots made from them, up to ``AHEAD_LIMIT``."""
     changed = sorted(set(batch_ids))
-    made = [lot for lot in stored_pages.downstream(changed) if lot not in set(changed)]
-    return (changed + made)[:AHEAD_LIMIT]
+    made = set(stored_pages.downstream(changed)) - set(changed)
+    return (changed + sorted(made))[:AHEAD_LIMIT]
 
 
 def every_public_lot() -> list[int]:

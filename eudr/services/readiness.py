@@ -32,7 +32,7 @@ from trace.models import (
     TraceEvent,
     batch_sites,
 )
-from trace.services.batches import shipped_lots
+from trace.services.batch_listing import shipped_lots
 from trace.services.quantities import not_erroneous
 
 

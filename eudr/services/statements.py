@@ -21,7 +21,8 @@ from registry.models import User
 from registry.services.scoping import require_own_org, scope_to_caller
 from trace.models import Batch, EventKind, EventLine, LineRole, TraceEvent
 from trace.services import epcis_build as build
-from trace.services.batches import delivered_to, get_batch
+from trace.services.batch_listing import delivered_to
+from trace.services.batches import get_batch
 from trace.services.events import store_event
 
 # The bizTransaction types: ``{base}/ns/btt/eudr-dds`` and ``{base}/ns/btt/eudr-dds-verification``.

@@ -18,7 +18,7 @@ from linkage.services.lifecycle import status_on
 from registry.models import COOPERATIVE_KINDS, Organization, OrgKind, User
 from registry.services.organizations import directory
 from trace.models import Batch, BatchStatus, Product
-from trace.services.batches import batches_query
+from trace.services.batch_listing import batches_query
 from trace.services.quantities import held_by_owners
 
 

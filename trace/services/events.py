@@ -31,7 +31,7 @@ from trace.models import (
     TraceEvent,
 )
 from trace.services import recorders
-from trace.services.batches import batches_query, receives_shipments
+from trace.services.batch_listing import batches_query, receives_shipments
 from trace.services.chain import append_to_chain, epcis_context
 from trace.services.epcis_build import extension_namespace
 from trace.services.products import products_query

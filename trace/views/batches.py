@@ -17,7 +17,16 @@ from trace.schemas import (
     BatchQueryArgsSchema,
     BatchStatusSchema,
 )
-from trace.services import batches, completeness, events, genealogy, products, quantities, sites
+from trace.services import (
+    batch_listing,
+    batches,
+    completeness,
+    events,
+    genealogy,
+    products,
+    quantities,
+    sites,
+)
 from trace.views.common import (
     as_text,
     bp,
@@ -54,7 +63,7 @@ def batch_list():
     cursor = request.args.get("cursor")
     if cursor and not cursor.isdigit():
         cursor = None
-    rows, next_cursor, _total = batches.batch_page(current_user, filters, cursor, PER_PAGE)
+    rows, next_cursor, _total = batch_listing.batch_page(current_user, filters, cursor, PER_PAGE)
     return render_template(
         "trace/batch_list.html",
         batches=rows,
