@@ -36,10 +36,13 @@ def test_a_new_recalls_notices_arrive_with_no_command_typed(
     assert smtp_server.messages == []
 
     started = time.monotonic()
+    # One token for the session, as a client keeps it (a new token is marked used on its
+    # first request: a write, which SQLite may refuse with 409 while the worker writes).
+    headers = token_for(world["users"]["coop_a"])
     response = requests.post(
         f"{run.base}/api/v1/recalls",
         json={"batch_id": chain.id("RAW"), "reason": REASON, "severity": "serious"},
-        headers=token_for(world["users"]["coop_a"]),
+        headers=headers,
         timeout=60,
     )
     assert response.status_code == 201, response.text
@@ -57,11 +60,13 @@ def test_a_new_recalls_notices_arrive_with_no_command_typed(
     sent_line = f"recall {response.json()['id']}: sent 2, failed 0"
     assert sent_line in run.wait_for_log(sent_line)  # by the worker
 
-    recall = requests.get(
+    answer = requests.get(
         f"{run.base}/api/v1/recalls/{response.json()['id']}",
-        headers=token_for(world["users"]["coop_a"]),
+        headers=headers,
         timeout=30,
-    ).json()
+    )
+    assert answer.status_code == 200, (answer.status_code, answer.text, run.log())
+    recall = answer.json()
     assert {n["status"] for r in recall["recipients"] for n in r["notices"]} == {"sent"}
 
 
